@@ -1,0 +1,234 @@
+"""The person table: the attributes every rule and the model speak about.
+
+One row per person, one numpy column per attribute with an explicit dtype. Categorical
+attributes are stored as small integer codes; :data:`SCHEMA` gives each code's label, and
+the service-list YAML files name labels, never codes. ``docs/person_schema.md`` is the
+reader's version of this table; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One column of the person table.
+
+    Attributes:
+        name: Column name.
+        dtype: numpy dtype of the stored column.
+        kind: ``"int"`` (a count or grade compared with min/max), ``"bool"`` or
+            ``"category"`` (stored as codes into ``labels``).
+        description: What the column holds, with its unit and the source term (zh).
+        labels: For categories, the label of each code (code = position).
+        lo: For ints, smallest allowed value.
+        hi: For ints, largest allowed value.
+    """
+
+    name: str
+    dtype: str
+    kind: str
+    description: str
+    labels: tuple[str, ...] = ()
+    lo: int | None = None
+    hi: int | None = None
+
+    def code(self, label: str) -> int:
+        """Return the integer code of a category label (ValueError if unknown)."""
+        try:
+            return self.labels.index(label)
+        except ValueError:
+            raise ValueError(
+                f"{label!r} is not a value of {self.name}; allowed: {', '.join(self.labels)}"
+            ) from None
+
+
+_ATTRS = [
+    Attribute("age", "int16", "int", "Age in completed years (周岁).", lo=0, hi=120),
+    Attribute("sex", "int8", "category", "Sex (性别).", labels=("male", "female")),
+    Attribute("urban", "bool", "bool", "Lives in an urban area (城镇) rather than rural (乡村)."),
+    Attribute(
+        "adl_level",
+        "int8",
+        "int",
+        "Ability grade of GB/T 42195-2022 老年人能力评估规范: 0 能力完好 intact, "
+        "1 轻度失能 mild, 2 中度失能 moderate, 3 重度失能 severe, 4 完全失能 total.",
+        lo=0,
+        hi=4,
+    ),
+    Attribute(
+        "care_level",
+        "int8",
+        "category",
+        "Care class used by 特困 care subsidies: 全自理 self-care, 半护理 partial care, "
+        "全护理 full care. 生活不能自理 (cannot care for oneself) = partial or full.",
+        labels=("self_care", "partial_care", "full_care"),
+    ),
+    Attribute(
+        "assistance",
+        "int8",
+        "category",
+        "Social assistance status: none, 低保边缘 dibao_edge (low-income margin), "
+        "低保 dibao (minimum living guarantee), 特困 tekun (extreme poverty support).",
+        labels=("none", "dibao_edge", "dibao", "tekun"),
+    ),
+    Attribute(
+        "tekun_mode",
+        "int8",
+        "category",
+        "For 特困 persons: 分散供养 dispersed (at home) or 集中供养 centralized "
+        "(in an institution); none for everyone else.",
+        labels=("none", "dispersed", "centralized"),
+    ),
+    Attribute(
+        "living",
+        "int8",
+        "category",
+        "Living arrangement: with_family, empty_nest (空巢, only with spouse), alone (独居).",
+        labels=("with_family", "empty_nest", "alone"),
+    ),
+    Attribute("left_behind", "bool", "bool", "留守老年人: children away as migrant workers."),
+    Attribute("in_institution", "bool", "bool", "Lives in a care institution (养老机构)."),
+    Attribute(
+        "fp_special", "bool", "bool", "计划生育特殊家庭: only child died or disabled (失独/伤残)."
+    ),
+    Attribute(
+        "youfu",
+        "bool",
+        "bool",
+        "重点优抚对象 with regular state 抚恤补助: martyr/因公牺牲/病故 families, "
+        "disabled, demobilised or retired veterans.",
+    ),
+    Attribute("military_family", "bool", "bool", "现役军人家属: family of active servicemen."),
+    Attribute(
+        "no_supporter",
+        "bool",
+        "bool",
+        "无法定赡养人、扶养人 or the supporters are unable to support (one 特困 criterion).",
+    ),
+    Attribute(
+        "disability_grade",
+        "int8",
+        "int",
+        "残疾人证 grade: 0 no certificate, 1 一级 (most severe) … 4 四级.",
+        lo=0,
+        hi=4,
+    ),
+    Attribute(
+        "disability_type",
+        "int8",
+        "category",
+        "残疾类别 on the certificate (none without one).",
+        labels=(
+            "none",
+            "visual",
+            "hearing",
+            "speech",
+            "physical",
+            "intellectual",
+            "mental",
+            "multiple",
+        ),
+    ),
+    Attribute("hypertension", "bool", "bool", "Diagnosed hypertension (高血压)."),
+    Attribute("diabetes", "bool", "bool", "Diagnosed type-2 diabetes (2型糖尿病)."),
+    Attribute("severe_mental", "bool", "bool", "Severe mental disorder (严重精神障碍) on register."),
+    Attribute(
+        "pension",
+        "int8",
+        "category",
+        "Pension drawn: none, employee (职工基本养老保险), resident (城乡居民基本养老保险).",
+        labels=("none", "employee", "resident"),
+    ),
+    Attribute("homeless", "bool", "bool", "生活无着的流浪、乞讨人员."),
+]
+
+#: The person table's columns, by name.
+SCHEMA: dict[str, Attribute] = {a.name: a for a in _ATTRS}
+
+
+def empty(n: int) -> dict[str, np.ndarray]:
+    """Allocate a person table of ``n`` rows with every attribute at its default (code 0).
+
+    Args:
+        n: Number of persons.
+
+    Returns:
+        Dict of column name to zero-filled numpy array of the schema dtype.
+    """
+    return {a.name: np.zeros(n, dtype=a.dtype) for a in _ATTRS}
+
+
+def from_frame(df: pd.DataFrame, *, where: str = "people") -> dict[str, np.ndarray]:
+    """Convert a readable person DataFrame (labels) into coded columns.
+
+    Missing columns take their default (0 / False / first label), so a test can write
+    only the attributes that matter. Unknown columns are an error.
+
+    Args:
+        df: One row per person; categorical columns hold labels (``"dibao"``) or codes.
+        where: Name used in error messages.
+
+    Returns:
+        Dict of column name to numpy array with the schema dtype.
+
+    Raises:
+        ValueError: On an unknown column, an unknown label or an out-of-range value.
+    """
+    unknown = [c for c in df.columns if c not in SCHEMA and c != "person_id"]
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown person attribute(s) {unknown}; allowed: {', '.join(SCHEMA)}"
+        )
+    cols = empty(len(df))
+    for name, attr in SCHEMA.items():
+        if name not in df.columns:
+            continue
+        values = df[name]
+        if attr.kind == "category" and not pd.api.types.is_numeric_dtype(values):
+            lookup = {label: i for i, label in enumerate(attr.labels)}
+            values = values.astype(object).where(values.notna(), attr.labels[0])
+            bad = sorted(set(values) - set(lookup), key=str)
+            if bad:
+                raise ValueError(
+                    f"{where}: column {name!r} has {bad}; allowed: {', '.join(attr.labels)}"
+                )
+            cols[name] = values.map(lookup).to_numpy(dtype=attr.dtype)
+            continue
+        if not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            values = values.astype(object).where(values.notna(), 0)
+            if any(isinstance(v, str) for v in values):
+                raise ValueError(f"{where}: column {name!r} must be numeric, got text")
+        arr = values.fillna(0).to_numpy()
+        if attr.kind == "bool":
+            if not np.isin(arr, (0, 1)).all():
+                raise ValueError(f"{where}: column {name!r} must be true/false")
+        else:
+            lo, hi = (0, len(attr.labels) - 1) if attr.kind == "category" else (attr.lo, attr.hi)
+            if len(arr) and (arr.min() < lo or arr.max() > hi or (arr != np.round(arr)).any()):
+                raise ValueError(f"{where}: column {name!r} must hold whole numbers in [{lo}, {hi}]")
+        cols[name] = arr.astype(attr.dtype)
+    return cols
+
+
+def to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Convert coded columns into a readable DataFrame with categorical labels.
+
+    Args:
+        cols: Dict of column name to array (extra non-schema columns are kept as is).
+
+    Returns:
+        DataFrame with pandas Categorical columns for the categorical attributes.
+    """
+    out = {}
+    for name, arr in cols.items():
+        attr = SCHEMA.get(name)
+        if attr is not None and attr.kind == "category":
+            out[name] = pd.Categorical.from_codes(arr.astype(np.int64), categories=attr.labels)
+        else:
+            out[name] = arr
+    return pd.DataFrame(out)

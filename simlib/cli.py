@@ -30,8 +30,10 @@ def _check(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     for key in CITIES:
         city = load_city(key)
-        print(f"{key:10s} {city.context.name_zh}  {len(city.items):3d} items  "
-              f"{len(city.targets):3d} targets  {len(city.context.counties):3d} counties")
+        print(
+            f"{key:10s} {city.context.name_zh}  {len(city.items):3d} items  "
+            f"{len(city.targets):3d} targets  {len(city.context.counties):3d} counties"
+        )
     return 0
 
 

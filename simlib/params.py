@@ -137,7 +137,9 @@ def _provenance(d: Mapping, where: str, value: float | None, need: bool = True) 
     if d.get("assumption"):
         _typed(d["assumption"], bool, f"{where}.assumption")
         rng = d.get("range")
-        if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, _NUMBER) for x in rng)):
+        if not (
+            isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, _NUMBER) for x in rng)
+        ):
             raise ParamError(f"{where}.range: an assumption needs range: [low, high], got {rng!r}")
         lo, hi = float(rng[0]), float(rng[1])
         if lo > hi:
@@ -315,8 +317,10 @@ def resolve_definitions(
             if name in done:
                 return done[name]
             if name in building:
-                raise ParamError(f"{where}.{name}: definitions refer to each other in a cycle: "
-                                 f"{' -> '.join([*building, name])}")
+                raise ParamError(
+                    f"{where}.{name}: definitions refer to each other in a cycle: "
+                    f"{' -> '.join([*building, name])}"
+                )
             building.append(name)
             dfn = definitions[name]
             variant = choice.get(name, dfn.default)
@@ -344,7 +348,7 @@ class CityContext:
     name_zh: str
     name_en: str
     province: str
-    counties: dict[int, dict[str, str]]
+    counties: dict[int | str, dict[str, str]]
     standards: dict[str, Standard]
     definitions: dict[str, Definition]
     other: dict[str, Quantity] = field(default_factory=dict)
@@ -364,8 +368,14 @@ def _read_definitions(raw: Any, where: str) -> dict[str, Definition]:
         default = _text(d, "default", w)
         if default not in d["variants"]:
             raise ParamError(f"{w}.default: {default!r} is not one of {sorted(d['variants'])}")
-        out[name] = Definition(name, _text(d, "phrase", w), default, dict(d["variants"]),
-                               _provenance(d, w, None), d.get("note"))
+        out[name] = Definition(
+            name,
+            _text(d, "phrase", w),
+            default,
+            dict(d["variants"]),
+            _provenance(d, w, None),
+            d.get("note"),
+        )
     # Compile every variant once now, so a bad definition fails at load, not at use.
     for name, dfn in out.items():
         for variant in dfn.variants:
@@ -385,7 +395,11 @@ def load_context(city: str, params_dir: Path = PARAMS_DIR) -> CityContext:
         The validated city context.
     """
     path = params_dir / "cities" / f"{city}.yaml"
-    where = str(path.relative_to(params_dir.parent)) if path.is_relative_to(params_dir.parent) else str(path)
+    where = (
+        str(path.relative_to(params_dir.parent))
+        if path.is_relative_to(params_dir.parent)
+        else str(path)
+    )
     d = _keys(
         read_yaml(path),
         where,
@@ -400,7 +414,9 @@ def load_context(city: str, params_dir: Path = PARAMS_DIR) -> CityContext:
     for i, c in enumerate(d["counties"]):
         w = f"{where}.counties[{i}]"
         c = _keys(c, w, {"code", "name_zh", "name_en"})
-        code = _typed(c["code"], int, f"{w}.code")
+        # 区划代码 as an int; a unit the census lists without one (a development zone)
+        # gets a string key so that it keeps its identity.
+        code = _typed(c["code"], (int, str), f"{w}.code")
         if code in counties:
             raise ParamError(f"{w}.code: county {code} listed twice")
         counties[code] = {"name_zh": c["name_zh"], "name_en": c["name_en"]}
@@ -537,7 +553,9 @@ _PERIODS = (*PERIODS_PER_YEAR, ONE_OFF)
 
 
 def _read_cash(e: Any, w: str, refs, ctx: CityContext) -> CashRule:
-    e = _keys(e, w, {"per"}, {"yuan", "multiple", "of", "when", "note", "source"} | _ASSUMPTION_KEYS)
+    e = _keys(
+        e, w, {"per"}, {"yuan", "multiple", "of", "when", "note", "source"} | _ASSUMPTION_KEYS
+    )
     per = e["per"]
     if per not in _PERIODS:
         raise ParamError(f"{w}.per: {per!r}; allowed: {', '.join(_PERIODS)}")
@@ -548,8 +566,9 @@ def _read_cash(e: Any, w: str, refs, ctx: CityContext) -> CashRule:
         yuan = float(_typed(e["yuan"], _NUMBER, f"{w}.yuan"))
         if yuan < 0:
             raise ParamError(f"{w}.yuan: must be ≥ 0")
-        return CashRule(when, per, yuan=yuan, provenance=_provenance(e, w, yuan, need=False),
-                        note=e.get("note"))
+        return CashRule(
+            when, per, yuan=yuan, provenance=_provenance(e, w, yuan, need=False), note=e.get("note")
+        )
     if "multiple" not in e or "of" not in e:
         raise ParamError(f"{w}: a cash entry needs yuan, or multiple and of")
     mult = float(_typed(e["multiple"], _NUMBER, f"{w}.multiple"))
@@ -562,8 +581,14 @@ def _read_cash(e: Any, w: str, refs, ctx: CityContext) -> CashRule:
         )
     if per not in ("month", "year"):
         raise ParamError(f"{w}.per: a multiple of a standard is per month or per year, got {per!r}")
-    return CashRule(when, per, multiple=mult, of=of, provenance=_provenance(e, w, mult, need=False),
-                    note=e.get("note"))
+    return CashRule(
+        when,
+        per,
+        multiple=mult,
+        of=of,
+        provenance=_provenance(e, w, mult, need=False),
+        note=e.get("note"),
+    )
 
 
 def _cond(spec: Any, where: str, refs) -> Condition:
@@ -574,7 +599,9 @@ def _cond(spec: Any, where: str, refs) -> Condition:
 
 
 def _read_benefit(b: Any, w: str, refs, ctx: CityContext, vocab) -> Benefit:
-    b = _keys(b, w, set(), {"cash", "in_kind", "placement", "placement_when", "quantified", "reason"})
+    b = _keys(
+        b, w, set(), {"cash", "in_kind", "placement", "placement_when", "quantified", "reason"}
+    )
     quantified = _typed(b.get("quantified", True), bool, f"{w}.quantified")
     reason = _text(b, "reason", w, required=not quantified)
     cash = tuple(
@@ -591,14 +618,22 @@ def _read_benefit(b: Any, w: str, refs, ctx: CityContext, vocab) -> Benefit:
         n = float(_typed(e["n"], _NUMBER, f"{wi}.n"))
         if n <= 0:
             raise ParamError(f"{wi}.n: must be > 0")
-        kinds.append(InKindRule(_cond(e.get("when"), f"{wi}.when", refs), e["unit"], n, e["per"],
-                                _provenance(e, wi, n, need=False), e.get("note")))
+        kinds.append(
+            InKindRule(
+                _cond(e.get("when"), f"{wi}.when", refs),
+                e["unit"],
+                n,
+                e["per"],
+                _provenance(e, wi, n, need=False),
+                e.get("note"),
+            )
+        )
     placement = b.get("placement")
     if placement is not None and placement not in vocab["placements"]:
-        raise ParamError(
-            f"{w}.placement: {placement!r}; allowed: {', '.join(vocab['placements'])}"
-        )
-    pwhen = _cond(b["placement_when"], f"{w}.placement_when", refs) if "placement_when" in b else None
+        raise ParamError(f"{w}.placement: {placement!r}; allowed: {', '.join(vocab['placements'])}")
+    pwhen = (
+        _cond(b["placement_when"], f"{w}.placement_when", refs) if "placement_when" in b else None
+    )
     if pwhen is not None and placement is None:
         raise ParamError(f"{w}.placement_when: given without placement")
     if quantified and not (cash or kinds or placement):
@@ -607,7 +642,9 @@ def _read_benefit(b: Any, w: str, refs, ctx: CityContext, vocab) -> Benefit:
 
 
 def load_services(
-    city: str, ctx: CityContext | None = None, params_dir: Path = PARAMS_DIR,
+    city: str,
+    ctx: CityContext | None = None,
+    params_dir: Path = PARAMS_DIR,
     definition_variants: Mapping[str, str] | None = None,
 ) -> ServiceList:
     """Load and compile ``params/services/<city>.yaml``.
@@ -629,8 +666,12 @@ def load_services(
     d = _keys(read_yaml(path), where, {"city", "document", "items"}, {"note"})
     if d["city"] != city:
         raise ParamError(f"{where}.city: {d['city']!r} does not match file name {city!r}")
-    doc = _keys(d["document"], f"{where}.document", {"file", "title_zh", "number_zh", "effective"},
-                {"issued", "note"})
+    doc = _keys(
+        d["document"],
+        f"{where}.document",
+        {"file", "title_zh", "number_zh", "effective"},
+        {"issued", "note"},
+    )
     eff = read_quantity(doc["effective"], f"{where}.document.effective", kinds=(dt.date,))
     refs = resolve_definitions(ctx.definitions, definition_variants, where)
     if not isinstance(d["items"], list) or not d["items"]:
@@ -648,8 +689,9 @@ def load_services(
         ids.add(raw["id"])
         stype = raw["service_type_zh"]
         if stype not in vocab["service_types"]:
-            raise ParamError(f"{w}.service_type_zh: {stype!r}; allowed: "
-                             f"{', '.join(vocab['service_types'])}")
+            raise ParamError(
+                f"{w}.service_type_zh: {stype!r}; allowed: {', '.join(vocab['service_types'])}"
+            )
         source = _text(raw, "source", w)
         if doc["file"] not in source:
             raise ParamError(f"{w}.source: must cite the document file {doc['file']}")
@@ -725,16 +767,21 @@ def load_targets(city: str, params_dir: Path = PARAMS_DIR) -> list[Target]:
         The targets in file order.
     """
     where = f"params/targets/{city}.yaml"
-    d = _keys(read_yaml(params_dir / "targets" / f"{city}.yaml"), where, {"city", "targets"},
-              {"note"})
+    d = _keys(
+        read_yaml(params_dir / "targets" / f"{city}.yaml"), where, {"city", "targets"}, {"note"}
+    )
     if d["city"] != city:
         raise ParamError(f"{where}.city: {d['city']!r} does not match file name {city!r}")
     out, ids = [], set()
     for i, t in enumerate(d["targets"] or []):
         label = t.get("id", f"targets[{i}]") if isinstance(t, Mapping) else f"targets[{i}]"
         w = f"{where}: {label}"
-        t = _keys(t, w, {"id", "name_zh", "name_en", "year", "value", "unit", "scope", "quote_zh",
-                         "source"}, {"measure", "note"})
+        t = _keys(
+            t,
+            w,
+            {"id", "name_zh", "name_en", "year", "value", "unit", "scope", "quote_zh", "source"},
+            {"measure", "note"},
+        )
         if not t["id"].startswith(f"{city}."):
             raise ParamError(f"{w}.id: must start with '{city}.'")
         if t["id"] in ids:
@@ -750,9 +797,21 @@ def load_targets(city: str, params_dir: Path = PARAMS_DIR) -> list[Target]:
             raise ParamError(f"{w}.value: a share must lie in [0, 1], got {value}")
         if t["scope"] not in _TARGET_SCOPES:
             raise ParamError(f"{w}.scope: {t['scope']!r}; allowed: {', '.join(_TARGET_SCOPES)}")
-        out.append(Target(t["id"], _text(t, "name_zh", w), _text(t, "name_en", w), year, value,
-                          t["unit"], t["scope"], t.get("measure"), _text(t, "quote_zh", w),
-                          _text(t, "source", w), t.get("note")))
+        out.append(
+            Target(
+                t["id"],
+                _text(t, "name_zh", w),
+                _text(t, "name_en", w),
+                year,
+                value,
+                t["unit"],
+                t["scope"],
+                t.get("measure"),
+                _text(t, "quote_zh", w),
+                _text(t, "source", w),
+                t.get("note"),
+            )
+        )
     return out
 
 

@@ -136,7 +136,9 @@ _ATTRS = [
     ),
     Attribute("hypertension", "bool", "bool", "Diagnosed hypertension (高血压)."),
     Attribute("diabetes", "bool", "bool", "Diagnosed type-2 diabetes (2型糖尿病)."),
-    Attribute("severe_mental", "bool", "bool", "Severe mental disorder (严重精神障碍) on register."),
+    Attribute(
+        "severe_mental", "bool", "bool", "Severe mental disorder (严重精神障碍) on register."
+    ),
     Attribute(
         "pension",
         "int8",
@@ -210,7 +212,9 @@ def from_frame(df: pd.DataFrame, *, where: str = "people") -> dict[str, np.ndarr
         else:
             lo, hi = (0, len(attr.labels) - 1) if attr.kind == "category" else (attr.lo, attr.hi)
             if len(arr) and (arr.min() < lo or arr.max() > hi or (arr != np.round(arr)).any()):
-                raise ValueError(f"{where}: column {name!r} must hold whole numbers in [{lo}, {hi}]")
+                raise ValueError(
+                    f"{where}: column {name!r} must hold whole numbers in [{lo}, {hi}]"
+                )
         cols[name] = arr.astype(attr.dtype)
     return cols
 

@@ -301,9 +301,7 @@ def _compile_leaf(spec: Mapping, ops: set[str], where: str) -> Condition:
     name = spec["attr"]
     attr = SCHEMA.get(name)
     if attr is None:
-        raise RuleError(
-            f"{where}: unknown person attribute {name!r}; allowed: {', '.join(SCHEMA)}"
-        )
+        raise RuleError(f"{where}: unknown person attribute {name!r}; allowed: {', '.join(SCHEMA)}")
     if not ops or not ops <= _LEAF_OPS:
         raise RuleError(f"{where}: attr {name!r} needs min/max, in or is; got {sorted(ops)}")
     if attr.kind == "int":
@@ -320,9 +318,7 @@ def _compile_leaf(spec: Mapping, ops: set[str], where: str) -> Condition:
         return Range(name, lo, hi)
     if attr.kind == "category":
         if ops != {"in"}:
-            raise RuleError(
-                f"{where}: {name} is categorical; use in: [{', '.join(attr.labels)}]"
-            )
+            raise RuleError(f"{where}: {name} is categorical; use in: [{', '.join(attr.labels)}]")
         labels = spec["in"]
         if not isinstance(labels, list) or not labels:
             raise RuleError(f"{where}: {name} in: expected a non-empty list of labels")

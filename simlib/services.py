@@ -186,8 +186,16 @@ def apply_services(
         frames.append(pd.DataFrame(frame))
     if not frames:
         return pd.DataFrame(
-            columns=["person_id", "item_id", "name_en", "eligible", "yuan_per_year",
-                     "yuan_once", "placement"] + [f"n_{u}" for u in unit_names]
+            columns=[
+                "person_id",
+                "item_id",
+                "name_en",
+                "eligible",
+                "yuan_per_year",
+                "yuan_once",
+                "placement",
+            ]
+            + [f"n_{u}" for u in unit_names]
         )
     return pd.concat(frames, ignore_index=True)
 

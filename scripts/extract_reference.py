@@ -1,0 +1,91 @@
+"""Copy the reference figures the model uses from ../shared/reference into params/population.
+
+Run from the project root: ``python scripts/extract_reference.py [REFERENCE_DIR]``. The
+outputs are committed, so the model never reads outside ``params/``; this script is how they
+were made, and re-running it must reproduce them byte for byte.
+
+* ``census2020_age_sex.csv``: county × sex × 5-year age group (45–49 … 85+) population of the
+  2020 census, for the five cities; and ``census2020_counties.csv``: county totals, urban and
+  rural population, households. Source: reference/census2020_counties.csv (Lei Dong, "census",
+  GitHub leiii/census, census_county_2020_v1.xlsx, MIT; from the county census bulletins and
+  the Tabulation on the 2020 Population Census by County).
+* ``wpp2024_mx.csv``: central death rates for ages 40+ by sex and 5-year period. Source:
+  reference/wpp2024_china_mx5.csv (UN WPP 2024, CC BY 3.0 IGO, via PPgp/wpp2024 mxM5/mxF5).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+CITY_KEYS = {
+    "晋城市": "jincheng",
+    "大同市": "datong",
+    "孝义市": "xiaoyi",
+    "濮阳市": "puyang",
+    "长治市": "changzhi",
+}
+AGE_STARTS = (45, 50, 55, 60, 65, 70, 75, 80, 85)
+#: Units the census lists without a 区划代码: the key they keep in params.
+NO_CODE_KEYS = {"山西大同经济开发区": "datong-kfq"}
+
+
+def _age_column(sex_zh: str, start: int) -> str:
+    return f"{sex_zh}_85岁以上" if start == 85 else f"{sex_zh}_{start}到{start + 4}岁"
+
+
+def main(reference: Path, out: Path) -> None:
+    """Write the extracted tables into ``out``."""
+    rows = list(csv.DictReader((reference / "census2020_counties.csv").open(encoding="utf-8")))
+    age_rows, county_rows = [], []
+    for r in rows:
+        name = r["区县"]
+        city = CITY_KEYS.get(r["市"]) or CITY_KEYS.get(name)
+        if city is None or (name == r["市"] and name != "孝义市"):
+            continue  # another city, or a whole-city total row
+        code = NO_CODE_KEYS[name] if not r["区划代码"] else str(int(float(r["区划代码"])))
+        county_rows.append(
+            {
+                "city": city,
+                "county": code,
+                "county_zh": name,
+                "population": int(float(r["人口数_合计"])),
+                "urban": int(float(r["城镇人口"])),
+                "rural": int(float(r["乡村人口"])),
+                "family_households": int(float(r["家庭户数"])),
+                "one_person_households": int(float(r["一人户数"])),
+                "households_with_65plus": int(float(r["有65岁及以上老年人口的户数"])),
+            }
+        )
+        for sex, sex_zh in (("male", "男"), ("female", "女")):
+            for start in AGE_STARTS:
+                age_rows.append(
+                    {
+                        "city": city,
+                        "county": code,
+                        "sex": sex,
+                        "age_start": start,
+                        "count": int(float(r[_age_column(sex_zh, start)])),
+                    }
+                )
+    _write(out / "census2020_counties.csv", county_rows)
+    _write(out / "census2020_age_sex.csv", age_rows)
+    mx = [
+        m
+        for m in csv.DictReader((reference / "wpp2024_china_mx5.csv").open(encoding="utf-8"))
+        if int(m["age_start"]) >= 40
+    ]
+    _write(out / "wpp2024_mx.csv", mx)
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+if __name__ == "__main__":
+    ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/reference")
+    main(ref, Path("params/population"))

@@ -1,0 +1,302 @@
+"""The yearly step: who dies, whose health changes, who enters assistance or an institution.
+
+One call of :func:`step_year` moves a :class:`~simlib.population.Population` from the state
+of calendar year ``Y`` to that of ``Y + 1``, in this order (the model's docstring repeats it):
+
+1. **death** at current age, WPP mx of year Y, times a relative risk by ADL grade that is
+   renormalised in every sex × age cell so the population rate equals the life table;
+2. **ADL transitions** of survivors: onset (intact → grade by onset shares), recovery (one
+   grade down) and progression (one grade up); then the care class is re-derived;
+3. **chronic-disease incidence** (hypertension, type-2 diabetes; no remission);
+4. **assistance**: 低保 / 低保边缘 exit and entry, 特困 entry (with no supporter, and
+   集中供养 for those willing);
+5. **living arrangement**: moves to empty-nest and to living alone (widowhood);
+6. **institution entry**: willing 特困 (集中供养) and, by need, severe disability;
+7. **ageing** by one year, pensions drawn from the pension age, and net migration (weights).
+
+Transition probabilities that keep an age profile are derived from the prevalence curves by
+:func:`entry_for_prevalence`; ADL onset by :func:`calibrate_onset`. Each sub-step draws from
+its own random stream for that year (:class:`Streams`), one draw per agent alive or dead, so
+two runs with the same seed share common random numbers whatever the policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simlib import people
+from simlib.demography import MAX_AGE, Mortality
+from simlib.population import (
+    ADL_GRADES,
+    Health,
+    Population,
+    adl_prevalence,
+    assign_pensions,
+    assistance_prevalence,
+    care_level_from_adl,
+)
+from simlib.units import rate_to_prob
+
+#: Named random streams; the position is part of each stream's seed, so only append.
+STREAMS = (
+    "population",
+    "death",
+    "adl",
+    "chronic",
+    "assistance",
+    "living",
+    "institution",
+    "pension",
+    "takeup",
+)
+
+AGES = np.arange(MAX_AGE + 1)
+_code = {name: attr.code for name, attr in people.SCHEMA.items() if attr.kind == "category"}
+
+
+class Streams:
+    """Independent random streams per (module, year) from one seed.
+
+    ``Streams(seed).get("death", 2021)`` is the same generator in every run with the same
+    seed, whatever else the run did, and independent of every other (module, year).
+    """
+
+    def __init__(self, seed: int | np.random.SeedSequence | None):
+        self.root = (
+            seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        )
+
+    def get(self, module: str, year: int = 0) -> np.random.Generator:
+        """Generator for ``module`` in ``year``."""
+        key = (*self.root.spawn_key, STREAMS.index(module), year)
+        return np.random.default_rng(np.random.SeedSequence(self.root.entropy, spawn_key=key))
+
+
+def entry_for_prevalence(p_now: np.ndarray, p_next: np.ndarray, exit_prob: float = 0.0):
+    """Yearly entry probability that carries prevalence ``p_now`` at age a to ``p_next`` at a+1.
+
+    Solves ``p_next = p_now (1 − exit) + (1 − p_now) · entry`` (mortality assumed equal in
+    and out of the state), clipped to [0, 1].
+
+    Args:
+        p_now: Prevalence at age a.
+        p_next: Prevalence at age a + 1.
+        exit_prob: Yearly probability of leaving the state (other than death).
+
+    Returns:
+        Entry probability per year.
+    """
+    p_now, p_next = np.asarray(p_now, float), np.asarray(p_next, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = (p_next - p_now * (1 - exit_prob)) / (1 - p_now)
+    return np.clip(np.nan_to_num(e), 0.0, 1.0)
+
+
+def _rr(health: Health) -> np.ndarray:
+    return np.asarray(list(health.shares["adl_mortality_rr"].values()))
+
+
+def calibrate_onset(health: Health, mortality: Mortality, year: int, female_share: float):
+    """ADL onset probabilities that reproduce the prevalence curve along a cohort.
+
+    For each sex and single age, given prevalence ``p`` at age a and the target ``p'`` at
+    a+1, recovery ``r`` (only grade-1 persons recover to intact, so ``r`` is scaled by the
+    mild share), and death probabilities of the intact and the disabled from the life
+    table with the ADL relative risks, onset ``o`` solves::
+
+        p' = [p (1 − r) (1 − q_D) + (1 − p) o (1 − q_H)] / [p (1 − q_D) + (1 − p)(1 − q_H)]
+
+    Args:
+        health: Health parameters.
+        mortality: Mortality table.
+        year: Calendar year whose mx to use.
+        female_share: Female share used by :func:`~simlib.population.adl_prevalence`.
+
+    Returns:
+        Array ``[sex, age]`` of yearly onset probabilities in [0, 1].
+    """
+    shares = np.asarray(list(health.shares["adl_grade_shares"].values()))
+    rr = _rr(health)
+    rr_d = float((shares * rr[1:]).sum())
+    rec = health.curve("adl_recovery", AGES) * shares[0]
+    out = np.empty((2, AGES.size))
+    for s in (0, 1):
+        p = adl_prevalence(health, AGES, np.full(AGES.size, s), female_share)
+        p_next = np.append(p[1:], p[-1])
+        mx = mortality.rate(np.full(AGES.size, s), AGES, year)
+        mean_rr = (1 - p) + p * rr_d
+        q_h = rate_to_prob(mx * rr[0] / mean_rr)
+        q_d = rate_to_prob(mx * rr_d / mean_rr)
+        surv = p * (1 - q_d) + (1 - p) * (1 - q_h)
+        o = (p_next * surv - p * (1 - rec) * (1 - q_d)) / ((1 - p) * (1 - q_h))
+        out[s] = np.clip(o, 0.0, 1.0)
+    return out
+
+
+@dataclass
+class Rates:
+    """Per-age transition probabilities, derived once per run from the parameters."""
+
+    onset: np.ndarray  # [sex, age]
+    recovery: np.ndarray  # [age]
+    progression: np.ndarray  # [age]
+    hypertension: np.ndarray  # [age]
+    diabetes: np.ndarray  # [age]
+    alone: np.ndarray  # [age]
+    empty_nest: np.ndarray  # [age]
+    dibao: np.ndarray  # [urban, age]
+    tekun: np.ndarray  # [urban, age]
+    dibao_edge: float
+
+    @classmethod
+    def build(
+        cls,
+        health: Health,
+        mortality: Mortality,
+        year: int,
+        female_share: float,
+        urban_share: float,
+    ) -> Rates:
+        """Derive every rate from ``health`` (see the module docstring)."""
+        v = health.values
+
+        def incidence(curve: str) -> np.ndarray:
+            p = health.curve(curve, AGES)
+            return entry_for_prevalence(p, np.append(p[1:], p[-1]))
+
+        alone = health.curve("alone_prevalence", AGES)
+        nest = (
+            np.where(AGES >= 60, 1.0, v["empty_nest_45_59_ratio"]) * v["empty_nest_or_alone_60plus"]
+        )
+        nest = np.maximum(nest, alone)
+        dibao = np.empty((2, AGES.size))
+        tekun = np.empty((2, AGES.size))
+        for u in (0, 1):
+            urban = np.full(AGES.size, bool(u))
+            pd_ = assistance_prevalence(health, "dibao", AGES, urban, urban_share)
+            pt = assistance_prevalence(health, "tekun", AGES, urban, urban_share)
+            dibao[u] = entry_for_prevalence(pd_, np.append(pd_[1:], pd_[-1]), v["dibao_exit"])
+            tekun[u] = entry_for_prevalence(pt, np.append(pt[1:], pt[-1]))
+        edge = v["dibao_edge_prevalence"]
+        return cls(
+            onset=calibrate_onset(health, mortality, year, female_share),
+            recovery=health.curve("adl_recovery", AGES),
+            progression=health.curve("adl_progression", AGES),
+            hypertension=incidence("hypertension_prevalence"),
+            diabetes=incidence("diabetes_prevalence"),
+            alone=entry_for_prevalence(alone, np.append(alone[1:], alone[-1])),
+            empty_nest=entry_for_prevalence(nest, np.append(nest[1:], nest[-1])),
+            dibao=dibao,
+            tekun=tekun,
+            dibao_edge=float(entry_for_prevalence(edge, edge, v["dibao_exit"])),
+        )
+
+
+def step_year(
+    pop: Population, year: int, health: Health, mortality: Mortality, rates: Rates, streams: Streams
+) -> None:
+    """Advance ``pop`` from calendar year ``year`` to ``year + 1`` (in place).
+
+    Args:
+        pop: The population (its arrays are updated in place).
+        year: The calendar year being simulated.
+        health: Health parameters.
+        mortality: Mortality table.
+        rates: Derived per-age rates.
+        streams: Random streams.
+    """
+    c = pop.cols
+    alive = c["alive"]
+    age, sex = c["age"], c["sex"]
+    n = alive.size
+    v = health.values
+
+    # 1. Death: life-table rate × ADL relative risk, renormalised per sex × age cell.
+    rr = _rr(health)[c["adl_level"]]
+    key = sex.astype(np.int64) * (MAX_AGE + 1) + age
+    cells = 2 * (MAX_AGE + 1)
+    n_cell = np.bincount(key[alive], minlength=cells)
+    rr_cell = np.bincount(key[alive], weights=rr[alive], minlength=cells)
+    mean_rr = np.divide(rr_cell, n_cell, out=np.ones(cells), where=n_cell > 0)
+    p_die = rate_to_prob(mortality.rate(sex, age, year) * rr / mean_rr[key])
+    dies = alive & (streams.get("death", year).random(n) < p_die)
+    alive &= ~dies
+    c["death_year"][dies] = year
+
+    # 2. ADL transitions.
+    adl = c["adl_level"]
+    g = streams.get("adl", year)
+    u, grade_draw = g.random(n), g.random(n)
+    cum = np.cumsum(list(health.shares["adl_grade_shares"].values()))
+    onset_grade = 1 + np.minimum(np.searchsorted(cum, grade_draw, side="right"), cum.size - 1)
+    intact = alive & (adl == 0)
+    onset = intact & (u < rates.onset[sex, age])
+    disabled = alive & (adl > 0)
+    rec = rates.recovery[age]
+    down = disabled & (u < rec)
+    up = disabled & ~down & (u < rec + rates.progression[age]) & (adl < len(ADL_GRADES) - 1)
+    adl[onset] = onset_grade[onset]
+    adl[down] -= 1
+    adl[up] += 1
+    c["care_level"][:] = care_level_from_adl(health, adl)
+
+    # 3. Chronic disease incidence.
+    g = streams.get("chronic", year)
+    u1, u2 = g.random(n), g.random(n)
+    c["hypertension"] |= alive & (u1 < rates.hypertension[age])
+    c["diabetes"] |= alive & (u2 < rates.diabetes[age])
+
+    # 4. Assistance.
+    g = streams.get("assistance", year)
+    u1, u2, u3 = g.random(n), g.random(n), g.random(n)
+    a = c["assistance"]
+    none, edge, dibao, tekun = (
+        _code["assistance"](x) for x in ("none", "dibao_edge", "dibao", "tekun")
+    )
+    urban = c["urban"].astype(np.int64)
+    new_tekun = alive & (a != tekun) & (u1 < rates.tekun[urban, age])
+    leave = alive & ((a == dibao) | (a == edge)) & (u2 < v["dibao_exit"])
+    p_dibao = rates.dibao[urban, age]
+    join_dibao = alive & (a == none) & (u2 < p_dibao)
+    join_edge = alive & (a == none) & ~join_dibao & (u2 < p_dibao + rates.dibao_edge)
+    a[leave] = none
+    a[join_dibao] = dibao
+    a[join_edge] = edge
+    a[new_tekun] = tekun
+    c["no_supporter"] |= new_tekun
+    willing = new_tekun & (u3 < v["tekun_centralized_share"])
+    mode = _code["tekun_mode"]
+    c["tekun_mode"][new_tekun] = mode("dispersed")
+    c["tekun_mode"][willing] = mode("centralized")
+
+    # 5. Living arrangement (persons in institutions keep their collective household).
+    g = streams.get("living", year)
+    u = g.random(n)
+    living = c["living"]
+    home = alive & ~c["in_institution"]
+    alone_code, nest_code = _code["living"]("alone"), _code["living"]("empty_nest")
+    to_alone = home & (living != alone_code) & (u < rates.alone[age])
+    to_nest = home & (living == 0) & ~to_alone & (u < rates.alone[age] + rates.empty_nest[age])
+    living[to_alone] = alone_code
+    living[to_nest] = nest_code
+
+    # 6. Institution entry: willing 特困, and by need at severe disability.
+    g = streams.get("institution", year)
+    u = g.random(n)
+    central = c["tekun_mode"] == mode("centralized")
+    severe = adl >= ADL_GRADES.index("severe")
+    enter = (
+        alive & ~c["in_institution"] & (central | (severe & (u < v["institution_entry_disabled"])))
+    )
+    c["in_institution"] |= enter
+    living[enter] = 0  # a collective household
+
+    # 7. Ageing, pensions, migration.
+    np.minimum(age + alive, MAX_AGE, out=age, casting="unsafe")
+    starts = alive & (age == int(v["pension_age"])) & (c["pension"] == 0)
+    if starts.any():
+        assign_pensions(c, health, streams.get("pension", year), starts)
+    if v["net_migration"]:
+        c["weight"][alive] *= 1 + v["net_migration"]

@@ -1,0 +1,237 @@
+"""Datong's service list (同政办发〔2024〕6号 annex) applied to hand-made persons.
+
+Every expected value below is worked out by hand from the document
+(seeds/001_acb8f526d267dac3.txt) and params/cities/datong.yaml, with one comment per term
+naming the annex item it comes from. Standards used: 低保 = Shanxi average 628 urban /
+496 rural yuan/month; care subsidy = 100 yuan/month (item 13); resident medical insurance
+premium = 380 yuan/year (assumption). Item 8 (80-99) uses the assumed default 70 yuan/month.
+"""
+
+import pandas as pd
+import pytest
+
+import simlib
+
+YEAR = 2025
+
+
+@pytest.fixture(scope="module")
+def city():
+    return simlib.load_city("datong")
+
+
+def test_item_count_matches_annex(city):
+    assert len(city.items) == 22  # the annex lists items 1..22
+    assert [it.number for it in city.items] == list(range(1, 23))
+
+
+# (label, attributes, annual recurring cash, one-off cash, {unit: units per year}, placement)
+PERSONS = [
+    (
+        "85 non-poor",
+        {"age": 85, "urban": True},
+        70 * 12,  # item 8: 80-99 高龄津贴, assumed 70 yuan/month
+        0,
+        {
+            "health_check": 1,  # item 6: one free health check a year
+            "ability_assessment": 1,  # item 5: one free assessment a year (assumed)
+            "home_adaptation": 0,  # item 11: not 经济困难
+        },
+        False,
+    ),
+    (
+        "101 non-poor",
+        {"age": 101, "urban": True},
+        300 * 12,  # item 9: 100+ → 300 yuan/month (item 8 stops at 99)
+        0,
+        {"health_check": 1},  # item 6
+        False,
+    ),
+    (
+        "85 on dibao",
+        {"age": 85, "urban": True, "assistance": "dibao"},
+        70 * 12  # item 8: 80-99 高龄津贴, assumed 70 yuan/month
+        + 70 * 12,  # item 10: 80+ 经济困难 养老服务补贴 ≥ 70 yuan/month
+        0,
+        {
+            "health_check": 1,  # item 6
+            "home_adaptation": 1,  # item 11: 经济困难 household, once
+            "visit": 0,  # item 18: not in a special-hardship group
+        },
+        False,
+    ),
+    (
+        "70 on dibao, cannot self-care, moderately disabled",
+        {
+            "age": 70,
+            "urban": True,
+            "assistance": "dibao",
+            "care_level": "partial_care",
+            "adl_level": 2,
+        },
+        100 * 12,  # item 13: 护理补贴 ≥ 100 yuan/month (60+, 不能自理, 经济困难)
+        1000,  # item 14: carer training subsidy 1000/person once (失能)
+        {
+            "health_check": 1,  # item 6
+            "visit": 2 * 12,  # item 18: 失能 → special hardship; 不能自理 → 2/month (assumed)
+        },
+        False,
+    ),
+    (
+        "75 tekun at home, full care, urban",
+        {
+            "age": 75,
+            "urban": True,
+            "assistance": "tekun",
+            "tekun_mode": "dispersed",
+            "care_level": "full_care",
+            "adl_level": 4,
+        },
+        1.3 * 628 * 12  # item 16: 1.3 × urban 低保 628 yuan/month
+        + 3 * 100 * 12  # item 16: 全护理 → 3 × care subsidy 100 yuan/month
+        + 380,  # item 16: resident medical insurance premium, paid in full
+        # item 13 not paid: 特困 excluded (item 16 already pays the care subsidy)
+        1000,  # item 14: carer training subsidy (失能)
+        {
+            "health_check": 1,  # item 6
+            "visit": 2 * 12,  # item 18: 失能, 不能自理 → 2/month (assumed)
+        },
+        False,
+    ),
+    (
+        "75 tekun at home, full care, rural",
+        {
+            "age": 75,
+            "urban": False,
+            "assistance": "tekun",
+            "tekun_mode": "dispersed",
+            "care_level": "full_care",
+            "adl_level": 4,
+        },
+        1.3 * 496 * 12  # item 16: 1.3 × rural 低保 496 yuan/month
+        + 3 * 100 * 12  # item 16: 全护理 → 3 × care subsidy
+        + 380,  # item 16: resident medical insurance premium
+        1000,  # item 14
+        {"health_check": 1, "visit": 2 * 12},  # item 6; item 18 (2/month, assumed)
+        False,
+    ),
+    (
+        "85 tekun at home, self-care, rural, living alone",
+        {
+            "age": 85,
+            "urban": False,
+            "assistance": "tekun",
+            "tekun_mode": "dispersed",
+            "living": "alone",
+        },
+        70 * 12  # item 8: 80-99 高龄津贴 (assumed 70/month)
+        + 70 * 12  # item 10: 80+ 经济困难 (特困) → 70/month
+        + 1.3 * 496 * 12  # item 16: 1.3 × rural 低保
+        + 1 * 100 * 12  # item 16: 全自理 → 1 × care subsidy
+        + 380,  # item 16: premium
+        0,
+        {"health_check": 1, "visit": 1 * 12},  # item 6; item 18: 独居, self-care → 1/month
+        False,
+    ),
+    (
+        "65 with hypertension",
+        {"age": 65, "urban": True, "hypertension": True},
+        0,
+        0,
+        # item 6: one check a year; Datong's list has no chronic-disease follow-ups
+        {"health_check": 1, "follow_up": 0},
+        False,
+    ),
+    (
+        "72 living alone, self-care",
+        {"age": 72, "urban": True, "living": "alone"},
+        0,
+        0,
+        {"health_check": 1, "visit": 12},  # item 6; item 18: 独居 → 1 visit/month
+        False,
+    ),
+    (
+        "60 tekun in an institution",
+        {"age": 60, "urban": True, "assistance": "tekun", "tekun_mode": "centralized"},
+        0,  # item 17 pays no cash; item 13 needs 不能自理 and excludes 特困
+        0,
+        {"health_check": 0},  # item 6 starts at 65
+        True,  # item 17: institution bed
+    ),
+    (
+        "59 on dibao",
+        {"age": 59, "urban": True, "assistance": "dibao", "care_level": "full_care"},
+        0,  # every item needs 60+ (item 13: 60周岁及以上)
+        0,
+        {"health_check": 0, "visit": 0},
+        False,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def results(city):
+    people = pd.DataFrame([attrs for _, attrs, *_ in PERSONS])
+    people["person_id"] = range(len(PERSONS))
+    return simlib.apply_services(city, people, YEAR)
+
+
+@pytest.mark.parametrize("i", range(len(PERSONS)), ids=[p[0] for p in PERSONS])
+def test_person(results, i):
+    _, _, cash, once, units, placed = PERSONS[i]
+    rows = results[results.person_id == i]
+    assert rows.yuan_per_year.sum() == pytest.approx(cash)
+    assert rows.yuan_once.sum() == pytest.approx(once)
+    for unit, n in units.items():
+        col = f"n_{unit}"
+        got = rows[col].sum() if col in rows else 0.0
+        assert got == pytest.approx(n), unit
+    assert bool(rows.placement.any()) is placed
+
+
+def _row(city, person, item_id):
+    out = simlib.explain(city, person, YEAR)
+    return out[out.item_id == item_id].iloc[0]
+
+
+def test_explain_care_subsidy_excludes_tekun(city):
+    tekun = {
+        "age": 75,
+        "assistance": "tekun",
+        "tekun_mode": "dispersed",
+        "care_level": "full_care",
+    }
+    assert not _row(city, tekun, "datong.13").eligible  # item 13: 特困 excluded
+    assert _row(city, tekun, "datong.16").eligible  # item 16: 分散供养
+    dibao = {**tekun, "assistance": "dibao", "tekun_mode": "none"}
+    assert _row(city, dibao, "datong.13").eligible
+
+
+def test_explain_legal_aid_means_test_exemption_at_70(city):
+    # item 12: 70岁以上老年人免于经济状况审查; younger needs 经济困难
+    assert _row(city, {"age": 70}, "datong.12").eligible
+    assert not _row(city, {"age": 65}, "datong.12").eligible
+    assert _row(city, {"age": 65, "assistance": "dibao"}, "datong.12").eligible
+
+
+def test_explain_disability_subsidies(city):
+    # item 21: living subsidy for 低保/低保边缘 certificate holders; care subsidy for
+    # grades 1-2 or grades 3-4 mental/intellectual
+    assert _row(
+        city, {"age": 66, "disability_grade": 4, "assistance": "dibao_edge"}, "datong.21"
+    ).eligible
+    assert _row(city, {"age": 66, "disability_grade": 2}, "datong.21").eligible
+    assert _row(
+        city, {"age": 66, "disability_grade": 3, "disability_type": "mental"}, "datong.21"
+    ).eligible
+    assert not _row(
+        city, {"age": 66, "disability_grade": 3, "disability_type": "physical"}, "datong.21"
+    ).eligible
+
+
+def test_explain_old_age_allowance_bands(city):
+    assert _row(city, {"age": 99}, "datong.8").eligible  # item 8: 80-99
+    assert not _row(city, {"age": 100}, "datong.8").eligible
+    row = _row(city, {"age": 100}, "datong.9")  # item 9: 100+
+    assert row.eligible
+    assert row.yuan_per_year == pytest.approx(300 * 12)

@@ -70,7 +70,8 @@ class ItemResult:
         eligible: Eligibility mask.
         yuan_per_year: Recurring cash, yuan per year (0 where not eligible).
         yuan_once: One-off cash, yuan (0 where not eligible).
-        units: In-kind units per year, by unit name.
+        units: Recurring in-kind units per year, by unit name.
+        units_once: One-off in-kind units (e.g. a home adaptation), by unit name.
         placement: Mask of persons who get the item's placement (a bed).
     """
 
@@ -79,6 +80,7 @@ class ItemResult:
     yuan_per_year: np.ndarray
     yuan_once: np.ndarray
     units: dict[str, np.ndarray]
+    units_once: dict[str, np.ndarray]
     placement: np.ndarray
 
 
@@ -121,17 +123,21 @@ def evaluate(city: City, cols: Mapping[str, np.ndarray], year: int) -> Iterator[
             else:
                 yuan_year = yuan_year + np.where(on, amount * per_year_factor(rule.per), 0.0)
         units: dict[str, np.ndarray] = {}
+        units_once: dict[str, np.ndarray] = {}
         for rule in b.in_kind:
             on = elig & rule.when.mask(table)
-            per = 1.0 if rule.per == ONE_OFF else per_year_factor(rule.per)
-            units[rule.unit] = units.get(rule.unit, zeros) + np.where(on, rule.n * per, 0.0)
+            if rule.per == ONE_OFF:
+                units_once[rule.unit] = units_once.get(rule.unit, zeros) + np.where(on, rule.n, 0.0)
+            else:
+                n_year = rule.n * per_year_factor(rule.per)
+                units[rule.unit] = units.get(rule.unit, zeros) + np.where(on, n_year, 0.0)
         if b.placement is None:
             placement = np.zeros(n, dtype=bool)
         elif b.placement_when is None:
             placement = elig
         else:
             placement = elig & b.placement_when.mask(table)
-        yield ItemResult(item, elig, yuan_year, yuan_once, units, placement)
+        yield ItemResult(item, elig, yuan_year, yuan_once, units, units_once, placement)
 
 
 def _resolve_city(city: City | str) -> City:
@@ -162,14 +168,16 @@ def apply_services(
     Returns:
         Tidy DataFrame, one row per person × item in force, with columns ``person_id``,
         ``item_id``, ``name_en``, ``eligible``, ``yuan_per_year`` (recurring cash),
-        ``yuan_once`` (one-off cash), ``placement`` and ``n_<unit>`` (in-kind units per
-        year) for every unit the list uses.
+        ``yuan_once`` (one-off cash), ``placement``, ``n_<unit>`` (recurring in-kind units
+        per year) and ``n_<unit>_once`` (one-off units) for every unit the list uses.
     """
     city = _resolve_city(city)
     cols, ids = _person_table(people)
     results = list(evaluate(city, cols, year))
     n = len(ids)
-    unit_names = sorted({u for r in results for u in r.units} | _list_units(city))
+    units = sorted(_list_units(city, once=False))
+    units_once = sorted(_list_units(city, once=True))
+    columns = [*_BASE_COLUMNS, *(f"n_{u}" for u in units), *(f"n_{u}_once" for u in units_once)]
     frames = []
     for r in results:
         frame = {
@@ -181,27 +189,29 @@ def apply_services(
             "yuan_once": r.yuan_once,
             "placement": r.placement,
         }
-        for u in unit_names:
+        for u in units:
             frame[f"n_{u}"] = r.units.get(u, np.zeros(n))
+        for u in units_once:
+            frame[f"n_{u}_once"] = r.units_once.get(u, np.zeros(n))
         frames.append(pd.DataFrame(frame))
     if not frames:
-        return pd.DataFrame(
-            columns=[
-                "person_id",
-                "item_id",
-                "name_en",
-                "eligible",
-                "yuan_per_year",
-                "yuan_once",
-                "placement",
-            ]
-            + [f"n_{u}" for u in unit_names]
-        )
+        return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)
 
 
-def _list_units(city: City) -> set[str]:
-    return {r.unit for it in city.items for r in it.benefit.in_kind}
+_BASE_COLUMNS = (
+    "person_id",
+    "item_id",
+    "name_en",
+    "eligible",
+    "yuan_per_year",
+    "yuan_once",
+    "placement",
+)
+
+
+def _list_units(city: City, once: bool) -> set[str]:
+    return {r.unit for it in city.items for r in it.benefit.in_kind if (r.per == ONE_OFF) == once}
 
 
 def explain(city: City | str, person: Mapping | pd.Series, year: int) -> pd.DataFrame:
@@ -228,6 +238,8 @@ def explain(city: City | str, person: Mapping | pd.Series, year: int) -> pd.Data
         trace = item.eligibility.trace(cols)
         lines = "\n".join(f"{'  ' * d}{'✓' if ok else '✗'} {text}" for d, text, ok in trace)
         units = {u: float(v[0]) for u, v in r.units.items() if v[0]} if r else {}
+        if r:
+            units |= {f"{u} (once)": float(v[0]) for u, v in r.units_once.items() if v[0]}
         out.append(
             {
                 "item_id": item.id,

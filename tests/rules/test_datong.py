@@ -12,6 +12,12 @@ import pytest
 
 import simlib
 
+
+def unit_column(unit):
+    """apply_services column of an in-kind unit; one-off units (per: once) end in _once."""
+    return f"n_{unit}_once" if unit in {"home_adaptation", "training"} else f"n_{unit}"
+
+
 YEAR = 2025
 
 
@@ -27,6 +33,25 @@ def test_item_count_matches_annex(city):
 
 # (label, attributes, annual recurring cash, one-off cash, {unit: units per year}, placement)
 PERSONS = [
+    (
+        "72 on dibao with a grade-1 disability certificate",
+        {
+            "age": 72,
+            "urban": False,
+            "assistance": "dibao",
+            "disability_grade": 1,
+            "disability_type": "physical",
+        },
+        100 * 12  # item 21: 困难残疾人生活补贴 (低保 + certificate), assumed 100 yuan/month
+        + 100 * 12,  # item 21: 重度残疾人护理补贴 (grade 1-2), assumed 100 yuan/month
+        0,
+        {
+            "health_check": 1,  # item 6: 65+ yearly health management
+            "home_adaptation": 1,  # item 11: 经济困难 (低保), once
+            "visit": 12,  # item 18: 重残 is a special-hardship group; self-care → monthly
+        },
+        False,
+    ),
     (
         "85 non-poor",
         {"age": 85, "urban": True},
@@ -183,7 +208,7 @@ def test_person(results, i):
     assert rows.yuan_per_year.sum() == pytest.approx(cash)
     assert rows.yuan_once.sum() == pytest.approx(once)
     for unit, n in units.items():
-        col = f"n_{unit}"
+        col = unit_column(unit)
         got = rows[col].sum() if col in rows else 0.0
         assert got == pytest.approx(n), unit
     assert bool(rows.placement.any()) is placed

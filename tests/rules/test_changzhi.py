@@ -1,0 +1,316 @@
+"""Changzhi (长治市) service list: hand-worked persons against the rules.
+
+Every expected value below was worked out by hand from the annex of
+../shared/seeds/004_0b65e4ed2368b390.txt (长政办发〔2024〕28号), with the city standards of
+params/cities/changzhi.yaml: 低保 628 urban / 496 rural yuan a month (Shanxi average), care
+subsidy 100 yuan a month (item 11), resident medical premium 380 yuan a year (assumption).
+The document was issued on 2024-10-16, after the 1 July cut-off, so its items count from 2025.
+"""
+
+import pandas as pd
+import pytest
+
+import simlib
+
+
+def unit_column(unit):
+    """apply_services column of an in-kind unit; one-off units (per: once) end in _once."""
+    return f"n_{unit}_once" if unit in {"home_adaptation", "training"} else f"n_{unit}"
+
+
+YEAR = 2025
+N_ANNEX_ITEMS = 26  # annex rows 1..26 of the seed document
+
+# label, attributes, expected recurring cash (yuan/year), expected in-kind units per year,
+# expected placement (item id) or None.
+CASES = [
+    (
+        "85, not poor",
+        {"age": 85},
+        70 * 12,  # item 8 高龄津贴: 80–89 不低于70元/人/月
+        {"health_check": 1, "ability_assessment": 1},  # item 6 yearly check; item 5 assessment
+        None,
+    ),
+    (
+        "95, not poor",
+        {"age": 95},
+        150 * 12,  # item 8: 90–99 不低于150元/人/月
+        {"health_check": 1, "ability_assessment": 1},
+        None,
+    ),
+    (
+        "101, not poor",
+        {"age": 101},
+        300 * 12,  # item 8: 100周岁及以上 不低于300元/人/月
+        {"health_check": 1, "ability_assessment": 1},
+        None,
+    ),
+    (
+        "85 on dibao",
+        {"age": 85, "assistance": "dibao"},
+        70 * 12  # item 8 高龄津贴, 80–89
+        + 70 * 12  # item 9 养老服务补贴: 80+ 经济困难 不低于70元/月
+        + 7.16 * 12,  # item 23 商业服务优待: 退费 7.16元/户/月
+        {
+            "health_check": 1,
+            "ability_assessment": 1,
+            "electricity_kwh": 15 * 12,  # item 23: 15度/户/月
+            "home_adaptation": 1,  # item 10: once per household
+        },
+        None,
+    ),
+    (
+        "70 on dibao, cannot care for self",
+        {"age": 70, "assistance": "dibao", "care_level": "partial_care", "adl_level": 2},
+        100 * 12  # item 11 护理补贴: 不低于100元/月
+        + 7.16 * 12,  # item 23 electricity refund
+        {
+            "health_check": 1,
+            "ability_assessment": 1,
+            "electricity_kwh": 180,
+            "home_adaptation": 1,  # item 10
+            "training": 1,  # item 12: carer training for a 失能 person's family, once
+            "visit": 2 * 12,  # item 16: 失能 → special hardship; 不能自理 → 2 a month (assumed)
+        },
+        None,
+    ),
+    (
+        "tekun at home, full care, urban",
+        {
+            "age": 75,
+            "urban": True,
+            "assistance": "tekun",
+            "tekun_mode": "dispersed",
+            "care_level": "full_care",
+            "adl_level": 4,
+        },
+        1.3 * 628 * 12  # item 14 ①: 1.3 × urban 低保 628 a month
+        + 3 * 100 * 12  # item 14 ③: 全护理 3 × care subsidy 100 a month
+        + 380  # item 14 ②: resident medical premium, paid in full
+        + 7.16 * 12,  # item 23: 特困救助对象户 electricity refund; item 11 excluded for 特困
+        {
+            "health_check": 1,
+            "ability_assessment": 1,
+            "electricity_kwh": 180,
+            "home_adaptation": 1,
+            "training": 1,
+            "visit": 24,
+        },
+        None,
+    ),
+    (
+        "tekun at home, full care, rural",
+        {
+            "age": 75,
+            "urban": False,
+            "assistance": "tekun",
+            "tekun_mode": "dispersed",
+            "care_level": "full_care",
+            "adl_level": 4,
+        },
+        1.3 * 496 * 12  # item 14 ①: 1.3 × rural 低保 496 a month
+        + 3 * 100 * 12  # item 14 ③
+        + 380  # item 14 ②
+        + 7.16 * 12,  # item 23
+        {
+            "health_check": 1,
+            "ability_assessment": 1,
+            "electricity_kwh": 180,
+            "home_adaptation": 1,
+            "training": 1,
+            "visit": 24,
+        },
+        None,
+    ),
+    (
+        "tekun in an institution, 80, partial care",
+        {
+            "age": 80,
+            "assistance": "tekun",
+            "tekun_mode": "centralized",
+            "in_institution": True,
+            "care_level": "partial_care",
+            "adl_level": 2,
+        },
+        70 * 12  # item 8 高龄津贴
+        + 70 * 12,  # item 9 养老服务补贴 (特困 is 经济困难); no item 11, 14 or 23 cash
+        # item 10 excludes institution residents; item 16 does not (no 居家 condition)
+        {"health_check": 1, "ability_assessment": 1, "training": 1, "visit": 24},
+        "changzhi.15",  # 集中供养 bed
+    ),
+    (
+        "65 with hypertension",
+        {"age": 65, "hypertension": True},
+        0,
+        # item 6 yearly check; item 24 quarterly follow-up; item 5 assessment
+        {"health_check": 1, "follow_up": 4, "ability_assessment": 1},
+        None,
+    ),
+    (
+        "68 living alone, self-care",
+        {"age": 68, "living": "alone"},
+        0,
+        {"health_check": 1, "ability_assessment": 1, "visit": 12},  # item 16: 1 a month
+        None,
+    ),
+    (
+        "62, family-planning special family",
+        {"age": 62, "fp_special": True},
+        0,
+        {"visit": 12},  # item 16 (计划生育特殊家庭); under 65: no items 5, 6
+        "changzhi.18",  # priority admission
+    ),
+    (
+        "75 veteran without supporter",
+        {"age": 75, "youfu": True, "no_supporter": True},
+        0,
+        {"health_check": 1, "ability_assessment": 1},
+        "changzhi.17",  # 优抚对象集中供养
+    ),
+    (
+        "70 on dibao, grade-1 disability, full care",
+        {
+            "age": 70,
+            "assistance": "dibao",
+            "disability_grade": 1,
+            "disability_type": "physical",
+            "adl_level": 3,
+            "care_level": "full_care",
+        },
+        100 * 12  # item 11 护理补贴 (不能自理, 低保)
+        + 100 * 12  # item 19 困难残疾人生活补贴 (assumed 100 a month)
+        + 100 * 12  # item 19 重度残疾人护理补贴, grade 1 (assumed 100 a month)
+        + 7.16 * 12,  # item 23 electricity refund
+        {
+            "health_check": 1,
+            "ability_assessment": 1,
+            "electricity_kwh": 180,
+            "home_adaptation": 1,  # item 10: 经济困难 and 失能
+            "training": 1,  # item 12
+            "visit": 24,  # item 16: 重残/失能, cannot care for self → 2 a month
+        },
+        None,
+    ),
+    ("59 on dibao", {"age": 59, "assistance": "dibao"}, 0, {}, None),  # every item needs 60+
+]
+
+UNITS = (
+    "health_check",
+    "follow_up",
+    "ability_assessment",
+    "visit",
+    "electricity_kwh",
+    "home_adaptation",
+    "training",
+)
+
+
+@pytest.fixture(scope="module")
+def city():
+    return simlib.load_city("changzhi")
+
+
+@pytest.fixture(scope="module")
+def result(city):
+    people = pd.DataFrame([{"person_id": i, **attrs} for i, (_, attrs, *_) in enumerate(CASES)])
+    return simlib.apply_services(city, people, YEAR)
+
+
+def test_item_count_matches_annex(city):
+    assert len(city.items) == N_ANNEX_ITEMS
+    assert [it.id for it in city.items] == [f"changzhi.{n}" for n in range(1, 27)]
+    assert [it.number for it in city.items if it.pension] == [1, 2]
+
+
+def test_counties(city):
+    assert len(city.context.counties) == 12
+    assert 140403 in city.context.counties  # 潞州区
+    assert 140400 not in city.context.counties  # the whole-city row
+
+
+@pytest.mark.parametrize("i", range(len(CASES)), ids=[c[0] for c in CASES])
+def test_annual_cash(result, i):
+    expected = CASES[i][2]
+    rows = result[result.person_id == i]
+    assert rows.yuan_per_year.sum() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("i", range(len(CASES)), ids=[c[0] for c in CASES])
+def test_in_kind_units(result, i):
+    expected = CASES[i][3]
+    rows = result[result.person_id == i]
+    for unit in UNITS:
+        assert rows[unit_column(unit)].sum() == pytest.approx(expected.get(unit, 0)), unit
+
+
+@pytest.mark.parametrize("i", range(len(CASES)), ids=[c[0] for c in CASES])
+def test_placement(result, i):
+    expected = CASES[i][4]
+    rows = result[(result.person_id == i) & result.placement]
+    assert list(rows.item_id) == ([expected] if expected else [])
+
+
+def test_one_off_cash(result):
+    # item 12: 普惠制培训补助 1000元/人 for the family of each 失能 person (adl_level ≥ 2)
+    once = result.groupby("person_id").yuan_once.sum()
+    disabled = {
+        "70 on dibao, cannot care for self",
+        "tekun at home, full care, urban",
+        "tekun at home, full care, rural",
+        "tekun in an institution, 80, partial care",
+        "70 on dibao, grade-1 disability, full care",
+    }
+    expected = [1000 if label in disabled else 0 for label, *_ in CASES]
+    assert list(once) == pytest.approx(expected)
+
+
+def test_under_60_gets_nothing(result):
+    assert not result[result.person_id == len(CASES) - 1].eligible.any()
+
+
+def test_tekun_split_by_item(result):
+    rows = result[result.person_id == 5].set_index("item_id")  # tekun at home, urban
+    assert rows.loc["changzhi.14", "yuan_per_year"] == pytest.approx(9796.8 + 3600 + 380)
+    assert not rows.loc["changzhi.11", "eligible"]  # no double care subsidy
+    assert rows.loc["changzhi.11", "yuan_per_year"] == 0
+
+
+def test_economic_hardship_broad_variant():
+    person = pd.DataFrame([{"age": 85, "assistance": "dibao_edge"}])
+    default = simlib.apply_services(simlib.load_city("changzhi"), person, YEAR)
+    broad = simlib.apply_services(
+        simlib.load_city("changzhi", definition_variants={"economic_hardship": "broad"}),
+        person,
+        YEAR,
+    )
+    assert default.yuan_per_year.sum() == pytest.approx(840)  # item 8 only
+    assert broad.yuan_per_year.sum() == pytest.approx(840 + 840)  # + item 9 养老服务补贴
+
+
+def test_not_in_force_in_2024(city):
+    # issued 2024-10-16, after the 1 July cut-off
+    out = simlib.apply_services(city, pd.DataFrame([{"age": 85}]), 2024)
+    assert out.empty
+
+
+def test_explain_service_subsidy(city):
+    ex = simlib.explain(city, {"age": 85, "assistance": "dibao"}, YEAR).set_index("item_id")
+    row = ex.loc["changzhi.9"]
+    assert row.eligible and row.in_force
+    assert row.yuan_per_year == pytest.approx(840)
+    assert "✓ [economic_hardship]" in row.conditions
+    assert "annex item 9" in row.source
+
+
+def test_explain_care_subsidy_excludes_tekun(city):
+    person = {
+        "age": 75,
+        "assistance": "tekun",
+        "tekun_mode": "dispersed",
+        "care_level": "full_care",
+    }
+    ex = simlib.explain(city, person, YEAR).set_index("item_id")
+    assert not ex.loc["changzhi.11", "eligible"]
+    assert "✗ not" in ex.loc["changzhi.11", "conditions"]
+    assert ex.loc["changzhi.14", "eligible"]
+    assert not ex.loc["changzhi.25", "quantified"]

@@ -1,0 +1,273 @@
+"""Xiaoyi (孝义市) basic elderly care service list: hand-checked rules.
+
+Expected amounts are worked out by hand from the document
+(../shared/seeds/002_af0a99f9c699db2f.txt, annex) and the standards in
+params/cities/xiaoyi.yaml, never copied from the code's output:
+
+* 低保 standard (Shanxi average): urban 628, rural 496 yuan/month;
+* care_subsidy: 100 yuan/month (annex item 11);
+* resident_medical_premium: 380 yuan/year (assumption);
+* item 21's two disability subsidies: 100 yuan/month each (assumption);
+* item 5's ability assessment: one a year (assumption).
+
+The document was printed on 2024-11-08, so its items are in force from 2025.
+"""
+
+import pandas as pd
+import pytest
+
+import simlib
+
+
+def unit_column(unit):
+    """apply_services column of an in-kind unit; one-off units (per: once) end in _once."""
+    return f"n_{unit}_once" if unit in {"home_adaptation", "training"} else f"n_{unit}"
+
+
+YEAR = 2025
+
+# Each person: attributes, expected recurring cash (yuan/year), one-off cash (yuan)
+# and in-kind units per year. Units not listed are expected to be 0.
+PERSONS = {
+    # 85, not poor: item 8 高龄津贴 80–99 非低保 70/month.
+    "p85": dict(
+        attrs=dict(age=85, urban=True),
+        cash=70 * 12,  # item 8
+        once=0,
+        units=dict(health_check=1, ability_assessment=1),  # items 6, 5
+    ),
+    # 95, not poor: still the 80–99 band of item 8.
+    "p95": dict(
+        attrs=dict(age=95),
+        cash=70 * 12,  # item 8
+        once=0,
+        units=dict(health_check=1, ability_assessment=1),
+    ),
+    # 101, not poor: item 8's 100+ band, 300/month.
+    "p101": dict(
+        attrs=dict(age=101, urban=True),
+        cash=300 * 12,  # item 8
+        once=0,
+        units=dict(health_check=1, ability_assessment=1),
+    ),
+    # 85 on 低保: item 8 excludes 低保 (非低保); item 9 养老服务补贴 70/month instead.
+    "p85_dibao": dict(
+        attrs=dict(age=85, assistance="dibao", urban=True),
+        cash=70 * 12,  # item 9
+        once=0,
+        # items 6, 5; item 10 home adaptation (经济困难, at home, 高龄 80+)
+        units=dict(health_check=1, ability_assessment=1, home_adaptation=1),
+    ),
+    # 101 on 低保: item 8's 100+ band has no 低保 exclusion, and item 9 has no upper age.
+    "p101_dibao": dict(
+        attrs=dict(age=101, assistance="dibao"),
+        cash=300 * 12 + 70 * 12,  # item 8 (100+) + item 9
+        once=0,
+        units=dict(health_check=1, ability_assessment=1, home_adaptation=1),
+    ),
+    # 70 on 低保, cannot care for themselves (半护理), severely disabled (adl 3), rural.
+    "p70_dibao_cannot_self_care": dict(
+        attrs=dict(age=70, assistance="dibao", care_level="partial_care", adl_level=3),
+        cash=100 * 12,  # item 11 护理补贴 (1 × care_subsidy)
+        once=1000,  # item 12 carer training subsidy (普惠制 1000 元/人)
+        units=dict(
+            health_check=1,  # item 6
+            ability_assessment=1,  # item 5
+            home_adaptation=1,  # item 10 (经济困难, 失能)
+            training=1,  # item 12
+            home_care_visit=2 * 12,  # item 14 (低保 失能), assumed 2/month
+            visit=2 * 12,  # item 18 (失能 → 特殊困难; cannot self-care: assumed 2/month)
+        ),
+    ),
+    # 特困 at home, 全护理, urban, 75, living alone.
+    "tekun_dispersed_full_urban": dict(
+        attrs=dict(
+            age=75,
+            assistance="tekun",
+            tekun_mode="dispersed",
+            care_level="full_care",
+            adl_level=4,
+            living="alone",
+            urban=True,
+        ),
+        # item 16: 1.3 × 628 × 12 = 9796.8 basic living; 3 × 100 × 12 = 3600 care;
+        # 380 medical premium. Item 11 excludes 特困 (no double payment).
+        cash=1.3 * 628 * 12 + 3 * 100 * 12 + 380,
+        once=1000,  # item 12
+        units=dict(
+            health_check=1,
+            ability_assessment=1,
+            home_adaptation=1,  # item 10 (特困 at home, 失能)
+            training=1,  # item 12
+            home_care_visit=2 * 12,  # item 15 (70+ dispersed 特困), assumed 2/month
+            visit=2 * 12,  # item 18 (alone, 失能; cannot self-care)
+        ),
+    ),
+    # The same person in a rural area: 1.3 × 496 × 12 = 7737.6.
+    "tekun_dispersed_full_rural": dict(
+        attrs=dict(
+            age=75,
+            assistance="tekun",
+            tekun_mode="dispersed",
+            care_level="full_care",
+            adl_level=4,
+            living="alone",
+            urban=False,
+        ),
+        cash=1.3 * 496 * 12 + 3 * 100 * 12 + 380,  # item 16
+        once=1000,  # item 12
+        units=dict(
+            health_check=1,
+            ability_assessment=1,
+            home_adaptation=1,
+            training=1,
+            home_care_visit=2 * 12,  # item 15
+            visit=2 * 12,  # item 18
+        ),
+    ),
+    # 特困 in an institution, 82, 半护理: the literal 非低保 of item 8 lets 特困 keep item 8,
+    # and item 9 (经济困难 = 低保 or 特困) pays too; item 17 gives the bed.
+    "tekun_centralized_82": dict(
+        attrs=dict(
+            age=82,
+            assistance="tekun",
+            tekun_mode="centralized",
+            care_level="partial_care",
+            adl_level=3,
+            in_institution=True,
+        ),
+        cash=70 * 12 + 70 * 12,  # item 8 + item 9
+        once=1000,  # item 12 (失能)
+        units=dict(health_check=1, ability_assessment=1, training=1, visit=2 * 12),  # 6, 5, 12, 18
+        placement=True,  # item 17
+    ),
+    # 65 with hypertension: Xiaoyi's 健康管理 names no chronic-disease follow-ups.
+    "p65_hypertension": dict(
+        attrs=dict(age=65, hypertension=True),
+        cash=0,
+        once=0,
+        units=dict(health_check=1, ability_assessment=1),  # items 6, 5
+    ),
+    # 72, living alone, self-care, not poor: item 18 visits once a month.
+    "p72_alone": dict(
+        attrs=dict(age=72, living="alone"),
+        cash=0,
+        once=0,
+        units=dict(health_check=1, ability_assessment=1, visit=1 * 12),  # items 6, 5, 18
+    ),
+    # 68 on 低保 with a grade-1 physical disability, 半护理, adl 2 (moderate).
+    "p68_dibao_disabled_grade1": dict(
+        attrs=dict(
+            age=68,
+            assistance="dibao",
+            disability_grade=1,
+            disability_type="physical",
+            care_level="partial_care",
+            adl_level=2,
+        ),
+        # item 11: 100 × 12; item 21: living subsidy 100 × 12 (低保) + care subsidy 100 × 12 (一级)
+        cash=100 * 12 + 100 * 12 + 100 * 12,
+        once=1000,  # item 12
+        units=dict(
+            health_check=1,
+            ability_assessment=1,
+            home_adaptation=1,  # item 10
+            training=1,  # item 12
+            home_care_visit=2 * 12,  # item 14
+            visit=2 * 12,  # item 18 (失能, 重残)
+        ),
+    ),
+    # 66, grade-3 mental disability, not poor: item 21 care subsidy only.
+    "p66_mental_grade3": dict(
+        attrs=dict(age=66, disability_grade=3, disability_type="mental"),
+        cash=100 * 12,  # item 21 护理补贴 (三级精神)
+        once=0,
+        units=dict(health_check=1, ability_assessment=1),
+    ),
+    # 62 drawing a resident pension: item 2 applies but is not quantified.
+    "p62_resident_pension": dict(
+        attrs=dict(age=62, pension="resident"),
+        cash=0,
+        once=0,
+        units=dict(),
+    ),
+}
+
+UNITS = (
+    "health_check",
+    "ability_assessment",
+    "home_adaptation",
+    "training",
+    "home_care_visit",
+    "visit",
+)
+
+
+@pytest.fixture(scope="module")
+def city():
+    return simlib.load_city("xiaoyi")
+
+
+@pytest.fixture(scope="module")
+def results(city):
+    df = pd.DataFrame([{"person_id": k, **v["attrs"]} for k, v in PERSONS.items()])
+    return simlib.apply_services(city, df, YEAR)
+
+
+def test_item_count_matches_annex(city):
+    assert len(city.items) == 23
+    assert [it.number for it in city.items] == list(range(1, 24))
+    assert [it.id for it in city.items if it.pension] == ["xiaoyi.1", "xiaoyi.2"]
+
+
+def test_all_items_in_force_2025_not_2024(city):
+    years = {
+        y: simlib.apply_services(city, pd.DataFrame([{"age": 70}]), y)["item_id"].nunique()
+        for y in (2024, 2025)
+    }
+    assert years == {2024: 0, 2025: 23}
+
+
+@pytest.mark.parametrize("pid", list(PERSONS))
+def test_person_cash_and_units(results, pid):
+    expected = PERSONS[pid]
+    rows = results[results["person_id"] == pid]
+    assert rows["yuan_per_year"].sum() == pytest.approx(expected["cash"])
+    assert rows["yuan_once"].sum() == pytest.approx(expected["once"])
+    for unit in UNITS:
+        assert rows[unit_column(unit)].sum() == pytest.approx(expected["units"].get(unit, 0)), unit
+    assert bool(rows["placement"].any()) == expected.get("placement", False)
+
+
+def _row(city, person, item_id):
+    table = simlib.explain(city, person, YEAR)
+    return table.set_index("item_id").loc[item_id]
+
+
+def test_explain_care_subsidy_excludes_tekun(city):
+    person = PERSONS["tekun_dispersed_full_urban"]["attrs"]
+    assert not _row(city, person, "xiaoyi.11")["eligible"]  # paid through item 16 instead
+    assert _row(city, person, "xiaoyi.16")["eligible"]
+    assert _row(city, PERSONS["p70_dibao_cannot_self_care"]["attrs"], "xiaoyi.11")["eligible"]
+
+
+def test_explain_old_age_allowance_excludes_dibao_80_to_99(city):
+    assert _row(city, PERSONS["p85"]["attrs"], "xiaoyi.8")["yuan_per_year"] == 840
+    assert _row(city, PERSONS["p85_dibao"]["attrs"], "xiaoyi.8")["yuan_per_year"] == 0
+    assert _row(city, PERSONS["p85_dibao"]["attrs"], "xiaoyi.9")["eligible"]
+
+
+def test_explain_home_care_70_plus_special_hardship(city):
+    assert _row(city, PERSONS["tekun_dispersed_full_urban"]["attrs"], "xiaoyi.15")["eligible"]
+    # Default reading: only dispersed 特困; someone 72 living alone is not covered ...
+    assert not _row(city, PERSONS["p72_alone"]["attrs"], "xiaoyi.15")["eligible"]
+    # ... but is under the variant that adds every 特殊困难 group.
+    broad = simlib.load_city(
+        "xiaoyi", definition_variants={"special_hardship_home_care": "with_special_hardship"}
+    )
+    assert _row(broad, PERSONS["p72_alone"]["attrs"], "xiaoyi.15")["eligible"]
+
+
+def test_explain_resident_pension_eligible_not_quantified(city):
+    row = _row(city, PERSONS["p62_resident_pension"]["attrs"], "xiaoyi.2")
+    assert row["eligible"] and not row["quantified"]

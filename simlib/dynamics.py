@@ -181,7 +181,11 @@ class Rates:
             tekun[u] = entry_for_prevalence(pt, np.append(pt[1:], pt[-1]))
         edge = v["dibao_edge_prevalence"]
         return cls(
-            onset=calibrate_onset(health, mortality, year, female_share),
+            onset=np.clip(
+                calibrate_onset(health, mortality, year, female_share) * v["adl_onset_multiplier"],
+                0.0,
+                1.0,
+            ),
             recovery=health.curve("adl_recovery", AGES),
             progression=health.curve("adl_progression", AGES),
             hypertension=incidence("hypertension_prevalence"),

@@ -127,21 +127,23 @@ class Provenance:
 
     source: str | None = None
     assumption: bool = False
-    range: tuple[float, float] | None = None
+    range: tuple[Any, Any] | None = None
     rationale: str | None = None
     phrase: str | None = None
 
 
-def _provenance(d: Mapping, where: str, value: float | None, need: bool = True) -> Provenance:
+def _provenance(d: Mapping, where: str, value: Any, need: bool = True) -> Provenance:
     """Read ``source`` or ``assumption/range/rationale`` from a mapping."""
     if d.get("assumption"):
         _typed(d["assumption"], bool, f"{where}.assumption")
         rng = d.get("range")
-        if not (
-            isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, _NUMBER) for x in rng)
-        ):
-            raise ParamError(f"{where}.range: an assumption needs range: [low, high], got {rng!r}")
-        lo, hi = float(rng[0]), float(rng[1])
+        kinds = (dt.date,) if isinstance(value, dt.date) else _NUMBER
+        if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, kinds) for x in rng)):
+            raise ParamError(
+                f"{where}.range: an assumption needs range: [low, high] of the value's type, "
+                f"got {rng!r}"
+            )
+        lo, hi = rng if isinstance(value, dt.date) else (float(rng[0]), float(rng[1]))
         if lo > hi:
             raise ParamError(f"{where}.range: low {lo} > high {hi}")
         if value is not None and not lo <= value <= hi:
@@ -205,7 +207,7 @@ def read_quantity(
         if lo is not None and value < lo or hi is not None and value > hi:
             raise ParamError(f"{where}.value: {value} outside allowed [{lo}, {hi}]")
     unit = _text(d, "unit", where)
-    prov = _provenance(d, where, float(value) if isinstance(value, _NUMBER) else None)
+    prov = _provenance(d, where, value)
     return Quantity(
         value, unit, prov, d.get("name_zh"), d.get("name_en"), _text(d, "note", where, False)
     )

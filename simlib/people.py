@@ -219,6 +219,45 @@ def from_frame(df: pd.DataFrame, *, where: str = "people") -> dict[str, np.ndarr
     return cols
 
 
+def from_record(person: dict, *, where: str = "person") -> dict[str, np.ndarray]:
+    """Convert one person's attributes (labels or codes) into one-row coded columns.
+
+    The fast path of :func:`from_frame` for a single record (used by ``explain``).
+
+    Args:
+        person: Attribute name → value; missing attributes take their default.
+        where: Name used in error messages.
+
+    Returns:
+        Dict of column name to a one-element numpy array.
+
+    Raises:
+        ValueError: On an unknown attribute, label or out-of-range value.
+    """
+    unknown = [k for k in person if k not in SCHEMA and k != "person_id"]
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown person attribute(s) {unknown}; allowed: {', '.join(SCHEMA)}"
+        )
+    cols = empty(1)
+    for name, value in person.items():
+        attr = SCHEMA.get(name)
+        if attr is None or value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if isinstance(value, str):
+            if attr.kind != "category":
+                raise ValueError(f"{where}: {name!r} must be numeric, got {value!r}")
+            try:
+                value = attr.code(value)
+            except ValueError as err:
+                raise ValueError(f"{where}: {err}") from None
+        lo, hi = (0, len(attr.labels) - 1) if attr.kind == "category" else (attr.lo, attr.hi)
+        if attr.kind != "bool" and not lo <= value <= hi:
+            raise ValueError(f"{where}: {name!r} must lie in [{lo}, {hi}], got {value!r}")
+        cols[name][0] = value
+    return cols
+
+
 def to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
     """Convert coded columns into a readable DataFrame with categorical labels.
 

@@ -229,8 +229,7 @@ def explain(city: City | str, person: Mapping | pd.Series, year: int) -> pd.Data
         ``yuan_once``, ``units`` (per year), ``placement``, ``quantified`` and ``source``.
     """
     city = _resolve_city(city)
-    row = pd.DataFrame([dict(person)])
-    cols, _ = _person_table(row)
+    cols = PersonTable(people_mod.from_record(dict(person)))  # masks shared with the traces
     results = {r.item.id: r for r in evaluate(city, cols, year)}
     out = []
     for item in city.items:
@@ -307,6 +306,7 @@ def catalogue(cities: tuple[str, ...] | list[str] = CITIES) -> pd.DataFrame:
                     "placement": b.placement is not None,
                     "quantified": b.quantified,
                     "pension": it.pension,
+                    "family": it.family,
                     "benefit": _benefit_summary(it),
                     "assumption": any(r.provenance.assumption for r in (*b.cash, *b.in_kind)),
                     "source": it.source,

@@ -1,0 +1,360 @@
+"""Puyang's service list (濮阳市加快建设基本养老服务体系实施方案（征求意见稿） annex) applied
+to hand-made persons.
+
+Every expected value below is worked out by hand from the document
+(seeds/003_eebc846a4c178876.txt) and params/cities/puyang.yaml, with one comment per term
+naming the annex item it comes from. Standards used: 低保 = Henan provincial floors 630 urban
+/ 420 rural yuan/month; minimum wage = 2000 yuan/month (assumption, Henan class II);
+care subsidy = 60 yuan/month (item 11); 重度残疾人护理补贴 = 75 yuan/month (item 15);
+resident medical insurance premium = 380 yuan/year (assumption); accident insurance premium
+= 100 yuan/year (assumption). Assumed frequencies: ability assessment 1/year (item 4),
+助洁 1/month (item 25), chronic-disease follow-up 1/quarter (item 30).
+"""
+
+import pandas as pd
+import pytest
+
+import simlib
+
+YEAR = 2025
+ONE_OFF_UNITS = {"home_adaptation", "training"}  # items 8 and 13 give them once (per: once)
+UNITS = [
+    "health_check",
+    "ability_assessment",
+    "visit",
+    "maintenance_visit",
+    "cleaning",
+    "follow_up",
+    "home_adaptation",
+    "training",
+]
+
+
+@pytest.fixture(scope="module")
+def city():
+    return simlib.load_city("puyang")
+
+
+@pytest.fixture(scope="module")
+def city_broad():
+    return simlib.load_city("puyang", definition_variants={"economic_hardship": "broad"})
+
+
+def test_item_count_matches_annex(city):
+    assert len(city.items) == 30  # the annex lists items 1..30
+    assert [it.number for it in city.items] == list(range(1, 31))
+    assert sum(it.pension for it in city.items) == 2  # items 1 and 2
+
+
+def test_targets_loaded(city):
+    by_id = {t.id: t for t in city.targets}
+    assert by_id["puyang.home_adaptations_2025"].value == 7600  # 一(二), 二(二)6
+    assert by_id["puyang.village_centres_2025"].value == 2867  # 二(二)5
+    assert by_id["puyang.welfare_posts_ratio"].value == 100  # 二(五)18, 100:1
+
+
+# (label, attributes, annual recurring cash, {unit: units}, placements {item_id: kind})
+PERSONS = [
+    (
+        "85 non-poor, urban",
+        {"age": 85, "urban": True},
+        50 * 12,  # item 5: 高龄津贴 80-89, 50 yuan/month
+        {
+            "health_check": 1,  # item 3: 65+ yearly
+            "ability_assessment": 1,  # item 4: 65+, assumed yearly
+            "maintenance_visit": 24,  # item 21: 高龄 is a listed group, urban, every half month
+        },
+        {},
+    ),
+    (
+        "101 non-poor, rural",
+        {"age": 101, "urban": False},
+        300 * 12,  # item 5: 高龄津贴 百岁以上, 300 yuan/month
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            # item 21: rural, outside the property companies' 辖区 → no maintenance visits
+        },
+        {},
+    ),
+    (
+        "85 on dibao, urban, self-care",
+        {"age": 85, "urban": True, "assistance": "dibao"},
+        50 * 12  # item 5: 高龄津贴 80-89
+        + 60 * 12  # item 7: 养老服务补贴, 低保 + 高龄, 60 yuan/month
+        + 80,  # item 18: 定额资助低保对象参保, 80 yuan/year
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "maintenance_visit": 24,  # item 21: 高龄, urban
+        },
+        {"puyang.24": "respite_bed"},  # item 24: 托养, 低保 + 高龄
+    ),
+    (
+        "70 on dibao, cannot care for self (partial care, moderate disability), rural",
+        {
+            "age": 70,
+            "urban": False,
+            "assistance": "dibao",
+            "care_level": "partial_care",
+            "adl_level": 2,
+        },
+        60 * 12  # item 7: 养老服务补贴, 低保 + 失能
+        + 60 * 12  # item 11: 护理补贴, 低保 + 生活不能自理
+        + 80,  # item 18: 定额资助低保对象参保
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "visit": 12,  # item 19: 失能 is a special-hardship group, monthly
+            "cleaning": 12,  # item 25: 经济困难失能, assumed monthly
+            "training": 1,  # item 13: carer training, once
+        },
+        {"puyang.24": "respite_bed"},  # item 24: 低保 + 失能
+    ),
+    (
+        "75 特困 at home, full care, living alone, urban",
+        {
+            "age": 75,
+            "urban": True,
+            "assistance": "tekun",
+            "tekun_mode": "dispersed",
+            "care_level": "full_care",
+            "adl_level": 4,
+            "living": "alone",
+        },
+        1.3 * 630 * 12  # item 9: 基本生活 1.3 × urban 低保 (630)
+        + 2000 / 3 * 12  # item 9: 全护理 1/3 of the minimum wage (2000)
+        + 380,  # item 18: 全额资助特困人员参保 (premium 380)
+        # item 7: 特困按现行政策执行 → 0; item 11: 特困 excluded (item 9 pays care)
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "visit": 12,  # item 19: 独居 and 失能
+            "maintenance_visit": 24,  # item 21: 特困, urban
+            "cleaning": 12,  # item 25: 分散供养特困, assumed monthly
+            "home_adaptation": 1,  # item 8: dispersed 特困 + 失能, once
+            "training": 1,  # item 13: 生活不能自理, once
+        },
+        {},
+    ),
+    (
+        "75 特困 at home, full care, living alone, rural",
+        {
+            "age": 75,
+            "urban": False,
+            "assistance": "tekun",
+            "tekun_mode": "dispersed",
+            "care_level": "full_care",
+            "adl_level": 4,
+            "living": "alone",
+        },
+        1.3 * 420 * 12  # item 9: 基本生活 1.3 × rural 低保 (420)
+        + 2000 / 3 * 12  # item 9: 全护理 1/3 of the minimum wage
+        + 380,  # item 18: 全额资助特困人员参保
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "visit": 12,  # item 19
+            "cleaning": 12,  # item 25
+            "home_adaptation": 1,  # item 8
+            "training": 1,  # item 13
+            # item 21: rural → no maintenance visits
+        },
+        {},
+    ),
+    (
+        "68 特困 at home, self-care, with family, urban",
+        {
+            "age": 68,
+            "urban": True,
+            "assistance": "tekun",
+            "tekun_mode": "dispersed",
+            "care_level": "self_care",
+        },
+        1.3 * 630 * 12  # item 9: 基本生活 1.3 × urban 低保
+        + 75 * 12  # item 9: 全自理 = 重度残疾人护理补贴标准 (75, item 15)
+        + 380,  # item 18: 全额资助特困人员参保
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "maintenance_visit": 24,  # item 21: 特困, urban, every half month
+            "cleaning": 12,  # item 25: 分散供养特困
+            # item 8: not 高龄/失能/残疾 → no adaptation; item 19: no special hardship
+        },
+        {},
+    ),
+    (
+        "65 with hypertension, non-poor, urban",
+        {"age": 65, "urban": True, "hypertension": True},
+        0,  # no cash item applies
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "follow_up": 4,  # item 30: 慢性病, assumed quarterly
+        },
+        {},
+    ),
+    (
+        "72 living alone, non-poor, rural",
+        {"age": 72, "urban": False, "living": "alone"},
+        0,  # no cash item applies
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "visit": 12,  # item 19: 独居, at least once a month
+        },
+        {},
+    ),
+    (
+        "78 on dibao with a grade-2 certificate, partial care, rural",
+        {
+            "age": 78,
+            "urban": False,
+            "assistance": "dibao",
+            "care_level": "partial_care",
+            "adl_level": 2,
+            "disability_grade": 2,
+            "disability_type": "physical",
+        },
+        60 * 12  # item 7: 养老服务补贴, 低保 + 失能/残疾
+        + 75 * 12  # item 15: 困难残疾人生活补贴 (低保 + certificate)
+        + 75 * 12  # item 15: 重度残疾人护理补贴 (grade 1-2)
+        + 80,  # item 18: 定额资助低保对象参保
+        # item 11: 择高申领 → takes item 15's 75 instead of 60, so nothing from item 11
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "visit": 12,  # item 19: 失能, 重残
+            "cleaning": 12,  # item 25: 经济困难失能
+            "training": 1,  # item 13
+        },
+        {"puyang.24": "respite_bed"},  # item 24: 低保 + 失能/残疾
+    ),
+    (
+        "82 特困 in an institution, full care, urban",
+        {
+            "age": 82,
+            "urban": True,
+            "assistance": "tekun",
+            "tekun_mode": "centralized",
+            "in_institution": True,
+            "care_level": "full_care",
+            "adl_level": 3,
+        },
+        50 * 12  # item 5: 高龄津贴 80-89
+        + 380  # item 18: 全额资助特困人员参保
+        + 100,  # item 27: 意外险, whole premium for 特困 in an institution (100)
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "training": 1,  # item 13: 生活不能自理 (the row does not exclude institutions)
+            # items 19, 21, 25: at-home services, institution residents excluded
+        },
+        {"puyang.10": "institution_bed"},  # item 10: 集中供养
+    ),
+    (
+        "70 on dibao in an institution, self-care, urban",
+        {"age": 70, "urban": True, "assistance": "dibao", "in_institution": True},
+        80  # item 18: 定额资助低保对象参保
+        + 0.3 * 100,  # item 27: 30% of the accident premium for 经济困难 residents
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+        },
+        {},
+    ),
+    (
+        "81 in a family-planning special family, non-poor, urban",
+        {"age": 81, "urban": True, "fp_special": True},
+        50 * 12  # item 5: 高龄津贴 80-89
+        + 60 * 12,  # item 7: 计划生育特殊家庭 + 高龄
+        {
+            "health_check": 1,  # item 3
+            "ability_assessment": 1,  # item 4
+            "visit": 12,  # item 19: 计划生育特殊家庭
+            "maintenance_visit": 24,  # item 21: 计划生育特殊家庭 / 高龄, urban
+        },
+        {
+            "puyang.20": "priority_admission",  # item 20: 优先入住
+            "puyang.24": "respite_bed",  # item 24: 计划生育特殊家庭 + 高龄
+        },
+    ),
+]
+
+
+def _units(frame, unit):
+    col = f"n_{unit}_once" if f"n_{unit}_once" in frame.columns else f"n_{unit}"
+    return frame[col].sum() if col in frame.columns else 0.0
+
+
+def _placements(city, frame):
+    kinds = {it.id: it.benefit.placement for it in city.items}
+    return {i: kinds[i] for i in frame.loc[frame["placement"], "item_id"]}
+
+
+@pytest.fixture(scope="module")
+def results(city):
+    df = pd.DataFrame([attrs for _, attrs, _, _, _ in PERSONS])
+    df.insert(0, "person_id", range(len(PERSONS)))
+    return simlib.apply_services(city, df, YEAR)
+
+
+@pytest.mark.parametrize(("i", "case"), list(enumerate(PERSONS)), ids=[p[0] for p in PERSONS])
+def test_person(city, results, i, case):
+    _, _, cash, units, placements = case
+    frame = results[results["person_id"] == i]
+    assert frame["yuan_per_year"].sum() == pytest.approx(cash, abs=0.01)
+    assert frame["yuan_once"].sum() == 0  # no one-off cash in Puyang's list
+    for unit in UNITS:
+        assert _units(frame, unit) == pytest.approx(units.get(unit, 0)), unit
+    assert _placements(city, frame) == placements
+
+
+def test_broad_economic_hardship_adds_dibao_edge(city, city_broad):
+    person = {
+        "age": 80,
+        "urban": False,
+        "assistance": "dibao_edge",
+        "care_level": "partial_care",
+        "adl_level": 2,
+    }
+    df = pd.DataFrame([person])
+    default = simlib.apply_services(city, df, YEAR)
+    broad = simlib.apply_services(city_broad, df, YEAR)
+    # default: 低保边缘 is not 经济困难 → only item 5 (高龄津贴 80-89, 50 yuan/month)
+    assert default["yuan_per_year"].sum() == pytest.approx(50 * 12)
+    assert _units(default, "cleaning") == 0
+    # broad: the '有条件的地方可扩大到低保边缘' extensions apply
+    assert broad["yuan_per_year"].sum() == pytest.approx(
+        50 * 12  # item 5: 高龄津贴
+        + 60 * 12  # item 7: extension to 低保边缘
+        + 60 * 12  # item 11: 经济困难 + 生活不能自理
+    )
+    assert _units(broad, "cleaning") == pytest.approx(12)  # item 25: 经济困难失能, monthly
+
+
+def test_explain_dibao_85(city):
+    out = simlib.explain(city, {"age": 85, "urban": True, "assistance": "dibao"}, YEAR).set_index(
+        "item_id"
+    )
+    assert len(out) == 30
+    assert out.loc["puyang.7", "eligible"]
+    assert out.loc["puyang.7", "yuan_per_year"] == pytest.approx(720)  # 60 yuan × 12
+    assert not out.loc["puyang.11", "eligible"]  # can care for self
+    assert "✗ [cannot_self_care]" in out.loc["puyang.11", "conditions"]
+    assert not out.loc["puyang.6", "quantified"]  # 低保 top-up depends on income
+
+
+def test_explain_tekun_excluded_from_care_subsidy(city):
+    person = {
+        "age": 75,
+        "assistance": "tekun",
+        "tekun_mode": "dispersed",
+        "care_level": "full_care",
+        "adl_level": 4,
+    }
+    out = simlib.explain(city, person, YEAR).set_index("item_id")
+    assert not out.loc["puyang.11", "eligible"]  # item 9 already pays 特困 care
+    assert "✓ [economic_hardship]" in out.loc["puyang.11", "conditions"]
+    assert out.loc["puyang.7", "eligible"]  # 特困 are in item 7's target group …
+    assert out.loc["puyang.7", "yuan_per_year"] == 0  # … but 按现行政策执行: no 60 yuan

@@ -1,0 +1,145 @@
+"""Strict loading: every class of bad params file gives a clear error naming file and key."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+import simlib
+from simlib.params import CITIES, PARAMS_DIR, ParamError, load_city, read_yaml
+
+#: Items per annex, counted in ../shared/seeds (README index and the annex tables).
+ANNEX_ITEMS = {"jincheng": 30, "datong": 22, "xiaoyi": 23, "puyang": 30, "changzhi": 26}
+
+
+@pytest.mark.parametrize("key", CITIES)
+def test_item_count_equals_annex_and_every_item_is_sourced(key):
+    city = load_city(key)
+    assert len(city.items) == ANNEX_ITEMS[key]
+    doc = city.services.document["file"]
+    for it in city.items:
+        assert doc in it.source and f"item {it.number}" in it.source, it.id
+        assert it.name_zh and it.name_en and it.standard_zh, it.id
+        assert it.benefit.quantified or it.benefit.reason, it.id
+
+
+def _assumption_blocks(node, path=""):
+    if isinstance(node, dict):
+        if node.get("assumption") is True:
+            yield path, node
+        for k, v in node.items():
+            yield from _assumption_blocks(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _assumption_blocks(v, f"{path}[{i}]")
+
+
+def test_every_assumption_in_params_has_a_range_and_rationale():
+    files = sorted(PARAMS_DIR.rglob("*.yaml"))
+    n = 0
+    for f in files:
+        for path, block in _assumption_blocks(read_yaml(f)):
+            n += 1
+            rng = block.get("range")
+            assert isinstance(rng, list) and len(rng) == 2 and rng[0] <= rng[1], f"{f}{path}"
+            assert block.get("rationale"), f"{f}{path}: assumption without rationale"
+    assert n > 20  # the params do rely on assumptions; this test must have seen them
+
+
+# ------------------------------------------------------------------ bad files, clear errors
+
+
+@pytest.fixture
+def params(tmp_path):
+    """A writable copy of the bundled params tree."""
+    dst = tmp_path / "params"
+    shutil.copytree(PARAMS_DIR, dst)
+    return dst
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text not found in {path.name}: {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+JIN = "services/jincheng.yaml"
+CASES = [
+    # (file, old text, new text, words the error must contain)
+    (JIN, "    name_en: Old-age allowance\n", "    name_en: Old-age allowance\n    colour: red\n",
+     ["params/services/jincheng.yaml", "jincheng.16", "unknown key", "colour"]),
+    (JIN, "    name_en: Old-age allowance\n",
+     "    name_en: Old-age allowance\n    name_en: Longevity allowance\n",
+     ["duplicate key", "name_en"]),
+    (JIN, "{yuan: 800, per: year,", "{yuan: eight hundred, per: year,",
+     ["jincheng.16", "yuan", "expected"]),
+    (JIN, "{yuan: 800, per: year,", "{yuan: 800, per: fortnight,",
+     ["jincheng.16", "per", "fortnight", "allowed"]),
+    (JIN, "{yuan: 800, per: year,", "{yuan: -800, per: year,", ["jincheng.16", "≥ 0"]),
+    (JIN, "    eligibility: {attr: age, min: 80}\n", "    eligibility: {attr: agee, min: 80}\n",
+     ["jincheng.16", "unknown person attribute", "agee", "allowed"]),
+    (JIN, "    eligibility: {attr: age, min: 80}\n", "    eligibility: {attr: age, min: 180}\n",
+     ["jincheng.16", "outside"]),
+    (JIN, "        - {ref: economic_hardship}\n", "        - {ref: poor}\n",
+     ["unknown definition", "poor", "economic_hardship"]),
+    (JIN, "        - {attr: assistance, in: [tekun]}\n",
+     "        - {attr: assistance, in: [rich]}\n", ["assistance", "rich", "dibao"]),
+    (JIN, "of: care_subsidy", "of: care_allowance",
+     ["unknown standard", "care_allowance", "care_subsidy"]),
+    (JIN, '    source: "seeds/000_d858a38ceeaa3dfc.txt, annex item 16"\n', "",
+     ["jincheng.16", "missing key", "source"]),
+    (JIN, "          range: [1, 4]\n", "", ["jincheng.24", "range"]),
+    (JIN, "id: jincheng.16\n    number: 16", "id: jincheng.16\n    number: 61", ["expected jincheng.61"]),
+    (JIN, "    eligibility: {attr: age, min: 80}\n", "    eligibility: age >= 80\n",
+     ["jincheng.16", "mapping"]),
+    ("cities/jincheng.yaml", "    value: 100\n    unit: yuan/month",
+     "    value: 100\n    unit: dollars", ["care_subsidy", "unit", "yuan/month"]),
+    ("cities/jincheng.yaml", "    value: 380\n", "    value: 500\n",
+     ["resident_medical_premium", "outside its range"]),
+    ("population/health.yaml", "value: 0.0561", "value: 5.61", ["dibao_prevalence_60plus", "outside"]),
+    ("population/health.yaml", "values: {mild: 0.4225,", "values: {mild: 0.5225,",
+     ["adl_grade_shares", "sum"]),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "words"), CASES, ids=[c[3][-1] for c in CASES])
+def test_bad_params_give_clear_errors(params, file, old, new, words):
+    path = params / file
+    _edit(path, old, new)
+    before = {p: p.read_bytes() for p in params.rglob("*") if p.is_file()}
+    with pytest.raises(ParamError) as err:
+        if file.startswith("population"):
+            from simlib.population import load_health
+
+            load_health.__wrapped__(params)
+        else:
+            load_city("jincheng", params)
+    message = str(err.value)
+    for w in words:
+        assert w in message, f"error {message!r} should mention {w!r}"
+    # Loading never writes: the tree is byte for byte as before.
+    assert before == {p: p.read_bytes() for p in params.rglob("*") if p.is_file()}
+
+
+def test_no_eval_of_yaml_tags(params):
+    # A YAML tag that would build a Python object is refused by the safe loader.
+    _edit(params / JIN, "city: jincheng\n", "city: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(ParamError, match="not valid YAML"):
+        load_city("jincheng", params)
+
+
+def test_unknown_city_lists_the_cities():
+    with pytest.raises(ParamError, match="available: jincheng, datong"):
+        simlib.load_city("taiyuan")
+
+
+def test_definition_variant_must_exist():
+    with pytest.raises(ParamError, match="no variant 'widest'"):
+        load_city("jincheng", definition_variants={"economic_hardship": "widest"})
+
+
+def test_vocabularies_are_flat_mappings():
+    for name in ("service_types", "units", "placements", "families"):
+        d = yaml.safe_load((PARAMS_DIR / "vocabulary" / f"{name}.yaml").read_text("utf-8"))
+        assert d and all(isinstance(v, str) for v in d.values()), name

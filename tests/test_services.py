@@ -52,8 +52,10 @@ def test_vectorised_equals_explain_person_by_person(key):
         np.testing.assert_allclose(ex["yuan_per_year"], grid["yuan_per_year"][:, i], err_msg=key)
         np.testing.assert_allclose(ex["yuan_once"], grid["yuan_once"][:, i], err_msg=key)
         for k, units in enumerate(ex["units"]):
-            want = {f"n_{u.removesuffix(' (once)')}" + ("_once" if u.endswith("(once)") else ""): x
-                    for u, x in units.items()}
+            want = {
+                f"n_{u.removesuffix(' (once)')}" + ("_once" if u.endswith("(once)") else ""): x
+                for u, x in units.items()
+            }
             got = {c: grid[c][k, i] for c in unit_cols if grid[c][k, i]}
             assert got == pytest.approx(want), (key, i, k)
 
@@ -106,7 +108,11 @@ def test_broad_hardship_variant_widens_eligibility():
 def test_catalogue_has_every_item_with_bilingual_names():
     cat = simlib.catalogue()
     assert cat.groupby("city").size().to_dict() == {
-        "changzhi": 26, "datong": 22, "jincheng": 30, "puyang": 30, "xiaoyi": 23,
+        "changzhi": 26,
+        "datong": 22,
+        "jincheng": 30,
+        "puyang": 30,
+        "xiaoyi": 23,
     }
     assert cat["item_id"].is_unique
     assert cat[["name_zh", "name_en", "service_type_en", "source"]].notna().all().all()

@@ -3,8 +3,8 @@
 One call of :func:`step_year` moves a :class:`~simlib.population.Population` from the state
 of calendar year ``Y`` to that of ``Y + 1``, in this order (the model's docstring repeats it):
 
-1. **death** at current age, WPP mx of year Y, times a relative risk by ADL grade that is
-   renormalised in every sex × age cell so the population rate equals the life table;
+1. **death** at current age, WPP mx of year Y, times a relative risk by ADL grade divided
+   by its mean at the calibrated disability prevalence (population rate = life table);
 2. **ADL transitions** of survivors: onset (intact → grade by onset shares), recovery (one
    grade down) and progression (one grade up); then the care class is re-derived;
 3. **chronic-disease incidence** (hypertension, type-2 diabetes; no remission);
@@ -15,9 +15,9 @@ of calendar year ``Y`` to that of ``Y + 1``, in this order (the model's docstrin
 7. **ageing** by one year, pensions drawn from the pension age, and net migration (weights).
 
 Transition probabilities that keep an age profile are derived from the prevalence curves by
-:func:`entry_for_prevalence`; ADL onset by :func:`calibrate_onset`. Each sub-step draws from
-its own random stream for that year (:class:`Streams`), one draw per agent alive or dead, so
-two runs with the same seed share common random numbers whatever the policy.
+:func:`entry_for_prevalence`; ADL onset by :func:`simlib.calibration.calibrate_adl`. Each
+sub-step draws from its own random stream for that year (:class:`Streams`), one draw per agent
+alive or dead, so two runs with the same seed share common random numbers whatever the policy.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from simlib import people
+from simlib.calibration import AdlCalibration, calibrate_adl
 from simlib.demography import MAX_AGE, Mortality
 from simlib.population import (
     ADL_GRADES,
     Health,
     Population,
-    adl_prevalence,
     assign_pensions,
     assistance_prevalence,
     care_level_from_adl,
@@ -98,48 +98,11 @@ def _rr(health: Health) -> np.ndarray:
     return np.asarray(list(health.shares["adl_mortality_rr"].values()))
 
 
-def calibrate_onset(health: Health, mortality: Mortality, year: int, female_share: float):
-    """ADL onset probabilities that reproduce the prevalence curve along a cohort.
-
-    For each sex and single age, given prevalence ``p`` at age a and the target ``p'`` at
-    a+1, recovery ``r`` (only grade-1 persons recover to intact, so ``r`` is scaled by the
-    mild share), and death probabilities of the intact and the disabled from the life
-    table with the ADL relative risks, onset ``o`` solves::
-
-        p' = [p (1 − r) (1 − q_D) + (1 − p) o (1 − q_H)] / [p (1 − q_D) + (1 − p)(1 − q_H)]
-
-    Args:
-        health: Health parameters.
-        mortality: Mortality table.
-        year: Calendar year whose mx to use.
-        female_share: Female share used by :func:`~simlib.population.adl_prevalence`.
-
-    Returns:
-        Array ``[sex, age]`` of yearly onset probabilities in [0, 1].
-    """
-    shares = np.asarray(list(health.shares["adl_grade_shares"].values()))
-    rr = _rr(health)
-    rr_d = float((shares * rr[1:]).sum())
-    rec = health.curve("adl_recovery", AGES) * shares[0]
-    out = np.empty((2, AGES.size))
-    for s in (0, 1):
-        p = adl_prevalence(health, AGES, np.full(AGES.size, s), female_share)
-        p_next = np.append(p[1:], p[-1])
-        mx = mortality.rate(np.full(AGES.size, s), AGES, year)
-        mean_rr = (1 - p) + p * rr_d
-        q_h = rate_to_prob(mx * rr[0] / mean_rr)
-        q_d = rate_to_prob(mx * rr_d / mean_rr)
-        surv = p * (1 - q_d) + (1 - p) * (1 - q_h)
-        o = (p_next * surv - p * (1 - rec) * (1 - q_d)) / ((1 - p) * (1 - q_h))
-        out[s] = np.clip(o, 0.0, 1.0)
-    return out
-
-
 @dataclass
 class Rates:
     """Per-age transition probabilities, derived once per run from the parameters."""
 
-    onset: np.ndarray  # [sex, age]
+    adl: AdlCalibration  # onset, mean relative risk and grade mix by [sex, age]
     recovery: np.ndarray  # [age]
     progression: np.ndarray  # [age]
     hypertension: np.ndarray  # [age]
@@ -180,12 +143,10 @@ class Rates:
             dibao[u] = entry_for_prevalence(pd_, np.append(pd_[1:], pd_[-1]), v["dibao_exit"])
             tekun[u] = entry_for_prevalence(pt, np.append(pt[1:], pt[-1]))
         edge = v["dibao_edge_prevalence"]
+        adl = calibrate_adl(health, mortality, year, female_share)
+        onset = np.clip(adl.onset * v["adl_onset_multiplier"], 0.0, 1.0)
         return cls(
-            onset=np.clip(
-                calibrate_onset(health, mortality, year, female_share) * v["adl_onset_multiplier"],
-                0.0,
-                1.0,
-            ),
+            adl=AdlCalibration(onset, adl.mean_rr, adl.grade_dist, adl.fitted, adl.target),
             recovery=health.curve("adl_recovery", AGES),
             progression=health.curve("adl_progression", AGES),
             hypertension=incidence("hypertension_prevalence"),
@@ -217,14 +178,11 @@ def step_year(
     n = alive.size
     v = health.values
 
-    # 1. Death: life-table rate × ADL relative risk, renormalised per sex × age cell.
+    # 1. Death: life-table rate × ADL relative risk ÷ the mean relative risk expected at the
+    #    calibrated disability prevalence, so the population rate equals the life table when
+    #    disability follows its sourced profile, and rises when disability is more common.
     rr = _rr(health)[c["adl_level"]]
-    key = sex.astype(np.int64) * (MAX_AGE + 1) + age
-    cells = 2 * (MAX_AGE + 1)
-    n_cell = np.bincount(key[alive], minlength=cells)
-    rr_cell = np.bincount(key[alive], weights=rr[alive], minlength=cells)
-    mean_rr = np.divide(rr_cell, n_cell, out=np.ones(cells), where=n_cell > 0)
-    p_die = rate_to_prob(mortality.rate(sex, age, year) * rr / mean_rr[key])
+    p_die = rate_to_prob(mortality.rate(sex, age, year) * rr / rates.adl.mean_rr[sex, age])
     dies = alive & (streams.get("death", year).random(n) < p_die)
     alive &= ~dies
     c["death_year"][dies] = year
@@ -236,7 +194,7 @@ def step_year(
     cum = np.cumsum(list(health.shares["adl_grade_shares"].values()))
     onset_grade = 1 + np.minimum(np.searchsorted(cum, grade_draw, side="right"), cum.size - 1)
     intact = alive & (adl == 0)
-    onset = intact & (u < rates.onset[sex, age])
+    onset = intact & (u < rates.adl.onset[sex, age])
     disabled = alive & (adl > 0)
     rec = rates.recovery[age]
     down = disabled & (u < rec)

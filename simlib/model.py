@@ -52,7 +52,7 @@ class ElderCareModel(mesa.Model):
     Step order (one step = one calendar year, from ``year`` to ``year + 1``;
     :mod:`simlib.dynamics` implements it):
 
-    1. death (WPP mx × ADL relative risk, renormalised to the life table);
+    1. death (WPP mx × ADL relative risk ÷ its mean at the calibrated prevalence);
     2. ADL onset, recovery and progression, then care class;
     3. chronic-disease incidence;
     4. 低保 / 低保边缘 exit and entry, 特困 entry;

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from simlib import people
+from simlib.calibration import AdlCalibration, calibrate_adl
 from simlib.demography import MAX_AGE, Mortality, load_mortality
 from simlib.params import PARAMS_DIR, ParamError, _keys, read_quantity, read_yaml
 from simlib.units import rate_to_prob
@@ -35,6 +36,8 @@ from simlib.units import rate_to_prob
 CENSUS_AGE_STARTS = (45, 50, 55, 60, 65, 70, 75, 80, 85)
 #: WPP period whose life table shapes the single-year split of the census groups.
 SPLIT_PERIOD_YEAR = 2017
+#: Calendar year of the base population (census reference date 1 November 2020).
+BASE_YEAR = 2020
 #: ADL grade names in code order (see people.SCHEMA["adl_level"]).
 ADL_GRADES = ("intact", "mild", "moderate", "severe", "total")
 
@@ -254,12 +257,33 @@ class Population:
         return self.to_frame().iloc[i].to_dict()
 
 
+def census_shares(city: str, params_dir: Path = PARAMS_DIR) -> tuple[float, float]:
+    """Female and urban shares of a city's census population aged 45+.
+
+    The urban share weights each county's all-age urban share by its 45+ population (the
+    census table gives urban/rural for all ages only).
+
+    Returns:
+        ``(female_share, urban_share)``.
+    """
+    age_sex, counties = load_census(params_dir)
+    tab = age_sex[age_sex["city"] == city]
+    if tab.empty:
+        raise ParamError(f"no census rows for city {city!r} in params/population")
+    female = tab.loc[tab["sex"] == "female", "count"].sum() / tab["count"].sum()
+    n45 = tab.groupby("county")["count"].sum()
+    cty = counties.set_index("county").loc[n45.index]
+    urban = float((n45 * cty["urban"] / cty["population"]).sum() / n45.sum())
+    return float(female), urban
+
+
 def synthesize(
     city: str,
     rng: np.random.Generator,
     sample: float = 1.0,
     health: Health | None = None,
     params_dir: Path = PARAMS_DIR,
+    adl: AdlCalibration | None = None,
 ) -> Population:
     """Build the base-year (2020) population of a city's residents aged 45+.
 
@@ -269,6 +293,8 @@ def synthesize(
         sample: Fraction of persons represented by agents, in (0, 1].
         health: Health parameters (loaded if not given).
         params_dir: Root of the params tree.
+        adl: The ADL calibration whose grade mix the base grades follow (computed for
+            the census shares and year 2020 if not given).
 
     Returns:
         The :class:`Population`.
@@ -314,31 +340,13 @@ def synthesize(
         .pipe(lambda d: (d["urban"] / d["population"]).to_numpy())
     )
     cols["urban"][:] = rng.random(n) < urban_share[cols["county"]]
-    assign_base_states(cols, health, rng)
+    female, urban = census_shares(city, params_dir)
+    adl = adl or calibrate_adl(health, mortality, BASE_YEAR, female)
+    assign_base_states(cols, health, rng, adl, urban)
     return Population(cols, county_keys, sample)
 
 
 # --------------------------------------------------------------------------- base states
-
-
-def adl_prevalence(health: Health, age: np.ndarray, sex: np.ndarray, female_share: float):
-    """P(adl_level ≥ 1) by age and sex: the both-sex curve times a sex factor.
-
-    The factors keep the both-sex average at the curve: male ``m`` and female ``r·m`` with
-    ``m (1 − f) + r m f = 1`` for female share ``f``.
-
-    Args:
-        health: Health parameters.
-        age: Ages (years).
-        sex: Sex codes.
-        female_share: Female share of the population the curve describes.
-
-    Returns:
-        Probabilities, clipped to [0, 1].
-    """
-    r = health.values["adl_female_ratio"]
-    m = 1.0 / (1 - female_share + r * female_share)
-    return np.clip(health.curve("adl_prevalence", age) * np.where(sex == 1, r * m, m), 0, 1)
 
 
 def care_level_from_adl(health: Health, adl: np.ndarray) -> np.ndarray:
@@ -365,23 +373,25 @@ def assistance_prevalence(health: Health, name: str, age, urban, urban_share: fl
     return np.where(age >= 60, p, 0.0)
 
 
-def assign_base_states(cols: dict[str, np.ndarray], health: Health, rng) -> None:
+def assign_base_states(
+    cols: dict[str, np.ndarray], health: Health, rng, adl: AdlCalibration, urban_share: float
+) -> None:
     """Draw every base-year state from its prevalence (in place).
 
     Args:
         cols: Person table with age, sex, urban set.
         health: Health parameters.
         rng: Random generator.
+        adl: ADL calibration: base grades follow its expected grade mix by sex and age.
+        urban_share: Urban share of the city's 45+ (splits national prevalences).
     """
     n = len(cols["age"])
     age, sex, urban = cols["age"], cols["sex"], cols["urban"]
     v, sh = health.values, health.shares
-    female_share = float(np.mean(sex == 1)) if n else 0.5
-    urban_share = float(np.mean(urban)) if n else 0.5
-    # ADL grade
-    disabled = rng.random(n) < adl_prevalence(health, age, sex, female_share)
-    grade = 1 + rng.choice(4, size=n, p=list(sh["adl_grade_shares"].values()))
-    cols["adl_level"][:] = np.where(disabled, grade, 0)
+    # ADL grade: inverse-CDF draw from the calibrated mix of each person's sex and age
+    cdf = np.cumsum(adl.grade_dist[sex, np.minimum(age, MAX_AGE)], axis=1)
+    u = rng.random(n)[:, None]
+    cols["adl_level"][:] = np.minimum((u >= cdf).sum(axis=1), cdf.shape[1] - 1)
     cols["care_level"][:] = care_level_from_adl(health, cols["adl_level"])
     # Chronic conditions
     cols["hypertension"][:] = rng.random(n) < health.curve("hypertension_prevalence", age)

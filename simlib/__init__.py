@@ -7,8 +7,12 @@ The common tasks are one line each::
     simlib.catalogue()                                 # every item of the five lists
     simlib.apply_services(city, people, year=2025)     # who gets what, person × item
     simlib.explain(city, {"age": 85, "assistance": "dibao"}, year=2025)
+    simlib.ElderCareModel("datong", sample=0.01, rng=1).run()   # the population model
 """
 
+from simlib import plotting
+from simlib.comparison import standards
+from simlib.model import ElderCareModel
 from simlib.params import CITIES, City, ParamError, load_city
 from simlib.services import apply_services, catalogue, evaluate, explain
 
@@ -17,10 +21,13 @@ __version__ = "0.1.0"
 __all__ = [
     "CITIES",
     "City",
+    "ElderCareModel",
     "ParamError",
     "apply_services",
     "catalogue",
     "evaluate",
     "explain",
     "load_city",
+    "plotting",
+    "standards",
 ]

@@ -12,6 +12,7 @@ import pandas as pd
 from simlib import dynamics
 from simlib.demography import load_mortality
 from simlib.dynamics import Rates, Streams
+from simlib.outcomes import Ledger, OutcomeParams, load_outcome_params
 from simlib.params import PARAMS_DIR, City, ParamError, load_city
 from simlib.population import Health, Population, load_health, synthesize
 from simlib.reporters import MODEL_REPORTERS
@@ -59,7 +60,9 @@ class ElderCareModel(mesa.Model):
     5. moves to empty-nest and to living alone;
     6. institution entry (willing 特困, severe disability);
     7. ageing, pensions from the pension age, net migration;
-    8. data collection on the new year's state (reporters in :mod:`simlib.reporters`).
+    8. the service list applied to everyone alive and outcomes aggregated
+       (:class:`~simlib.outcomes.Ledger`), and data collection on the new year's state
+       (reporters in :mod:`simlib.reporters`).
 
     Args:
         city: City key or a loaded :class:`~simlib.params.City`.
@@ -71,6 +74,10 @@ class ElderCareModel(mesa.Model):
             random numbers.
         health: Health parameters (the bundled ones by default).
         params_dir: Root of the params tree.
+        reporters: DataCollector model reporters (:data:`~simlib.reporters.MODEL_REPORTERS`).
+        services: The list applied each year (the city's own by default; another city's for
+            policy transfer, or a scenario's modified list).
+        outcome_params: Take-up, workload and cost parameters (bundled by default).
 
     Example:
         >>> m = ElderCareModel("xiaoyi", sample=0.01, rng=1)
@@ -88,6 +95,8 @@ class ElderCareModel(mesa.Model):
         health: Health | None = None,
         params_dir: Path = PARAMS_DIR,
         reporters: Mapping | None = None,
+        services: City | None = None,
+        outcome_params: OutcomeParams | None = None,
     ):
         root = seed_sequence(rng)
         super().__init__(rng=np.random.default_rng(root))
@@ -111,7 +120,17 @@ class ElderCareModel(mesa.Model):
             female_share=float(np.mean(c["sex"] == 1)),
             urban_share=float(np.mean(c["urban"])),
         )
+        self.services = services or self.city
+        self.ledger = Ledger(
+            self.services,
+            self.population.counties,
+            outcome_params or load_outcome_params(params_dir),
+        )
         self.datacollector = mesa.DataCollector(model_reporters=dict(reporters or MODEL_REPORTERS))
+        self._collect()
+
+    def _collect(self) -> None:
+        self.ledger.collect(self.population.cols, self.year)
         self.datacollector.collect(self)
 
     def step(self) -> None:
@@ -120,7 +139,7 @@ class ElderCareModel(mesa.Model):
             self.population, self.year, self.health, self.mortality, self.rates, self.streams
         )
         self.year += 1
-        self.datacollector.collect(self)
+        self._collect()
         if self.year >= self.end_year:
             self.running = False
 
@@ -153,6 +172,12 @@ class ElderCareModel(mesa.Model):
         """Yearly counts by county × age group × sex × state (tidy, all years)."""
         df = self.datacollector.get_model_vars_dataframe()
         return pd.concat(df["states"].tolist(), ignore_index=True)
+
+    def outcomes(self) -> pd.DataFrame:
+        """Yearly enrolment, workload, beds and cost per item × county (tidy, all years)."""
+        out = self.ledger.table()
+        out.insert(1, "city", self.city.key)
+        return out
 
     def people(self) -> pd.DataFrame:
         """The whole population now (alive and dead) as a readable DataFrame."""

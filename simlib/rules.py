@@ -27,7 +27,7 @@ Grammar (each mapping has exactly one of these forms)::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -228,7 +228,7 @@ class Ref(Condition):
     """A named city definition (e.g. ``economic_hardship``), resolved at load time."""
 
     name: str
-    part: Condition = field(compare=False)
+    part: Condition  # compared too: two cities' definitions of one name differ
 
     def _mask(self, cols: Columns) -> np.ndarray:
         return self.part.mask(cols)

@@ -88,6 +88,95 @@ def _as_table(cols: Mapping[str, np.ndarray]) -> PersonTable:
     return cols if isinstance(cols, PersonTable) else PersonTable(cols)
 
 
+@dataclass(frozen=True)
+class CompositeItem:
+    """Several cities' items of one family merged: widest eligibility, most generous amount.
+
+    Used by the ``harmonised`` scenario. A person is eligible if any part's rule admits them
+    and receives, per benefit component, the largest amount any part would pay them (each
+    part with its own city's standards).
+
+    Attributes:
+        base: The city's own item the composite replaces (its id, names and metadata are
+            reported), or the first part when the city has none.
+        parts: ``(item, standards)`` of every city's item of the family.
+    """
+
+    base: Item
+    parts: tuple[tuple[Item, Mapping], ...]
+
+    def __getattr__(self, name):
+        return getattr(self.base, name)
+
+
+def evaluate_item(item: Item, table: PersonTable, standards: Mapping) -> ItemResult:
+    """Evaluate one item on a person table with the given city standards.
+
+    Args:
+        item: The item (or a :class:`CompositeItem`).
+        table: Person table.
+        standards: The standards its multiples refer to.
+
+    Returns:
+        The :class:`ItemResult`.
+    """
+    if isinstance(item, CompositeItem):
+        return _evaluate_composite(item, table)
+    n = len(table["age"])
+    zeros = np.zeros(n)
+    elig = item.eligibility.mask(table)
+    b = item.benefit
+    yuan_year, yuan_once = zeros, zeros
+    for rule in b.cash:
+        on = elig & rule.when.mask(table)
+        if rule.yuan is not None:
+            amount = rule.yuan
+        else:
+            std = standards[rule.of].yuan_per(rule.per)
+            if isinstance(std, dict):
+                std = np.where(table["urban"], std["urban"], std["rural"])
+            amount = rule.multiple * std
+        if rule.per == ONE_OFF:
+            yuan_once = yuan_once + np.where(on, amount, 0.0)
+        else:
+            yuan_year = yuan_year + np.where(on, amount * per_year_factor(rule.per), 0.0)
+    units: dict[str, np.ndarray] = {}
+    units_once: dict[str, np.ndarray] = {}
+    for rule in b.in_kind:
+        on = elig & rule.when.mask(table)
+        if rule.per == ONE_OFF:
+            units_once[rule.unit] = units_once.get(rule.unit, zeros) + np.where(on, rule.n, 0.0)
+        else:
+            n_year = rule.n * per_year_factor(rule.per)
+            units[rule.unit] = units.get(rule.unit, zeros) + np.where(on, n_year, 0.0)
+    if b.placement is None:
+        placement = np.zeros(n, dtype=bool)
+    elif b.placement_when is None:
+        placement = elig
+    else:
+        placement = elig & b.placement_when.mask(table)
+    return ItemResult(item, elig, yuan_year, yuan_once, units, units_once, placement)
+
+
+def _evaluate_composite(item: CompositeItem, table: PersonTable) -> ItemResult:
+    results = [evaluate_item(part, table, std) for part, std in item.parts]
+    eligible = np.logical_or.reduce([r.eligible for r in results])
+    yuan_year = np.maximum.reduce([r.yuan_per_year for r in results])
+    yuan_once = np.maximum.reduce([r.yuan_once for r in results])
+    placement = np.logical_or.reduce([r.placement for r in results])
+
+    def merge(attr: str) -> dict[str, np.ndarray]:
+        names = {u for r in results for u in getattr(r, attr)}
+        zeros = np.zeros(len(eligible))
+        return {
+            u: np.maximum.reduce([getattr(r, attr).get(u, zeros) for r in results]) for u in names
+        }
+
+    return ItemResult(
+        item, eligible, yuan_year, yuan_once, merge("units"), merge("units_once"), placement
+    )
+
+
 def evaluate(city: City, cols: Mapping[str, np.ndarray], year: int) -> Iterator[ItemResult]:
     """Evaluate every item of ``city``'s list that is in force in ``year``.
 
@@ -100,44 +189,10 @@ def evaluate(city: City, cols: Mapping[str, np.ndarray], year: int) -> Iterator[
         One :class:`ItemResult` per item in force, in list order.
     """
     table = _as_table(cols)
-    n = len(table["age"])
-    zeros = np.zeros(n)
     standards = city.context.standards
     for item in city.items:
-        if not in_force(item, year):
-            continue
-        elig = item.eligibility.mask(table)
-        b = item.benefit
-        yuan_year, yuan_once = zeros, zeros
-        for rule in b.cash:
-            on = elig & rule.when.mask(table)
-            if rule.yuan is not None:
-                amount = rule.yuan
-            else:
-                std = standards[rule.of].yuan_per(rule.per)
-                if isinstance(std, dict):
-                    std = np.where(table["urban"], std["urban"], std["rural"])
-                amount = rule.multiple * std
-            if rule.per == ONE_OFF:
-                yuan_once = yuan_once + np.where(on, amount, 0.0)
-            else:
-                yuan_year = yuan_year + np.where(on, amount * per_year_factor(rule.per), 0.0)
-        units: dict[str, np.ndarray] = {}
-        units_once: dict[str, np.ndarray] = {}
-        for rule in b.in_kind:
-            on = elig & rule.when.mask(table)
-            if rule.per == ONE_OFF:
-                units_once[rule.unit] = units_once.get(rule.unit, zeros) + np.where(on, rule.n, 0.0)
-            else:
-                n_year = rule.n * per_year_factor(rule.per)
-                units[rule.unit] = units.get(rule.unit, zeros) + np.where(on, n_year, 0.0)
-        if b.placement is None:
-            placement = np.zeros(n, dtype=bool)
-        elif b.placement_when is None:
-            placement = elig
-        else:
-            placement = elig & b.placement_when.mask(table)
-        yield ItemResult(item, elig, yuan_year, yuan_once, units, units_once, placement)
+        if in_force(item, year):
+            yield evaluate_item(item, table, standards)
 
 
 def _resolve_city(city: City | str) -> City:

@@ -50,11 +50,10 @@ CASES = [
         {"age": 85, "assistance": "dibao"},
         70 * 12  # item 8 高龄津贴, 80–89
         + 70 * 12  # item 9 养老服务补贴: 80+ 经济困难 不低于70元/月
-        + 7.16 * 12,  # item 23 商业服务优待: 退费 7.16元/户/月
+        + 7.16 * 12,  # item 23 商业服务优待: 退费 7.16元/户/月 (= 15度 free electricity)
         {
             "health_check": 1,
             "ability_assessment": 1,
-            "electricity_kwh": 15 * 12,  # item 23: 15度/户/月
             "home_adaptation": 1,  # item 10: once per household
         },
         None,
@@ -67,7 +66,6 @@ CASES = [
         {
             "health_check": 1,
             "ability_assessment": 1,
-            "electricity_kwh": 180,
             "home_adaptation": 1,  # item 10
             "training": 1,  # item 12: carer training for a 失能 person's family, once
             "visit": 2 * 12,  # item 16: 失能 → special hardship; 不能自理 → 2 a month (assumed)
@@ -91,7 +89,6 @@ CASES = [
         {
             "health_check": 1,
             "ability_assessment": 1,
-            "electricity_kwh": 180,
             "home_adaptation": 1,
             "training": 1,
             "visit": 24,
@@ -115,7 +112,6 @@ CASES = [
         {
             "health_check": 1,
             "ability_assessment": 1,
-            "electricity_kwh": 180,
             "home_adaptation": 1,
             "training": 1,
             "visit": 24,
@@ -184,7 +180,6 @@ CASES = [
         {
             "health_check": 1,
             "ability_assessment": 1,
-            "electricity_kwh": 180,
             "home_adaptation": 1,  # item 10: 经济困难 and 失能
             "training": 1,  # item 12
             "visit": 24,  # item 16: 重残/失能, cannot care for self → 2 a month
@@ -199,7 +194,6 @@ UNITS = (
     "follow_up",
     "ability_assessment",
     "visit",
-    "electricity_kwh",
     "home_adaptation",
     "training",
 )

@@ -63,9 +63,9 @@ family_matrix()
 # NBVAL_CHECK_OUTPUT
 table = simlib.standards(year)
 key = table[table.family.isin(["old_age_allowance", "service_subsidy", "care_subsidy"])]
-key.pivot_table(
-    index=["family", "person"], columns="city", values="yuan_per_year", aggfunc="sum"
-)[list(simlib.CITIES)].round(0)
+key.pivot_table(index=["family", "person"], columns="city", values="yuan_per_year", aggfunc="sum")[
+    list(simlib.CITIES)
+].round(0)
 
 # %%
 fig = simlib.plotting.family_bars(table, "old_age_allowance")

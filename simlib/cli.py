@@ -2,7 +2,8 @@
 
 Sub-commands:
     check [CITY ...]   validate the params of the given cities (all by default)
-    list               show cities and the size of their lists
+    list               show cities, scenarios and items
+    run                run a city under a scenario; write Parquet, CSV and a manifest
     report --out DIR   the main job: run every notebook into a report folder
 """
 
@@ -28,12 +29,43 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from simlib.scenarios import list_scenarios, load_scenario
+
+    print("cities:")
     for key in CITIES:
         city = load_city(key)
         print(
-            f"{key:10s} {city.context.name_zh}  {len(city.items):3d} items  "
+            f"  {key:10s} {city.context.name_zh}  {len(city.items):3d} items  "
             f"{len(city.targets):3d} targets  {len(city.context.counties):3d} counties"
         )
+    print("scenarios:")
+    for name in list_scenarios():
+        print(f"  {name:16s} {load_scenario(name).description}")
+    if args.items:
+        from simlib.services import catalogue
+
+        cat = catalogue(list(CITIES) if args.items == "all" else [args.items])
+        for _, r in cat.iterrows():
+            print(f"  {r.item_id:12s} {r.name_zh}  {r.name_en}  [{r.benefit}]")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from simlib.output import write_run
+    from simlib.runner import run
+
+    # run() validates every input before anything is written.
+    result = run(
+        args.city,
+        args.scenario,
+        years=(2020, args.end_year),
+        reps=args.reps,
+        sample=args.sample,
+        seed=args.seed,
+        list_city=args.list_city,
+        progress=True,
+    )
+    print(f"wrote {write_run(result, args.out)}")
     return 0
 
 
@@ -58,8 +90,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="validate params files")
     p.add_argument("cities", nargs="*", metavar="CITY", help=f"any of {', '.join(CITIES)}")
     p.set_defaults(func=_check)
-    p = sub.add_parser("list", help="cities and their lists")
+    p = sub.add_parser("list", help="cities, scenarios (and items)")
+    p.add_argument("--items", metavar="CITY", help="also list the items of CITY (or 'all')")
     p.set_defaults(func=_list)
+    p = sub.add_parser("run", help="run a city under a scenario")
+    p.add_argument("--city", required=True, choices=CITIES)
+    p.add_argument("--scenario", default="baseline")
+    p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--sample", type=float, default=0.01, help="fraction of persons (0, 1]")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--end-year", type=int, default=2035)
+    p.add_argument("--list-city", choices=CITIES, help="apply this city's list instead")
+    p.add_argument("--out", default="results", help="output folder (default: results)")
+    p.set_defaults(func=_run)
     p = sub.add_parser("report", help="execute every notebook into a report folder")
     p.add_argument("--out", default="report", help="report folder (default: report)")
     p.set_defaults(func=_report)

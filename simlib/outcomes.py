@@ -7,7 +7,8 @@ Each year, :class:`Ledger` evaluates the city's list on the living population
 * ``cash_yuan`` recurring cash and ``once_yuan`` one-off cash (paid the first year a person
   is eligible), both × take-up;
 * ``units:<unit>`` in-kind units per year (one-off units the first eligible year) × take-up;
-* ``beds`` placements (persons placed) × take-up;
+* ``beds:<placement>`` placements (persons placed, by kind: ``institution_bed``,
+  ``priority_admission`` …) × take-up;
 * ``minutes`` of staff time (units × (minutes per unit + travel for home units));
 * ``service_yuan`` (units × unit cost) and ``bed_yuan`` (beds × cost per bed-year);
 * ``cost_yuan`` = cash + once + service + bed (pension items are kept at zero: they are
@@ -233,7 +234,7 @@ class Ledger:
             if once is not None and once.any():
                 rec.append(("once_yuan", once))
             if beds is not None:
-                rec += [("beds", beds), ("bed_yuan", bed_yuan)]
+                rec += [(f"beds:{item.benefit.placement}", beds), ("bed_yuan", bed_yuan)]
             if minutes.any():
                 rec.append(("minutes", minutes))
             if service.any():

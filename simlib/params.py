@@ -752,6 +752,8 @@ class Target:
     quote_zh: str
     source: str
     note: str | None = None
+    #: For per-county rules: only counties whose 2020 census population lies in [min, max].
+    county_population: tuple[int | None, int | None] | None = None
 
 
 _TARGET_UNITS = ("share", "count", "beds", "yuan", "ratio", "persons", "facilities")
@@ -782,7 +784,7 @@ def load_targets(city: str, params_dir: Path = PARAMS_DIR) -> list[Target]:
             t,
             w,
             {"id", "name_zh", "name_en", "year", "value", "unit", "scope", "quote_zh", "source"},
-            {"measure", "note"},
+            {"measure", "note", "county_population"},
         )
         if not t["id"].startswith(f"{city}."):
             raise ParamError(f"{w}.id: must start with '{city}.'")
@@ -812,9 +814,23 @@ def load_targets(city: str, params_dir: Path = PARAMS_DIR) -> list[Target]:
                 _text(t, "quote_zh", w),
                 _text(t, "source", w),
                 t.get("note"),
+                _county_population(t.get("county_population"), f"{w}.county_population"),
             )
         )
     return out
+
+
+def _county_population(spec: Any, where: str) -> tuple[int | None, int | None] | None:
+    if spec is None:
+        return None
+    spec = _keys(spec, where, set(), {"min", "max"})
+    if not spec:
+        raise ParamError(f"{where}: give min and/or max")
+    lo, hi = spec.get("min"), spec.get("max")
+    for k, v in (("min", lo), ("max", hi)):
+        if v is not None and (not isinstance(v, int) or v < 0):
+            raise ParamError(f"{where}.{k}: a population count, got {v!r}")
+    return (lo, hi)
 
 
 # --------------------------------------------------------------------------- the bundle

@@ -117,7 +117,7 @@ class Result:
         """A measure summed over items and counties, per replication, then summarised.
 
         Args:
-            measure: e.g. ``"cost_yuan"``, ``"enrolled"``, ``"minutes"``, ``"beds"``.
+            measure: e.g. ``"cost_yuan"``, ``"enrolled"``, ``"beds:institution_bed"``.
             by: Grouping columns (``year``, ``county``, ``item_id``).
 
         Returns:

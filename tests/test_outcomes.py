@@ -1,0 +1,256 @@
+"""Outcomes on populations small enough to check by hand; scenarios; replications; CLI."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simlib
+from simlib import people
+from simlib.cli import main as cli
+from simlib.outcomes import Ledger, fte, load_outcome_params
+from simlib.params import ParamError
+from simlib.runner import Result, run, summarise
+from simlib.scenarios import load_scenario
+from simlib.targets import MEASURES, evaluate_targets
+
+YEAR = 2025
+
+
+def _population(rows):
+    cols = people.from_frame(pd.DataFrame(rows))
+    n = len(rows)
+    cols["county"] = np.zeros(n, np.int16)
+    cols["weight"] = np.ones(n, np.float32)
+    cols["alive"] = np.ones(n, bool)
+    return cols
+
+
+@pytest.fixture
+def full_take_up():
+    """Outcome parameters with every take-up at 1, so hand sums need no shares."""
+    p = load_outcome_params()
+    return dataclasses.replace(p, take_up_default=1.0, take_up={k: 1.0 for k in p.take_up})
+
+
+def _measure(frame, item, measure):
+    return frame[(frame.item_id == item) & (frame.measure == measure)].value.sum()
+
+
+def test_hand_checked_cash_visits_workload_and_beds(full_take_up):
+    city = simlib.load_city("jincheng")
+    cols = _population(
+        [
+            {"age": 85, "urban": True},  # old-age allowance 800 (item 16)
+            {"age": 92, "urban": True},  # 2 400 (item 16)
+            {"age": 72, "urban": True, "living": "alone"},  # visits: 1 a month (item 24)
+            {
+                "age": 75,
+                "urban": False,
+                "living": "alone",
+                "care_level": "full_care",
+                "adl_level": 4,
+            },  # cannot self-care: 2 a month (item 24, assumed)
+            {
+                "age": 70,
+                "assistance": "tekun",
+                "tekun_mode": "centralized",
+                "in_institution": True,
+                "no_supporter": True,
+            },  # one bed (item 23)
+        ]
+    )
+    ledger = Ledger(city, ["140502"], full_take_up)
+    f = ledger.collect(cols, YEAR)
+    assert _measure(f, "jincheng.16", "cash_yuan") == 800 + 2400
+    assert _measure(f, "jincheng.16", "eligible") == 2
+    # visits: 12 + 24 a year; staff minutes per visit = minutes + travel (home unit)
+    assert _measure(f, "jincheng.24", "units:visit") == 12 + 24
+    p = full_take_up
+    assert _measure(f, "jincheng.24", "minutes") == 36 * (p.minutes["visit"] + p.travel_minutes)
+    assert _measure(f, "jincheng.24", "service_yuan") == 36 * p.unit_cost["visit"]
+    assert _measure(f, "jincheng.23", "beds:institution_bed") == 1
+    assert _measure(f, "jincheng.23", "bed_yuan") == p.bed_cost["institution_bed"]
+    # population denominators
+    assert _measure(f, "", "pop80") == 2 and _measure(f, "", "pop60") == 5
+    # cost = cash + services + beds for the item
+    assert _measure(f, "jincheng.16", "cost_yuan") == 3200
+    assert fte(2000 * 60, p) == pytest.approx(1.0)  # 2 000 hours = one FTE
+
+
+def test_take_up_scales_enrolment_and_cost():
+    city = simlib.load_city("jincheng")
+    p = load_outcome_params()
+    f = Ledger(city, ["x"], p).collect(_population([{"age": 85}]), YEAR)
+    share = p.take_up["old_age_allowance"]
+    assert _measure(f, "jincheng.16", "enrolled") == pytest.approx(share)
+    assert _measure(f, "jincheng.16", "cash_yuan") == pytest.approx(800 * share)
+
+
+def test_one_off_benefits_are_paid_once(full_take_up):
+    city = simlib.load_city("jincheng")
+    cols = _population([{"age": 70, "assistance": "dibao"}])  # item 18 home adaptation
+    ledger = Ledger(city, ["x"], full_take_up)
+    first = ledger.collect(cols, 2025)
+    second = ledger.collect(cols, 2026)
+    assert _measure(first, "jincheng.18", "units:home_adaptation") == 1
+    assert _measure(second, "jincheng.18", "units:home_adaptation") == 0
+    assert _measure(second, "jincheng.18", "eligible") == 1  # still eligible, already served
+
+
+def test_take_up_ramps_linearly_to_the_scenario_target():
+    p = dataclasses.replace(load_outcome_params(), take_up_targets={"caring_visits": (1.0, 2025)})
+    base = p.take_up["caring_visits"]
+    assert p.take_up_for("caring_visits", 2023) == base
+    assert p.take_up_for("caring_visits", 2024) == pytest.approx((base + 1) / 2)
+    assert p.take_up_for("caring_visits", 2025) == 1.0 == p.take_up_for("caring_visits", 2030)
+
+
+def test_replications_of_a_deterministic_case_have_zero_width():
+    rows = pd.DataFrame(
+        {
+            "year": 2025,
+            "city": "x",
+            "county": "c",
+            "item_id": "i",
+            "measure": "cost_yuan",
+            "value": [5.0, 5.0, 5.0],
+            "rep": [0, 1, 2],
+        }
+    )
+    s = summarise(rows)
+    assert (s.value == 5).all() and (s.lower == s.upper).all()
+    noisy = rows.assign(value=[4.0, 5.0, 6.0])
+    assert (summarise(noisy).upper > summarise(noisy).lower).all()
+    assert Result(s, rows).totals("cost_yuan").iloc[0][["lower", "upper"]].tolist() == [5, 5]
+
+
+@pytest.fixture(scope="module")
+def runs():
+    kw = {"reps": 2, "sample": 0.03, "seed": 3, "years": (2020, 2030)}
+    return {
+        (c, s): run(c, s, **kw)
+        for c in simlib.CITIES
+        for s in ("baseline", "targets_2025", "harmonised")
+    }
+
+
+@pytest.mark.parametrize("city", simlib.CITIES)
+def test_targets_2025_meets_every_modelled_share_target(runs, city):
+    ev = evaluate_targets(runs[(city, "targets_2025")])
+    share = ev[ev.modelled & (ev.unit == "share") & (ev.year <= 2025)]
+    assert share.met.all(), share[["target_id", "target", "projected"]]
+    base = evaluate_targets(runs[(city, "baseline")])
+    # the baseline misses at least one of them where the city has any
+    if len(share):
+        assert not base[base.target_id.isin(share.target_id)].met.all()
+
+
+@pytest.mark.parametrize("city", simlib.CITIES)
+def test_harmonised_list_raises_cost_per_older_resident(runs, city):
+    base = runs[(city, "baseline")].per_older_resident().set_index("year").value
+    harm = runs[(city, "harmonised")].per_older_resident().set_index("year").value
+    assert harm.loc[2030] > base.loc[2030]
+
+
+def test_scenarios_share_common_random_numbers(runs):
+    # Same seed: the populations are identical draw for draw, whatever the policy.
+    a = runs[("datong", "baseline")].reps
+    b = runs[("datong", "harmonised")].reps
+    pick = lambda r: r[r.measure.str.startswith("pop")].value.to_numpy()  # noqa: E731
+    assert np.array_equal(pick(a), pick(b))
+
+
+def test_policy_transfer_applies_another_citys_list():
+    res = run("xiaoyi", list_city="jincheng", sample=0.02, seed=1, years=(2020, 2025))
+    items = set(res.table.item_id) - {""}
+    assert items and all(i.startswith("jincheng.") for i in items)
+
+
+def test_every_target_measure_used_in_params_is_known_or_reported():
+    for key in simlib.CITIES:
+        for t in simlib.load_city(key).targets:
+            if t.measure in MEASURES:
+                continue
+            # unknown measures are listed as not modelled, never silently dropped
+            ev = evaluate_targets(run(key, sample=0.01, years=(2020, 2021)))
+            assert not ev.set_index("target_id").loc[t.id, "modelled"]
+            break
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("description: x\ncolour: red\n", ["unknown key", "colour"]),
+        ("description: x\nhealth: {no_such: 1}\n", ["health", "no_such", "allowed"]),
+        ("description: x\ntake_up: {caring_visits: {target: 2, year: 2025}}\n", ["target"]),
+        ("description: x\ntake_up: {gifts: {target: 1, year: 2025}}\n", ["unknown item family"]),
+        ("description: x\nharmonise: [gifts]\n", ["harmonise", "gifts"]),
+    ],
+)
+def test_bad_scenarios_fail_clearly(tmp_path, text, words):
+    import shutil
+
+    params = tmp_path / "params"
+    shutil.copytree(simlib.params.PARAMS_DIR, params)
+    (params / "scenarios" / "bad.yaml").write_text(text)
+    with pytest.raises(ParamError) as err:
+        load_scenario("bad", params)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_unknown_definition_variant_in_scenario_fails_at_build(tmp_path):
+    from simlib.scenarios import Scenario, build_services
+
+    with pytest.raises(ParamError, match="no variant"):
+        build_services(Scenario("x", "x", definitions={"economic_hardship": "all"}), "datong")
+
+
+def test_cli_run_writes_parquet_csv_and_manifest(tmp_path, capsys):
+    assert (
+        cli(
+            [
+                "run",
+                "--city",
+                "xiaoyi",
+                "--sample",
+                "0.01",
+                "--end-year",
+                "2022",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    (folder,) = tmp_path.iterdir()
+    assert {p.name for p in folder.iterdir()} == {
+        "summary.parquet",
+        "summary.csv",
+        "reps.parquet",
+        "manifest.json",
+    }
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["scenario"] == "baseline" and len(manifest["params_sha256"]) == 64
+    assert pd.read_parquet(folder / "summary.parquet").columns.tolist() == [
+        "year",
+        "city",
+        "county",
+        "item_id",
+        "measure",
+        "value",
+        "lower",
+        "upper",
+    ]
+
+
+def test_cli_bad_input_gives_clear_error_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli(["run", "--city", "xiaoyi", "--scenario", "nope", "--out", str(out)]) == 2
+    assert "unknown scenario 'nope'" in capsys.readouterr().err
+    assert cli(["run", "--city", "xiaoyi", "--sample", "2", "--out", str(out)]) == 2
+    assert "sample must lie in (0, 1]" in capsys.readouterr().err
+    assert not out.exists()

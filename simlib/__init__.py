@@ -8,12 +8,14 @@ The common tasks are one line each::
     simlib.apply_services(city, people, year=2025)     # who gets what, person × item
     simlib.explain(city, {"age": 85, "assistance": "dibao"}, year=2025)
     simlib.ElderCareModel("datong", sample=0.01, rng=1).run()   # the population model
+    simlib.run("datong", "targets_2025", reps=5).totals("cost_yuan")   # scenarios, outcomes
 """
 
 from simlib import plotting
 from simlib.comparison import standards
 from simlib.model import ElderCareModel
 from simlib.params import CITIES, City, ParamError, load_city
+from simlib.runner import Result, run
 from simlib.services import apply_services, catalogue, evaluate, explain
 
 __version__ = "0.1.0"
@@ -23,11 +25,13 @@ __all__ = [
     "City",
     "ElderCareModel",
     "ParamError",
+    "Result",
     "apply_services",
     "catalogue",
     "evaluate",
     "explain",
     "load_city",
     "plotting",
+    "run",
     "standards",
 ]

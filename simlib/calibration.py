@@ -50,28 +50,59 @@ class AdlCalibration:
 
     Attributes:
         onset: Yearly probability that an intact person becomes disabled.
-        mean_rr: Expected mortality relative risk over the grade mix.
+        mortality_scale: Factor ``k`` on ``mx × RR`` such that the grade mix's mean
+            one-year death probability equals the life table's (see
+            :func:`mortality_scale`).
         grade_dist: Expected grade mix ``[sex, age, grade]`` (rows sum to 1).
         fitted: Prevalence the chain reaches at each age (to report the fit).
         target: Target prevalence at each age.
     """
 
     onset: np.ndarray
-    mean_rr: np.ndarray
+    mortality_scale: np.ndarray
     grade_dist: np.ndarray
     fitted: np.ndarray
     target: np.ndarray
+
+
+def mortality_scale(mx: float, rr: np.ndarray, mix: np.ndarray, iterations: int = 20) -> float:
+    """Solve ``Σ_j mix_j (1 − exp(−mx · RR_j · k)) = 1 − exp(−mx)`` for ``k`` (Newton).
+
+    Matching probabilities (not hazards) keeps the mean one-year death probability of a
+    heterogeneous cell exactly at the life table's, which dividing by the mean relative
+    risk would not (Jensen's inequality; it matters at the oldest ages).
+
+    Args:
+        mx: Life-table death rate.
+        rr: Relative risk per ADL grade.
+        mix: Grade shares (sum 1).
+        iterations: Newton steps (converges in a few).
+
+    Returns:
+        The scale ``k`` (≈ 1 / mean RR when ``mx`` is small).
+    """
+    target = -np.expm1(-mx)
+    k = 1.0 / float(mix @ rr)
+    for _ in range(iterations):
+        e = np.exp(-mx * rr * k)
+        f = float(mix @ (1 - e)) - target
+        df = float(mix @ (mx * rr * e))
+        if df <= 0:
+            break
+        k -= f / df
+    return k
 
 
 def calibrate_adl(health, mortality: Mortality, year: int, female_share: float) -> AdlCalibration:
     """Solve the ADL chain's onset probabilities age by age (see the module docstring).
 
     At age a with grade mix π and relative risks RR, survival by grade is
-    ``s_k = exp(−mx · RR_k / Σ π RR)``; recovery ``r`` moves one grade down (grade 1 to
-    intact), progression ``g`` one grade up, onset ``o`` moves intact persons to grades
-    1–4 in the onset shares. The intact share at a+1 is ``(m_0 (1 − o) + m_1 r) / M`` with
-    ``m = π s`` and ``M = Σ m``; setting it to ``1 − p(a+1)`` gives ``o`` in closed form,
-    clipped to [0, 1] (where clipping binds, the fit is reported, not forced).
+    ``s_k = exp(−mx · RR_k · k)`` with ``k`` from :func:`mortality_scale`; recovery ``r``
+    moves one grade down (grade 1 to intact), progression ``g`` one grade up, onset ``o``
+    moves intact persons to grades 1–4 in the onset shares. The intact share at a+1 is
+    ``(m_0 (1 − o) + m_1 r) / M`` with ``m = π s`` and ``M = Σ m``; setting it to
+    ``1 − p(a+1)`` gives ``o`` in closed form, clipped to [0, 1] (where clipping binds,
+    the fit is reported, not forced).
 
     Args:
         health: Health parameters.
@@ -88,7 +119,7 @@ def calibrate_adl(health, mortality: Mortality, year: int, female_share: float) 
     prog = health.curve("adl_progression", AGES)
     n_grades = rr.size
     onset = np.zeros((2, AGES.size))
-    mean_rr = np.ones((2, AGES.size))
+    scale = np.ones((2, AGES.size))
     dist = np.zeros((2, AGES.size, n_grades))
     fitted = np.zeros((2, AGES.size))
     target = np.zeros((2, AGES.size))
@@ -104,8 +135,8 @@ def calibrate_adl(health, mortality: Mortality, year: int, female_share: float) 
                 continue
             dist[s, a] = pi
             fitted[s, a] = 1 - pi[0]
-            mean_rr[s, a] = float(pi @ rr)
-            m = pi * np.exp(-mx[a] * rr / mean_rr[s, a])
+            scale[s, a] = mortality_scale(mx[a], rr, pi)
+            m = pi * np.exp(-mx[a] * rr * scale[s, a])
             total = m.sum()
             p_next = p[min(a + 1, MAX_AGE)]
             o = (m[0] - (1 - p_next) * total + m[1] * rec[a]) / m[0] if m[0] > 0 else 0.0
@@ -123,7 +154,7 @@ def calibrate_adl(health, mortality: Mortality, year: int, female_share: float) 
                 if k < n_grades - 1:
                     nxt[k + 1] += m[k] * up
             pi = nxt / nxt.sum()
-    return AdlCalibration(onset, mean_rr, dist, fitted, target)
+    return AdlCalibration(onset, scale, dist, fitted, target)
 
 
 def fit_table(calibration: AdlCalibration) -> pd.DataFrame:

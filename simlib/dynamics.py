@@ -3,8 +3,8 @@
 One call of :func:`step_year` moves a :class:`~simlib.population.Population` from the state
 of calendar year ``Y`` to that of ``Y + 1``, in this order (the model's docstring repeats it):
 
-1. **death** at current age, WPP mx of year Y, times a relative risk by ADL grade divided
-   by its mean at the calibrated disability prevalence (population rate = life table);
+1. **death** at current age, WPP mx of year Y, times a relative risk by ADL grade, scaled so
+   that at the calibrated grade mix the mean death probability equals the life table's;
 2. **ADL transitions** of survivors: onset (intact → grade by onset shares), recovery (one
    grade down) and progression (one grade up); then the care class is re-derived;
 3. **chronic-disease incidence** (hypertension, type-2 diabetes; no remission);
@@ -102,7 +102,7 @@ def _rr(health: Health) -> np.ndarray:
 class Rates:
     """Per-age transition probabilities, derived once per run from the parameters."""
 
-    adl: AdlCalibration  # onset, mean relative risk and grade mix by [sex, age]
+    adl: AdlCalibration  # onset, mortality scale and grade mix by [sex, age]
     recovery: np.ndarray  # [age]
     progression: np.ndarray  # [age]
     hypertension: np.ndarray  # [age]
@@ -146,7 +146,7 @@ class Rates:
         adl = calibrate_adl(health, mortality, year, female_share)
         onset = np.clip(adl.onset * v["adl_onset_multiplier"], 0.0, 1.0)
         return cls(
-            adl=AdlCalibration(onset, adl.mean_rr, adl.grade_dist, adl.fitted, adl.target),
+            adl=AdlCalibration(onset, adl.mortality_scale, adl.grade_dist, adl.fitted, adl.target),
             recovery=health.curve("adl_recovery", AGES),
             progression=health.curve("adl_progression", AGES),
             hypertension=incidence("hypertension_prevalence"),
@@ -178,11 +178,11 @@ def step_year(
     n = alive.size
     v = health.values
 
-    # 1. Death: life-table rate × ADL relative risk ÷ the mean relative risk expected at the
-    #    calibrated disability prevalence, so the population rate equals the life table when
-    #    disability follows its sourced profile, and rises when disability is more common.
+    # 1. Death: life-table rate × ADL relative risk × a scale fixed at calibration, so the
+    #    population death probability equals the life table's when disability follows its
+    #    sourced profile, and rises when disability is more common.
     rr = _rr(health)[c["adl_level"]]
-    p_die = rate_to_prob(mortality.rate(sex, age, year) * rr / rates.adl.mean_rr[sex, age])
+    p_die = rate_to_prob(mortality.rate(sex, age, year) * rr * rates.adl.mortality_scale[sex, age])
     dies = alive & (streams.get("death", year).random(n) < p_die)
     alive &= ~dies
     c["death_year"][dies] = year

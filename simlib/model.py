@@ -53,7 +53,7 @@ class ElderCareModel(mesa.Model):
     Step order (one step = one calendar year, from ``year`` to ``year + 1``;
     :mod:`simlib.dynamics` implements it):
 
-    1. death (WPP mx × ADL relative risk ÷ its mean at the calibrated prevalence);
+    1. death (WPP mx × ADL relative risk, scaled to the life table at the calibrated mix);
     2. ADL onset, recovery and progression, then care class;
     3. chronic-disease incidence;
     4. 低保 / 低保边缘 exit and entry, 特困 entry;

@@ -14,7 +14,9 @@ Each year, :class:`Ledger` evaluates the city's list on the living population
 * ``cost_yuan`` = cash + once + service + bed (pension items are kept at zero: they are
   reported for enrolment only, apart from the service-list budget).
 
-And per county: persons alive aged 60+, 65+, 80+ (``pop60`` …) for per-capita figures.
+And per county: persons alive aged 60+, 65+, 80+ (``pop60`` …) for per-capita figures, and
+``covered60``: persons 60+ eligible for at least one cash benefit or placement (the
+targeted support; universal in-kind services such as health checks are left out).
 Parameters: ``params/outcomes.yaml`` (take-up, minutes, costs), with scenario overrides.
 """
 
@@ -202,7 +204,10 @@ class Ledger:
             return np.bincount(county, weights=weights, minlength=n_c)
 
         records: list[tuple[str, str, np.ndarray]] = []
+        covered = np.zeros(len(alive_idx), dtype=bool)
         for r in evaluate(self.city, table, year):
+            if r.item.benefit.cash or r.item.benefit.placement:
+                covered |= r.eligible
             item = r.item
             take = p.take_up_for(item.family, year)
             elig = r.eligible
@@ -246,6 +251,7 @@ class Ledger:
         age = table["age"]
         for a in POP_AGES:
             records.append(("", f"pop{a}", by_county(mask=age >= a)))
+        records.append(("", "covered60", by_county(mask=covered & (age >= 60))))
         frame = pd.DataFrame(
             {
                 "year": year,

@@ -13,6 +13,37 @@ def _style() -> None:
     sns.set_theme(style="whitegrid", context="notebook")
 
 
+def matrix_heatmap(
+    wide: pd.DataFrame,
+    label: str,
+    xlabel: str = "",
+    ylabel: str = "",
+    title: str = "",
+    fmt: str = ",.0f",
+):
+    """Annotated heatmap of a wide table (rows × columns).
+
+    Args:
+        wide: The table.
+        label: Colour-bar label (with unit).
+        xlabel: x-axis label.
+        ylabel: y-axis label.
+        title: Figure title.
+        fmt: Number format of the annotations.
+
+    Returns:
+        The figure.
+    """
+    _style()
+    fig, ax = plt.subplots(figsize=(1.3 * wide.shape[1] + 3, 0.6 * len(wide) + 1.5))
+    sns.heatmap(wide, annot=True, fmt=fmt, cmap="YlGnBu", cbar_kws={"label": label}, ax=ax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def standards_heatmap(table: pd.DataFrame, families: tuple[str, ...] | None = None):
     """Heatmap of annual cash (yuan) per reference person (rows) and city (columns).
 
@@ -23,21 +54,12 @@ def standards_heatmap(table: pd.DataFrame, families: tuple[str, ...] | None = No
     Returns:
         The figure.
     """
-    _style()
     t = table if families is None else table[table["family"].isin(families)]
     wide = t.pivot_table(
         index="person", columns="city", values="yuan_per_year", aggfunc="sum", sort=False
     )[list(CITIES)]
-    fig, ax = plt.subplots(figsize=(8, 0.6 * len(wide) + 1.5))
-    sns.heatmap(
-        wide, annot=True, fmt=",.0f", cmap="YlGnBu", cbar_kws={"label": "yuan per year"}, ax=ax
-    )
-    ax.set_xlabel("")
-    ax.set_ylabel("")
     title = "Annual cash from the service list" + (f" ({', '.join(families)})" if families else "")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return matrix_heatmap(wide, "yuan per year", title=title)
 
 
 def family_bars(table: pd.DataFrame, family: str):

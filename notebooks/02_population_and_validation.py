@@ -71,12 +71,12 @@ pd.DataFrame(rows).round(2)
 # %%
 for m in models.values():
     m.run()
-proj = pd.concat(
-    [m.outcomes().assign(city=c) for c, m in models.items()], ignore_index=True
-)
+proj = pd.concat([m.outcomes().assign(city=c) for c, m in models.items()], ignore_index=True)
 pops = (
     proj[proj.measure.isin(["pop60", "pop65", "pop80"])]
-    .groupby(["city", "measure", "year"])["value"].sum().unstack("year")
+    .groupby(["city", "measure", "year"])["value"]
+    .sum()
+    .unstack("year")
 )
 
 # %%

@@ -43,14 +43,18 @@ proj[proj.year.isin([2025, 2035])].pivot_table(
 
 # %%
 fig = simlib.plotting.line_by_year(
-    proj[proj.measure == "cost per person 60+, yuan"], "value",
-    title="Service-list cost per person aged 60+", ylabel="yuan per year",
+    proj[proj.measure == "cost per person 60+, yuan"],
+    "value",
+    title="Service-list cost per person aged 60+",
+    ylabel="yuan per year",
 )
 
 # %%
 fig = simlib.plotting.line_by_year(
-    proj[proj.measure == "staff FTE (in-kind services)"], "value",
-    title="Staff needed for in-kind services", ylabel="full-time equivalents",
+    proj[proj.measure == "staff FTE (in-kind services)"],
+    "value",
+    title="Staff needed for in-kind services",
+    ylabel="full-time equivalents",
 )
 
 # %% [markdown]

@@ -44,8 +44,16 @@ for c in simlib.CITIES:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-cols = ["target_id", "year", "target", "projected", "met", "extra_persons", "extra_fte",
-        "extra_yuan"]
+cols = [
+    "target_id",
+    "year",
+    "target",
+    "projected",
+    "met",
+    "extra_persons",
+    "extra_fte",
+    "extra_yuan",
+]
 base = pd.concat([t[(t.scenario == "baseline") & t.modelled] for t in targets.values()])
 base[cols].round(2)
 

@@ -4,6 +4,7 @@ Sub-commands:
     check [CITY ...]   validate the params of the given cities (all by default)
     list               show cities, scenarios and items
     run                run a city under a scenario; write Parquet, CSV and a manifest
+    sweep              a grid of cities × scenarios × replications on a backend (resumable)
     report --out DIR   the main job: run every notebook into a report folder
 """
 
@@ -69,6 +70,38 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from simlib.scenarios import load_scenario
+    from simlib.sweep import failures, grid, sweep
+
+    for name in args.scenarios:
+        load_scenario(name)  # validate before anything is written
+    if not 0 < args.sample <= 1 or args.reps < 1:
+        raise ParamError("sample must lie in (0, 1] and reps be positive")
+    specs = grid(
+        args.cities,
+        args.scenarios,
+        reps=args.reps,
+        seed=args.seed,
+        sample=args.sample,
+        end_year=args.end_year,
+    )
+    rows = sweep(
+        specs,
+        args.out,
+        backend=args.backend,
+        workers=args.workers,
+        client=args.scheduler,
+        progress=True,
+    )
+    failed = failures(args.out)
+    print(
+        f"{rows['run_id'].nunique() if len(rows) else 0} of {len(specs)} runs in {args.out}; "
+        f"{len(failed)} failed (see failures.jsonl)"
+    )
+    return 1 if failed else 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from simlib.report import build_report
 
@@ -103,6 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--list-city", choices=CITIES, help="apply this city's list instead")
     p.add_argument("--out", default="results", help="output folder (default: results)")
     p.set_defaults(func=_run)
+    p = sub.add_parser("sweep", help="cities × scenarios × replications, resumable")
+    p.add_argument("--cities", nargs="+", choices=CITIES, required=True)
+    p.add_argument("--scenarios", nargs="+", default=["baseline"])
+    p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--sample", type=float, default=0.01)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--end-year", type=int, default=2035)
+    p.add_argument("--backend", choices=["serial", "processes", "dask"], default="processes")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
+    p.add_argument("--out", default="sweep")
+    p.set_defaults(func=_sweep)
     p = sub.add_parser("report", help="execute every notebook into a report folder")
     p.add_argument("--out", default="report", help="report folder (default: report)")
     p.set_defaults(func=_report)

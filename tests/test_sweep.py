@@ -8,7 +8,6 @@ import textwrap
 import time
 
 import pandas as pd
-import pytest
 
 from simlib.sensitivity import morris
 from simlib.sweep import RunSpec, failures, grid, sweep

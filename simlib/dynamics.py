@@ -28,7 +28,7 @@ import numpy as np
 
 from simlib import people
 from simlib.calibration import AdlCalibration, calibrate_adl
-from simlib.demography import MAX_AGE, Mortality
+from simlib.demography import FIRST_YEAR, LAST_YEAR, MAX_AGE, Mortality
 from simlib.population import (
     ADL_GRADES,
     Health,
@@ -113,6 +113,25 @@ class Rates:
     tekun: np.ndarray  # [urban, age]
     dibao_edge: float
 
+    def __post_init__(self):
+        # The yearly draws are float32: store the tables alike so comparisons need no cast.
+        for name in (
+            "recovery",
+            "progression",
+            "hypertension",
+            "diabetes",
+            "alone",
+            "empty_nest",
+            "dibao",
+            "tekun",
+        ):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.float32))
+
+    @property
+    def onset_flat(self) -> np.ndarray:
+        """Onset probabilities flat over [sex, age] (float32)."""
+        return self.adl.onset.ravel().astype(np.float32)
+
     @classmethod
     def build(
         cls,
@@ -159,6 +178,13 @@ class Rates:
         )
 
 
+def death_table(health: Health, mortality: Mortality, rates: Rates, year: int) -> np.ndarray:
+    """One-year death probabilities of ``year``, flat over [sex, age, ADL grade] (float32)."""
+    y = min(max(year, FIRST_YEAR), LAST_YEAR) - FIRST_YEAR
+    hazard = mortality.mx[:, :, y, None] * _rr(health) * rates.adl.mortality_scale[:, :, None]
+    return rate_to_prob(hazard).astype(np.float32).ravel()
+
+
 def step_year(
     pop: Population, year: int, health: Health, mortality: Mortality, rates: Rates, streams: Streams
 ) -> None:
@@ -177,50 +203,58 @@ def step_year(
     age, sex = c["age"], c["sex"]
     n = alive.size
     v = health.values
+    # Flat indices into the small [sex, age] and [urban, age] rate tables (one gather each).
+    ai = age.astype(np.intp)
+    sa = sex.astype(np.intp) * (MAX_AGE + 1) + ai
+    ua = c["urban"].astype(np.intp) * (MAX_AGE + 1) + ai
 
     # 1. Death: life-table rate × ADL relative risk × a scale fixed at calibration, so the
     #    population death probability equals the life table's when disability follows its
     #    sourced profile, and rises when disability is more common.
-    rr = _rr(health)[c["adl_level"]]
-    p_die = rate_to_prob(mortality.rate(sex, age, year) * rr * rates.adl.mortality_scale[sex, age])
-    dies = alive & (streams.get("death", year).random(n) < p_die)
+    table = death_table(health, mortality, rates, year)
+    p_die = np.take(table, sa * len(ADL_GRADES) + c["adl_level"])
+    dies = alive & (streams.get("death", year).random(n, dtype=np.float32) < p_die)
     alive &= ~dies
     c["death_year"][dies] = year
 
     # 2. ADL transitions.
     adl = c["adl_level"]
     g = streams.get("adl", year)
-    u, grade_draw = g.random(n), g.random(n)
+    u, grade_draw = g.random(n, dtype=np.float32), g.random(n, dtype=np.float32)
     cum = np.cumsum(list(health.shares["adl_grade_shares"].values()))
-    onset_grade = 1 + np.minimum(np.searchsorted(cum, grade_draw, side="right"), cum.size - 1)
     intact = alive & (adl == 0)
-    onset = intact & (u < rates.adl.onset[sex, age])
+    onset = intact & (u < np.take(rates.onset_flat, sa))
     disabled = alive & (adl > 0)
-    rec = rates.recovery[age]
+    rec = np.take(rates.recovery, ai)
     down = disabled & (u < rec)
-    up = disabled & ~down & (u < rec + rates.progression[age]) & (adl < len(ADL_GRADES) - 1)
-    adl[onset] = onset_grade[onset]
+    up = disabled & ~down & (u < rec + np.take(rates.progression, ai))
+    up &= adl < len(ADL_GRADES) - 1
+    who = np.flatnonzero(onset)
+    adl[who] = 1 + np.minimum(np.searchsorted(cum, grade_draw[who], side="right"), cum.size - 1)
     adl[down] -= 1
     adl[up] += 1
     c["care_level"][:] = care_level_from_adl(health, adl)
 
     # 3. Chronic disease incidence.
     g = streams.get("chronic", year)
-    u1, u2 = g.random(n), g.random(n)
-    c["hypertension"] |= alive & (u1 < rates.hypertension[age])
-    c["diabetes"] |= alive & (u2 < rates.diabetes[age])
+    u1, u2 = g.random(n, dtype=np.float32), g.random(n, dtype=np.float32)
+    c["hypertension"] |= alive & (u1 < np.take(rates.hypertension, ai))
+    c["diabetes"] |= alive & (u2 < np.take(rates.diabetes, ai))
 
     # 4. Assistance.
     g = streams.get("assistance", year)
-    u1, u2, u3 = g.random(n), g.random(n), g.random(n)
+    u1, u2, u3 = (
+        g.random(n, dtype=np.float32),
+        g.random(n, dtype=np.float32),
+        g.random(n, dtype=np.float32),
+    )
     a = c["assistance"]
     none, edge, dibao, tekun = (
         _code["assistance"](x) for x in ("none", "dibao_edge", "dibao", "tekun")
     )
-    urban = c["urban"].astype(np.int64)
-    new_tekun = alive & (a != tekun) & (u1 < rates.tekun[urban, age])
+    new_tekun = alive & (a != tekun) & (u1 < np.take(rates.tekun, ua))
     leave = alive & ((a == dibao) | (a == edge)) & (u2 < v["dibao_exit"])
-    p_dibao = rates.dibao[urban, age]
+    p_dibao = np.take(rates.dibao, ua)
     join_dibao = alive & (a == none) & (u2 < p_dibao)
     join_edge = alive & (a == none) & ~join_dibao & (u2 < p_dibao + rates.dibao_edge)
     a[leave] = none
@@ -235,18 +269,19 @@ def step_year(
 
     # 5. Living arrangement (persons in institutions keep their collective household).
     g = streams.get("living", year)
-    u = g.random(n)
+    u = g.random(n, dtype=np.float32)
     living = c["living"]
     home = alive & ~c["in_institution"]
     alone_code, nest_code = _code["living"]("alone"), _code["living"]("empty_nest")
-    to_alone = home & (living != alone_code) & (u < rates.alone[age])
-    to_nest = home & (living == 0) & ~to_alone & (u < rates.alone[age] + rates.empty_nest[age])
+    p_alone = np.take(rates.alone, ai)
+    to_alone = home & (living != alone_code) & (u < p_alone)
+    to_nest = home & (living == 0) & ~to_alone & (u < p_alone + np.take(rates.empty_nest, ai))
     living[to_alone] = alone_code
     living[to_nest] = nest_code
 
     # 6. Institution entry: willing 特困, and by need at severe disability.
     g = streams.get("institution", year)
-    u = g.random(n)
+    u = g.random(n, dtype=np.float32)
     central = c["tekun_mode"] == mode("centralized")
     severe = adl >= ADL_GRADES.index("severe")
     enter = (

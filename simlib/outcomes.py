@@ -192,16 +192,9 @@ class Ledger:
         """
         p = self.params
         alive_idx = np.flatnonzero(cols["alive"])
-        table = PersonTable({k: v[alive_idx] for k, v in cols.items()})
-        county = table["county"].astype(np.int64)
-        w = table["weight"].astype(np.float64)
+        table = _AliveView(cols, alive_idx)
+        by_county = _county_summer(table["county"], table["weight"], len(self.counties))
         n_c = len(self.counties)
-
-        def by_county(values: np.ndarray | None = None, mask: np.ndarray | None = None):
-            weights = w if values is None else w * values
-            if mask is not None:
-                return np.bincount(county[mask], weights=weights[mask], minlength=n_c)
-            return np.bincount(county, weights=weights, minlength=n_c)
 
         records: list[tuple[str, str, np.ndarray]] = []
         covered = np.zeros(len(alive_idx), dtype=bool)
@@ -213,7 +206,9 @@ class Ledger:
             elig = r.eligible
             n_elig = by_county(mask=elig)
             rec = [("eligible", n_elig), ("enrolled", n_elig * take)]
-            cash = by_county(r.yuan_per_year, elig) * take if item.benefit.cash else None
+            cash = (
+                by_county(r.yuan_per_year) * take if item.benefit.cash else None
+            )  # 0 if not eligible
             minutes = np.zeros(n_c)
             service = np.zeros(n_c)
             first = None
@@ -224,12 +219,12 @@ class Ledger:
             for unit, per_year in list(r.units.items()) + [
                 (u, v * first) for u, v in r.units_once.items()
             ]:
-                n_units = by_county(per_year, elig) * take
+                n_units = by_county(per_year) * take
                 rec.append((f"units:{unit}", n_units))
                 travel = p.travel_minutes if unit in p.home_units else 0.0
                 minutes += n_units * (p.minutes[unit] + travel)
                 service += n_units * p.unit_cost[unit]
-            once = by_county(r.yuan_once * first, elig) * take if first is not None else None
+            once = by_county(r.yuan_once * first) * take if first is not None else None
             beds = bed_yuan = None
             if item.benefit.placement is not None:
                 beds = by_county(mask=r.placement) * take
@@ -267,6 +262,60 @@ class Ledger:
     def table(self) -> pd.DataFrame:
         """All collected years as one tidy DataFrame."""
         return pd.concat(self.frames, ignore_index=True)
+
+
+class _AliveView(PersonTable):
+    """The living agents' columns, each gathered on first use (rules touch only a few)."""
+
+    def __init__(self, cols: dict[str, np.ndarray], alive_idx: np.ndarray):
+        super().__init__()
+        self._cols = cols
+        self._idx = alive_idx
+
+    def __missing__(self, name: str) -> np.ndarray:
+        value = np.take(self._cols[name], self._idx)
+        self[name] = value
+        return value
+
+
+def _county_summer(county: np.ndarray, weight: np.ndarray, n_c: int):
+    """A function summing (optionally masked) per-person values by county, weighted.
+
+    Agents are created county by county and the living keep that order, and every agent of
+    a run carries the same weight (``1 / sample``, scaled alike by migration). Then a
+    county's sum is one ``np.add.reduceat`` over its contiguous block times the weight — no
+    copies or fancy indexing. Otherwise it falls back to a weighted ``bincount``.
+    """
+    uniform = weight.size == 0 or weight.min() == weight.max()
+    contiguous = county.size == 0 or bool(np.all(county[1:] >= county[:-1]))
+    if uniform and contiguous:
+        w0 = float(weight[0]) if weight.size else 0.0
+        starts = np.searchsorted(county, np.arange(n_c))
+        ends = np.append(starts[1:], county.size)
+        empty = starts == ends
+        safe = np.minimum(starts, max(county.size - 1, 0))
+
+        def by_county(values=None, mask=None):
+            x = mask if values is None else values
+            if values is not None and mask is not None:
+                x = np.where(mask, values, 0.0)
+            if county.size == 0:
+                return np.zeros(n_c)
+            sums = np.add.reduceat(x, safe, dtype=np.float64)
+            sums[empty] = 0.0
+            return sums * w0
+
+        return by_county
+    county = county.astype(np.int64)
+    w = weight.astype(np.float64)
+
+    def by_county_slow(values=None, mask=None):
+        weights = w if values is None else w * values
+        if mask is not None:
+            return np.bincount(county[mask], weights=weights[mask], minlength=n_c)
+        return np.bincount(county, weights=weights, minlength=n_c)
+
+    return by_county_slow
 
 
 def fte(minutes: float | np.ndarray, params: OutcomeParams) -> float | np.ndarray:

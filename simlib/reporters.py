@@ -18,18 +18,14 @@ from simlib.population import CENSUS_AGE_STARTS
 if TYPE_CHECKING:  # pragma: no cover
     from simlib.model import ElderCareModel
 
-#: Person attributes counted by :func:`state_counts`, each by its levels.
-STATE_VARS = (
-    "adl_level",
-    "care_level",
-    "assistance",
-    "tekun_mode",
-    "living",
-    "in_institution",
-    "hypertension",
-    "diabetes",
-    "pension",
+#: Person attributes counted by :func:`state_counts`, each by its levels, in the joint
+#: groups they are counted in (products of levels kept small).
+STATE_GROUPS = (
+    ("adl_level", "care_level", "tekun_mode"),
+    ("assistance", "living", "in_institution"),
+    ("hypertension", "diabetes", "pension"),
 )
+STATE_VARS = tuple(v for g in STATE_GROUPS for v in g)
 
 _GROUP_OF_AGE = np.searchsorted(np.asarray(CENSUS_AGE_STARTS), np.arange(MAX_AGE + 1), "right") - 1
 AGE_GROUP_LABELS = tuple(
@@ -77,31 +73,43 @@ def state_counts(model: ElderCareModel) -> pd.DataFrame:
     """
     pop = model.population
     c = pop.cols
-    alive = c["alive"]
-    grp = age_group_index(c["age"][alive])
     n_c, n_g = len(pop.counties), len(AGE_GROUP_LABELS)
-    base = (c["county"][alive].astype(np.int64) * n_g + grp) * 2 + c["sex"][alive]
-    w = c["weight"][alive]
+    cells = n_c * n_g * 2
+    # The dead go to one extra "sink" cell, so no column is copied to drop them.
+    base = (c["county"].astype(np.int32) * n_g + age_group_index(c["age"])) * 2 + c["sex"]
+    base[~c["alive"]] = cells
+    uniform = c["weight"].min() == c["weight"].max()
+    w = None if uniform else c["weight"]
+    scale = float(c["weight"][0]) if uniform else 1.0
     frames = []
-    for var in STATE_VARS:
-        levels = _levels(var)
-        key = base * len(levels) + c[var][alive].astype(np.int64)
-        counts = np.bincount(key, weights=w, minlength=n_c * n_g * 2 * len(levels))
-        nz = np.flatnonzero(counts)
-        lev = nz % len(levels)
-        rest = nz // len(levels)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "county": np.asarray(pop.counties)[rest // (n_g * 2)],
-                    "age_group": np.asarray(AGE_GROUP_LABELS)[(rest // 2) % n_g],
-                    "sex": np.asarray(people.SCHEMA["sex"].labels)[rest % 2],
-                    "variable": var,
-                    "level": np.asarray(levels)[lev],
-                    "persons": counts[nz],
-                }
+    # Variables are counted in small joint groups (one bincount per group over every agent)
+    # and the joint table is then summed down to each variable's margin.
+    for group in STATE_GROUPS:
+        sizes = [len(_levels(v)) for v in group]
+        key = base.astype(np.int64)
+        for var, size in zip(group, sizes, strict=True):
+            key = key * size + c[var]
+        joint = np.bincount(key, weights=w, minlength=(cells + 1) * int(np.prod(sizes)))
+        joint = joint.reshape(cells + 1, *sizes)[:cells] * scale
+        for k, var in enumerate(group):
+            levels = _levels(var)
+            other = tuple(1 + j for j in range(len(group)) if j != k)
+            counts = joint.sum(axis=other).ravel()  # [cell, level]
+            nz = np.flatnonzero(counts)
+            lev = nz % len(levels)
+            rest = nz // len(levels)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "county": np.asarray(pop.counties)[rest // (n_g * 2)],
+                        "age_group": np.asarray(AGE_GROUP_LABELS)[(rest // 2) % n_g],
+                        "sex": np.asarray(people.SCHEMA["sex"].labels)[rest % 2],
+                        "variable": var,
+                        "level": np.asarray(levels)[lev],
+                        "persons": counts[nz],
+                    }
+                )
             )
-        )
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "year", model.year)
     return out

@@ -19,7 +19,12 @@
 # it cost, from 2020 to 2035?
 #
 # **Summary of findings** (Xiaoyi 孝义, CI-sized sample; see the outputs):
-# - SUMMARY_00
+# - Xiaoyi's 60+ population grows from about 93 000 (2025) to about 138 000 (2035), and the
+#   service-list budget from about 67 to about 102 million yuan a year, 700–740 yuan per
+#   person aged 60+.
+# - Caring visits (探访关爱) are the largest item, ahead of 特困 dispersed support and the
+#   old-age allowance; in-kind services need some 260–400 full-time staff.
+# - One person's entitlements are explained item by item, each with its annex source.
 
 # %% tags=["parameters"]
 city = "xiaoyi"  # any of simlib.CITIES

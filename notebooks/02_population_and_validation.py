@@ -19,7 +19,14 @@
 # to 2035?
 #
 # **Summary of findings:**
-# - SUMMARY_02
+# - At a 5 % sample every county is within sampling error of the census (at full scale every
+#   county × sex × age cell is exact; tested).
+# - Base-year ADL disability prevalence is within 2 percentage points of the sourced
+#   curve in every age group.
+# - The model's mortality reproduces the WPP 2024 period life expectancy at 60 and 80 for both
+#   sexes within Monte-Carlo error.
+# - The 80+ population grows two- to fourfold by 2035 in every city, as the large 1950s–60s
+#   birth cohorts reach 80.
 
 # %% tags=["parameters"]
 sample = 0.05  # fraction of persons; at 1.0 the census is reproduced exactly

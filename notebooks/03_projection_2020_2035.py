@@ -18,7 +18,13 @@
 # institution beds and fiscal cost evolve to 2035, per city, per county and per department?
 #
 # **Summary of findings:**
-# - SUMMARY_03
+# - The service-list cost per person aged 60+ is about 720–800 yuan a year in the four Shanxi
+#   cities and about 1 000–1 100 in Puyang, whose list adds repair and cleaning visits and
+#   minimum-wage-linked care payments for 特困.
+# - Total cost rises by roughly 40–50 % from 2025 to 2035, a little faster than the 60+
+#   population, as the oldest (and most supported) ages grow fastest.
+# - In-kind services need about 1 500–3 300 full-time staff per city in 2025, most of them for
+#   caring visits; civil affairs (民政局) carries most of the budget.
 
 # %% tags=["parameters"]
 sample = 0.02  # fraction of persons; 1.0 = full scale (about a minute per city)

@@ -108,3 +108,24 @@ def line_by_year(df: pd.DataFrame, y: str, hue: str = "city", title: str = "", y
     ax.set_ylabel(ylabel or y)
     fig.tight_layout()
     return fig
+
+
+def morris_bars(ranking: pd.DataFrame, top: int = 12, unit: str = ""):
+    """Horizontal bars of Morris μ* (with its confidence) for the top assumptions.
+
+    Args:
+        ranking: Output of :func:`simlib.sensitivity.morris`.
+        top: Number of assumptions shown.
+        unit: Unit of the output, for the axis label.
+
+    Returns:
+        The figure.
+    """
+    _style()
+    t = ranking.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1.5))
+    ax.barh(t["key"], t["mu_star"], xerr=t["mu_star_conf"], color=sns.color_palette()[0])
+    ax.set_xlabel(f"μ* (mean |elementary effect|){', ' + unit if unit else ''}")
+    ax.set_title("Which assumptions drive the result (Morris screening)")
+    fig.tight_layout()
+    return fig

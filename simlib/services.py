@@ -123,7 +123,7 @@ def evaluate_item(item: Item, table: PersonTable, standards: Mapping) -> ItemRes
     if isinstance(item, CompositeItem):
         return _evaluate_composite(item, table)
     n = len(table["age"])
-    zeros = np.zeros(n)
+    zeros = np.broadcast_to(np.float64(0.0), (n,))  # a read-only zero view: no allocation
     elig = item.eligibility.mask(table)
     b = item.benefit
     yuan_year, yuan_once = zeros, zeros
@@ -150,7 +150,7 @@ def evaluate_item(item: Item, table: PersonTable, standards: Mapping) -> ItemRes
             n_year = rule.n * per_year_factor(rule.per)
             units[rule.unit] = units.get(rule.unit, zeros) + np.where(on, n_year, 0.0)
     if b.placement is None:
-        placement = np.zeros(n, dtype=bool)
+        placement = np.broadcast_to(np.False_, (n,))
     elif b.placement_when is None:
         placement = elig
     else:

@@ -12,8 +12,10 @@ the model does not compute are listed with ``modelled = False``.
 * ``county_beds``: beds demanded per county (placements) against a per-county floor, for
   the counties whose census population the target's ``county_population`` selects.
 
-Resources to close a shortfall: extra enrolled persons, in-kind units, staff FTE and yuan at
-the current per-enrolled averages (share and count measures), or beds × cost per bed-year.
+Resources to close a shortfall: for share targets, the extra enrolled persons and their
+in-kind units, staff FTE and yuan at the current per-enrolled averages; for count targets,
+the extra units at the current minutes and cost per unit; for bed floors, beds × cost per
+bed-year.
 """
 
 from __future__ import annotations
@@ -114,21 +116,31 @@ def _evaluate(t: Target, result, table: pd.DataFrame, params) -> dict:
         projected = enrolled / eligible if eligible else np.nan
         gap = t.value - projected
         persons = max(gap, 0.0) * eligible
+        per_person = {
+            k: (x / enrolled if enrolled else 0.0)
+            for k, x in (("units", units), ("minutes", minutes), ("cost", cost))
+        }
+        extra_units = persons * per_person["units"]
+        extra_minutes = persons * per_person["minutes"]
+        extra_yuan = persons * per_person["cost"]
     else:
         years = list(range(int(table["year"].min()), t.year + 1))
         projected = sum(_sum(table, m, items, years) for m in units_m)
         gap = t.value - projected
-        persons = max(gap, 0.0) * (enrolled / units if units else 0.0)
-    per_person = lambda x: x / enrolled if enrolled else 0.0  # noqa: E731 - local ratio
+        # A count target adds units (adaptations, trainings, visits), priced per unit.
+        persons = np.nan
+        extra_units = max(gap, 0.0)
+        extra_minutes = extra_units * (minutes / units if units else 0.0)
+        extra_yuan = extra_units * (cost / units if units else 0.0)
     return {
         "projected": projected,
         "gap": gap,
         "met": bool(gap <= 1e-9),
         "modelled": True,
         "extra_persons": persons,
-        "extra_units": persons * per_person(units) if kind == "share" else max(gap, 0.0),
-        "extra_fte": float(fte(persons * per_person(minutes), params)),
-        "extra_yuan": persons * per_person(cost),
+        "extra_units": extra_units,
+        "extra_fte": float(fte(extra_minutes, params)),
+        "extra_yuan": extra_yuan,
     }
 
 

@@ -78,3 +78,13 @@ def test_morris_ranks_the_cost_drivers():
     assert by["outcomes:fte_hours"] == 0 and by["outcomes:minutes.visit"] == 0
     assert by["outcomes:unit_cost.visit"] > 0
     assert m.key.iloc[0] == "outcomes:unit_cost.visit"
+
+
+def test_sobol_attributes_cost_variance_to_the_parameter_that_moves_it():
+    from simlib.sensitivity import sobol
+
+    keys = ["outcomes:unit_cost.visit", "outcomes:fte_hours"]
+    s = sobol("xiaoyi", keys, "cost_yuan", 2025, n=8, sample=0.005).set_index("key")
+    # FTE hours never enter cost: its total index is zero up to estimator noise
+    assert s.loc["outcomes:unit_cost.visit", "ST"] > 0.5
+    assert abs(s.loc["outcomes:fte_hours", "ST"]) < 0.05

@@ -16,7 +16,8 @@ Each year, :class:`Ledger` evaluates the city's list on the living population
 
 And per county: persons alive aged 60+, 65+, 80+ (``pop60`` …) for per-capita figures, and
 ``covered60``: persons 60+ eligible for at least one cash benefit or placement (the
-targeted support; universal in-kind services such as health checks are left out).
+targeted support; universal in-kind services such as health checks are left out), and
+``pop75_urban`` (urban residents 75+, the base of Puyang's 100:1 public-welfare post rule).
 Parameters: ``params/outcomes.yaml`` (take-up, minutes, costs), with scenario overrides.
 """
 
@@ -247,6 +248,7 @@ class Ledger:
         for a in POP_AGES:
             records.append(("", f"pop{a}", by_county(mask=age >= a)))
         records.append(("", "covered60", by_county(mask=covered & (age >= 60))))
+        records.append(("", "pop75_urban", by_county(mask=(age >= 75) & (table["urban"] != 0))))
         frame = pd.DataFrame(
             {
                 "year": year,

@@ -163,6 +163,18 @@ class Result:
         t = t[t["year"] == year].merge(cat[["item_id", "department_zh"]], on="item_id", how="left")
         return t.groupby("department_zh", as_index=False)[["value", "lower", "upper"]].sum()
 
+    def by_spending(self, year: int, measure: str = "cost_yuan") -> pd.DataFrame:
+        """A measure in ``year`` by the spending responsibility (支出责任) the list names.
+
+        Only Puyang's list states who pays; items without it are grouped as "not stated".
+        """
+        from simlib.services import catalogue
+
+        cat = catalogue()[["item_id", "spending_zh"]].fillna({"spending_zh": "not stated"})
+        t = self.totals(measure, ("year", "item_id"))
+        t = t[t["year"] == year].merge(cat, on="item_id", how="left")
+        return t.groupby("spending_zh", as_index=False)[["value", "lower", "upper"]].sum()
+
     def plot(self, measure: str = "cost_yuan", title: str = "", ylabel: str = ""):
         """Line plot of a measure's yearly total with its 95 % band."""
         from simlib.plotting import line_by_year

@@ -27,6 +27,9 @@ from simlib.outcomes import fte, load_outcome_params
 from simlib.params import Target, load_city
 from simlib.population import load_census
 
+#: Item families of services delivered at home (the work public-welfare posts would do).
+HOME_SERVICE_FAMILIES = ("caring_visits", "home_care", "home_maintenance", "cleaning")
+
 #: measure → (item family, kind). kind: "share" (enrolled/eligible) or "count" (units).
 MEASURES = {
     "visit_rate_special_hardship": ("caring_visits", "share"),
@@ -37,6 +40,7 @@ MEASURES = {
     "carer_training_families": ("carer_training", "count"),
     "home_care_visits": ("home_care", "count"),
     "county_beds": (None, "beds"),
+    "welfare_posts": ("caring_visits", "posts"),
 }
 
 
@@ -100,6 +104,8 @@ def _evaluate(t: Target, result, table: pd.DataFrame, params) -> dict:
     family, kind = MEASURES[t.measure]
     if kind == "beds":
         return _county_beds(t, result, table, params)
+    if kind == "posts":
+        return _welfare_posts(t, result, table, params)
     items = _family_items(result, family)
     if not items:
         return {"note": f"the list has no item of family {family}"}
@@ -141,6 +147,33 @@ def _evaluate(t: Target, result, table: pd.DataFrame, params) -> dict:
         "extra_units": extra_units,
         "extra_fte": float(fte(extra_minutes, params)),
         "extra_yuan": extra_yuan,
+    }
+
+
+def _welfare_posts(t: Target, result, table: pd.DataFrame, params) -> dict:
+    """Posts a "users per post" rule provides vs the staff the model says services need.
+
+    The rule's users are approximated by urban residents 75+ times the take-up of caring
+    visits (the model has no community-institution user register). ``projected`` is the FTE
+    of the home services (:data:`HOME_SERVICE_FAMILIES`) in the year; ``target`` is replaced
+    by the posts the rule gives.
+    """
+    year = [t.year]
+    users = _sum(table, "pop75_urban", [""], year) * params.take_up_for("caring_visits", t.year)
+    posts = users / t.value
+    home = [i for f in HOME_SERVICE_FAMILIES for i in _family_items(result, f)]
+    need = float(fte(_sum(table, "minutes", home, year), params))
+    return {
+        "target": posts,
+        "projected": need,
+        "gap": posts - need,
+        "met": bool(posts >= need),
+        "modelled": True,
+        "extra_fte": max(need - posts, 0.0),
+        "note": (
+            f"posts at {t.value:g} users per post (users ≈ urban 75+ × caring-visit take-up) "
+            "vs FTE the model's home services need; 'met' = the posts cover the need"
+        ),
     }
 
 

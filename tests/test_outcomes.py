@@ -254,3 +254,16 @@ def test_cli_bad_input_gives_clear_error_and_writes_nothing(tmp_path, capsys):
     assert cli(["run", "--city", "xiaoyi", "--sample", "2", "--out", str(out)]) == 2
     assert "sample must lie in (0, 1]" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_puyang_post_rule_and_spending_levels(runs):
+    res = runs[("puyang", "baseline")]
+    ev = evaluate_targets(res).set_index("target_id").loc["puyang.welfare_posts_ratio"]
+    t = res.table
+    users = t[(t.measure == "pop75_urban") & (t.year == 2025)].value.sum()
+    take = load_outcome_params().take_up["caring_visits"]
+    assert ev["modelled"] and ev["target"] == pytest.approx(users * take / 100)  # 100:1 rule
+    spend = res.by_spending(2025)
+    total = res.totals("cost_yuan").set_index("year").value[2025]
+    assert spend.value.sum() == pytest.approx(total)
+    assert "各县、区政府负责。" in set(spend.spending_zh)  # Puyang names who pays

@@ -49,6 +49,9 @@ res = simlib.run(city, scenario, sample=sample, reps=reps, seed=seed)
 headline(res)
 
 # %%
+simlib.report.save_table(f"quickstart_{city}", res.table)
+
+# %%
 fig = res.plot("cost_yuan", title=f"{city}: service-list cost per year", ylabel="yuan per year")
 
 # %% [markdown]

@@ -48,6 +48,9 @@ proj[proj.year.isin([2025, 2035])].pivot_table(
 ).round(0)
 
 # %%
+simlib.report.save_table("projections_baseline", proj)
+
+# %%
 fig = simlib.plotting.line_by_year(
     proj[proj.measure == "cost per person 60+, yuan"],
     "value",

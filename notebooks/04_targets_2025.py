@@ -79,6 +79,9 @@ met[["target_id", "unit", "target", "projected", "met"]].round(2)
 allt = pd.concat(targets.values())
 allt[(allt.scenario == "baseline") & ~allt.modelled][["target_id", "year", "target", "unit"]]
 
+# %%
+simlib.report.save_table("targets_by_scenario", allt)
+
 # %% [markdown]
 # ## Scenario comparison in 2025 (Jincheng)
 

@@ -37,6 +37,9 @@ from simlib.analysis import cross_city
 
 table = cross_city(year, sample=sample, seed=seed, years=(2020, year))
 
+# %%
+simlib.report.save_table("cross_city", table)
+
 # %% [markdown]
 # ## Cost per person aged 60+ (yuan, rows: population, columns: list)
 

@@ -88,6 +88,9 @@ rank = morris(
 rank[["key", "mu_star", "sigma", "low", "high"]].head(12).round({"mu_star": -3, "sigma": -3})
 
 # %%
+simlib.report.save_table(f"morris_cost_{city}", rank)
+
+# %%
 fig = simlib.plotting.morris_bars(rank, unit="yuan")
 
 # %% [markdown]

@@ -11,7 +11,7 @@ The common tasks are one line each::
     simlib.run("datong", "targets_2025", reps=5).totals("cost_yuan")   # scenarios, outcomes
 """
 
-from simlib import plotting
+from simlib import plotting, report
 from simlib.comparison import standards
 from simlib.model import ElderCareModel
 from simlib.params import CITIES, City, ParamError, load_city
@@ -32,6 +32,7 @@ __all__ = [
     "explain",
     "load_city",
     "plotting",
+    "report",
     "run",
     "standards",
 ]

@@ -60,9 +60,16 @@ def execute(nb, cwd: Path, parameters: dict | None = None, timeout: int = TIMEOU
         src = "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
         cell = nbformat.v4.new_code_cell(src, metadata={"tags": ["injected-parameters"]})
         nb.cells.insert(idx + 1, cell)
-    NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
-    ).execute()
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+        # The kernel's start-up notice about unencrypted local TCP is noise on a
+        # single-user machine; errors still show.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
+    client.execute()
     return nb
 
 

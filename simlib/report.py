@@ -14,28 +14,42 @@ when every notebook succeeded, so a failed run leaves any previous report untouc
 from __future__ import annotations
 
 import html
+import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from simlib.notebooks import NOTEBOOK_DIR, execute, pairs
+#: Environment variable naming the folder where :func:`save_table` writes (set by the report).
+TABLES_ENV = "SIMLIB_REPORT_TABLES"
+
+
+def save_table(name: str, df) -> None:
+    """Save a notebook's tidy result table into the report (no-op outside ``make run``).
+
+    Args:
+        name: File stem (``tables/<name>.csv``).
+        df: The table.
+    """
+    folder = os.environ.get(TABLES_ENV)
+    if folder:
+        df.to_csv(Path(folder) / f"{name}.csv", index=False)
 
 
 def result_tables() -> dict[str, object]:
-    """The tidy tables written to ``tables/`` (name → DataFrame)."""
+    """Tables the report writes itself, besides those the notebooks save (name → DataFrame)."""
     from simlib.comparison import standards
     from simlib.services import catalogue
 
     return {"catalogue": catalogue(), "standards_2025": standards(2025)}
 
 
-def build_report(out: str | Path = "report", notebook_dir: Path = NOTEBOOK_DIR) -> Path:
+def build_report(out: str | Path = "report", notebook_dir: Path | None = None) -> Path:
     """Execute all notebooks and write the report folder.
 
     Args:
         out: Report folder (replaced when the build succeeds).
-        notebook_dir: Folder of the paired notebooks.
+        notebook_dir: Folder of the paired notebooks (``notebooks/`` by default).
 
     Returns:
         Path of ``index.html``.
@@ -45,6 +59,9 @@ def build_report(out: str | Path = "report", notebook_dir: Path = NOTEBOOK_DIR) 
     from nbconvert import HTMLExporter
     from tqdm.auto import tqdm
 
+    from simlib.notebooks import NOTEBOOK_DIR, execute, pairs
+
+    notebook_dir = notebook_dir or NOTEBOOK_DIR
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out.parent))
@@ -54,6 +71,7 @@ def build_report(out: str | Path = "report", notebook_dir: Path = NOTEBOOK_DIR) 
         rows = []
         exporter = HTMLExporter()
         todo = pairs(notebook_dir)
+        os.environ[TABLES_ENV] = str(tmp / "tables")  # inherited by the notebook kernels
         for py, _ in tqdm(todo, desc="notebooks", unit="nb"):
             start = time.perf_counter()
             nb = jupytext.read(py)
@@ -75,15 +93,15 @@ def build_report(out: str | Path = "report", notebook_dir: Path = NOTEBOOK_DIR) 
                 py.stem,
             )
             rows.append((py.stem, title, time.perf_counter() - start))
-        tables = []
         for name, df in result_tables().items():
             df.to_csv(tmp / "tables" / f"{name}.csv", index=False)
-            tables.append(name)
+        tables = sorted(p.stem for p in (tmp / "tables").glob("*.csv"))
         (tmp / "index.html").write_text(_index(rows, tables), encoding="utf-8")
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
     finally:
+        os.environ.pop(TABLES_ENV, None)
         if tmp.exists():
             shutil.rmtree(tmp)
     print(f"report written to {out / 'index.html'}")

@@ -179,3 +179,67 @@ def test_higher_disability_mortality_means_fewer_disabled_survivors(baseline_203
     severe0 = (c0["alive"] & (c0["adl_level"] >= 3)).sum()
     severe1 = (c1["alive"] & (c1["adl_level"] >= 3)).sum()
     assert severe1 < severe0
+
+
+def _by_group(model, var, code, year):
+    st = model.states()
+    s = st[(st.year == year) & (st.variable == var)]
+    total = s.groupby("age_group").persons.sum()
+    hit = s[s.level == code].groupby("age_group").persons.sum().reindex(total.index, fill_value=0)
+    return hit / total
+
+
+@pytest.fixture(scope="module")
+def datong_run():
+    return ElderCareModel("datong", sample=0.1, rng=9).run()
+
+
+@pytest.mark.parametrize(
+    ("var", "code"),
+    [
+        ("adl_level", "4"),
+        ("adl_level", "1"),
+        ("hypertension", "true"),
+        ("diabetes", "true"),
+        ("assistance", "dibao"),
+        ("assistance", "tekun"),
+        ("living", "alone"),
+    ],
+)
+def test_state_prevalence_by_age_group_stays_plausible_to_2035(datong_run, var, code):
+    """Each state's prevalence by age group in 2035 stays within a factor of the base year's.
+
+    The transition rates were derived to carry each sourced age profile along cohorts, so a
+    cohort's prevalence at a given age should not drift far over 15 years. Groups with fewer
+    than 2 000 persons (weighted) are skipped: their sampling error at a 10 % sample is too
+    large for a 35 % band.
+    """
+    base = _by_group(datong_run, var, code, 2020)
+    late = _by_group(datong_run, var, code, 2035)
+    st = datong_run.states()
+    size = st[(st.year == 2035) & (st.variable == var)].groupby("age_group").persons.sum()
+    for g in late.index:
+        if g not in base.index or size[g] < 2000 or base[g] == 0:
+            continue
+        assert 0.65 < late[g] / base[g] < 1.35, (var, code, g, base[g], late[g])
+
+
+def test_base_year_chronic_prevalence_matches_the_sourced_curves(datong_run):
+    from simlib.population import load_health
+
+    health = load_health()
+    st = datong_run.states()
+    for var, curve in (
+        ("hypertension", "hypertension_prevalence"),
+        ("diabetes", "diabetes_prevalence"),
+    ):
+        got = _by_group(datong_run, var, "true", 2020)
+        for g, p in got.items():
+            lo = int(g.split("-")[0].rstrip("+"))
+            ages = np.arange(lo, lo + 5)
+            want = float(health.curve(curve, ages).mean())
+            n = st[(st.year == 2020) & (st.variable == var) & (st.age_group == g)].persons.sum()
+            n_agents = n * 0.1  # weights are 1 / sample
+            # 4 binomial SE (α ≈ 6e-5) plus 0.01 because the target averages the curve over
+            # the group's single years uniformly while the people skew to its younger ages
+            assert abs(p - want) < 4 * np.sqrt(want * (1 - want) / n_agents) + 0.01, (var, g)

@@ -364,19 +364,26 @@ def _read_definitions(raw: Any, where: str) -> dict[str, Definition]:
     out = {}
     for name, spec in raw.items():
         w = f"{where}.{name}"
-        d = _keys(spec, w, {"phrase", "default", "variants"}, {"note", "source"} | _ASSUMPTION_KEYS)
+        d = _keys(
+            spec,
+            w,
+            {"phrase", "default", "variants"},
+            {"note", "source", "assumption", "rationale"},
+        )
         if not isinstance(d["variants"], Mapping) or not d["variants"]:
             raise ParamError(f"{w}.variants: expected a mapping of variant name: condition")
         default = _text(d, "default", w)
         if default not in d["variants"]:
             raise ParamError(f"{w}.default: {default!r} is not one of {sorted(d['variants'])}")
+        if d.get("assumption"):
+            # A reading, not a number: its "range" is the set of alternative variants.
+            if len(d["variants"]) < 2:
+                raise ParamError(f"{w}: an assumed reading needs at least two variants")
+            prov = Provenance(d.get("source"), True, None, _text(d, "rationale", w))
+        else:
+            prov = _provenance(d, w, None)
         out[name] = Definition(
-            name,
-            _text(d, "phrase", w),
-            default,
-            dict(d["variants"]),
-            _provenance(d, w, None),
-            d.get("note"),
+            name, _text(d, "phrase", w), default, dict(d["variants"]), prov, d.get("note")
         )
     # Compile every variant once now, so a bad definition fails at load, not at use.
     for name, dfn in out.items():

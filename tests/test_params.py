@@ -158,6 +158,12 @@ CASES = [
         ["resident_medical_premium", "outside its range"],
     ),
     (
+        "cities/jincheng.yaml",
+        "      broad: {attr: assistance, in: [dibao_edge, dibao, tekun]}\n",
+        "",
+        ["economic_hardship", "at least two variants"],
+    ),
+    (
         "population/health.yaml",
         "value: 0.0561",
         "value: 5.61",

@@ -254,6 +254,28 @@ def apply_services(
     return pd.concat(frames, ignore_index=True)
 
 
+def unit_column(city: City | str, unit: str) -> str:
+    """The :func:`apply_services` column holding ``unit`` for this city's list.
+
+    Recurring units are ``n_<unit>``; units the list gives once (``per: once``, e.g. a home
+    adaptation) are ``n_<unit>_once``.
+
+    Args:
+        city: A loaded city or a city key.
+        unit: In-kind unit name (``params/vocabulary/units.yaml``).
+
+    Returns:
+        The column name.
+    """
+    key = city if isinstance(city, str) else city.key
+    return f"n_{unit}_once" if unit in _one_off_units(key) else f"n_{unit}"
+
+
+@cache
+def _one_off_units(key: str) -> frozenset[str]:
+    return frozenset(_list_units(load_city(key), once=True))
+
+
 _BASE_COLUMNS = (
     "person_id",
     "item_id",

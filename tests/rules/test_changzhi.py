@@ -11,12 +11,7 @@ import pandas as pd
 import pytest
 
 import simlib
-
-
-def unit_column(unit):
-    """apply_services column of an in-kind unit; one-off units (per: once) end in _once."""
-    return f"n_{unit}_once" if unit in {"home_adaptation", "training"} else f"n_{unit}"
-
+from simlib.services import unit_column
 
 YEAR = 2025
 N_ANNEX_ITEMS = 26  # annex rows 1..26 of the seed document
@@ -234,7 +229,9 @@ def test_in_kind_units(result, i):
     expected = CASES[i][3]
     rows = result[result.person_id == i]
     for unit in UNITS:
-        assert rows[unit_column(unit)].sum() == pytest.approx(expected.get(unit, 0)), unit
+        assert rows[unit_column("changzhi", unit)].sum() == pytest.approx(expected.get(unit, 0)), (
+            unit
+        )
 
 
 @pytest.mark.parametrize("i", range(len(CASES)), ids=[c[0] for c in CASES])

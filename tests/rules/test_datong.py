@@ -11,12 +11,7 @@ import pandas as pd
 import pytest
 
 import simlib
-
-
-def unit_column(unit):
-    """apply_services column of an in-kind unit; one-off units (per: once) end in _once."""
-    return f"n_{unit}_once" if unit in {"home_adaptation", "training"} else f"n_{unit}"
-
+from simlib.services import unit_column
 
 YEAR = 2025
 
@@ -208,7 +203,7 @@ def test_person(results, i):
     assert rows.yuan_per_year.sum() == pytest.approx(cash)
     assert rows.yuan_once.sum() == pytest.approx(once)
     for unit, n in units.items():
-        col = unit_column(unit)
+        col = unit_column("datong", unit)
         got = rows[col].sum() if col in rows else 0.0
         assert got == pytest.approx(n), unit
     assert bool(rows.placement.any()) is placed

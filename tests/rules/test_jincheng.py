@@ -11,12 +11,7 @@ import pandas as pd
 import pytest
 
 import simlib
-
-
-def unit_column(unit):
-    """apply_services column of an in-kind unit; one-off units (per: once) end in _once."""
-    return f"n_{unit}_once" if unit in {"home_adaptation", "training"} else f"n_{unit}"
-
+from simlib.services import unit_column
 
 YEAR = 2025
 
@@ -215,7 +210,7 @@ def test_annual_cash(applied, pid):
 def test_in_kind_units(applied, pid):
     rows = applied[applied.person_id == pid]
     for unit, n in PEOPLE[pid][2].items():
-        assert rows[unit_column(unit)].sum() == pytest.approx(n), unit
+        assert rows[unit_column("jincheng", unit)].sum() == pytest.approx(n), unit
 
 
 def test_one_off_and_placement(applied):

@@ -17,12 +17,7 @@ import pandas as pd
 import pytest
 
 import simlib
-
-
-def unit_column(unit):
-    """apply_services column of an in-kind unit; one-off units (per: once) end in _once."""
-    return f"n_{unit}_once" if unit in {"home_adaptation", "training"} else f"n_{unit}"
-
+from simlib.services import unit_column
 
 YEAR = 2025
 
@@ -235,7 +230,9 @@ def test_person_cash_and_units(results, pid):
     assert rows["yuan_per_year"].sum() == pytest.approx(expected["cash"])
     assert rows["yuan_once"].sum() == pytest.approx(expected["once"])
     for unit in UNITS:
-        assert rows[unit_column(unit)].sum() == pytest.approx(expected["units"].get(unit, 0)), unit
+        assert rows[unit_column("xiaoyi", unit)].sum() == pytest.approx(
+            expected["units"].get(unit, 0)
+        ), unit
     assert bool(rows["placement"].any()) == expected.get("placement", False)
 
 

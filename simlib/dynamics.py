@@ -36,6 +36,7 @@ from simlib.population import (
     assign_pensions,
     assistance_prevalence,
     care_level_from_adl,
+    empty_nest_or_alone_prevalence,
 )
 from simlib.units import rate_to_prob
 
@@ -149,10 +150,7 @@ class Rates:
             return entry_for_prevalence(p, np.append(p[1:], p[-1]))
 
         alone = health.curve("alone_prevalence", AGES)
-        nest = (
-            np.where(AGES >= 60, 1.0, v["empty_nest_45_59_ratio"]) * v["empty_nest_or_alone_60plus"]
-        )
-        nest = np.maximum(nest, alone)
+        nest = empty_nest_or_alone_prevalence(health, AGES)
         dibao = np.empty((2, AGES.size))
         tekun = np.empty((2, AGES.size))
         for u in (0, 1):

@@ -31,11 +31,15 @@ import numpy as np
 import pandas as pd
 
 from simlib.params import PARAMS_DIR, City, ParamError, _keys, read_quantity, read_yaml
+from simlib.population import OLD_AGE
 from simlib.rules import PersonTable
 from simlib.services import evaluate
 
 #: Ages at which population denominators are reported.
 POP_AGES = (60, 65, 80)
+#: Puyang's public-welfare post rule counts service users 75+ of urban community
+#: institutions (seeds/003_eebc846a4c178876.txt, 二(五)18: 75周岁以上服务对象).
+POST_RULE_MIN_AGE = 75
 
 
 @dataclass
@@ -247,8 +251,9 @@ class Ledger:
         age = table["age"]
         for a in POP_AGES:
             records.append(("", f"pop{a}", by_county(mask=age >= a)))
-        records.append(("", "covered60", by_county(mask=covered & (age >= 60))))
-        records.append(("", "pop75_urban", by_county(mask=(age >= 75) & (table["urban"] != 0))))
+        records.append(("", "covered60", by_county(mask=covered & (age >= OLD_AGE))))
+        urban_old = (age >= POST_RULE_MIN_AGE) & (table["urban"] != 0)
+        records.append(("", f"pop{POST_RULE_MIN_AGE}_urban", by_county(mask=urban_old)))
         frame = pd.DataFrame(
             {
                 "year": year,

@@ -36,6 +36,11 @@ from simlib.units import rate_to_prob
 CENSUS_AGE_STARTS = (45, 50, 55, 60, 65, 70, 75, 80, 85)
 #: WPP period whose life table shapes the single-year split of the census groups.
 SPLIT_PERIOD_YEAR = 2017
+#: 老年人: the lists and the national 低保/特困/living-arrangement figures count from 60
+#: (every seed's "60周岁及以上老年人").
+OLD_AGE = 60
+#: Age from which the institution-share source counts (CLHLS 65+, health.yaml).
+INSTITUTION_SHARE_AGE = 65
 #: Calendar year of the base population (census reference date 1 November 2020).
 BASE_YEAR = 2020
 #: ADL grade names in code order (see people.SCHEMA["adl_level"]).
@@ -369,8 +374,20 @@ def assistance_prevalence(health: Health, name: str, age, urban, urban_share: fl
     p_urban = p60 / (urban_share + (1 - urban_share) * ratio)
     p = np.where(urban, p_urban, p_urban * ratio)
     if name == "dibao":
-        return np.where(age >= 60, p, p * health.values["dibao_prevalence_45_59_ratio"])
-    return np.where(age >= 60, p, 0.0)
+        return np.where(age >= OLD_AGE, p, p * health.values["dibao_prevalence_45_59_ratio"])
+    return np.where(age >= OLD_AGE, p, 0.0)
+
+
+def empty_nest_or_alone_prevalence(health: Health, age) -> np.ndarray:
+    """P(empty-nest or living alone) by age: the 60+ share, scaled below 60.
+
+    Never below the living-alone curve (living alone is a kind of empty nest).
+    """
+    v = health.values
+    ratio = np.where(np.asarray(age) >= OLD_AGE, 1.0, v["empty_nest_45_59_ratio"])
+    return np.maximum(
+        ratio * v["empty_nest_or_alone_60plus"], health.curve("alone_prevalence", age)
+    )
 
 
 def assign_base_states(
@@ -416,18 +433,18 @@ def assign_base_states(
     cols["no_supporter"][:] = tekun | (rng.random(n) < v["no_supporter_non_tekun"])
     # Living arrangement
     p_alone = health.curve("alone_prevalence", age)
-    p_nest = np.where(age >= 60, 1.0, v["empty_nest_45_59_ratio"]) * v["empty_nest_or_alone_60plus"]
+    p_nest = empty_nest_or_alone_prevalence(health, age)
     u = rng.random(n)
     living = people.SCHEMA["living"].code
     cols["living"][:] = np.where(
         u < p_alone,
         living("alone"),
-        np.where(u < np.maximum(p_nest, p_alone), living("empty_nest"), 0),
+        np.where(u < p_nest, living("empty_nest"), 0),
     )
-    cols["left_behind"][:] = ~urban & (age >= 60) & (rng.random(n) < v["left_behind_rural"])
+    cols["left_behind"][:] = ~urban & (age >= OLD_AGE) & (rng.random(n) < v["left_behind_rural"])
     # Institutions: 特困 集中供养, then others by ADL weight so the 65+ share matches
     w = np.asarray(list(sh["institution_adl_weights"].values()))[cols["adl_level"]]
-    old = age >= 65
+    old = age >= INSTITUTION_SHARE_AGE
     target = v["institution_share_65plus"] * old.sum() - (central & old).sum()
     c = max(target, 0.0) / max(w[old & ~central].sum(), 1e-12)
     inst = central | (old & (rng.random(n) < np.clip(c * w, 0, 1)))
@@ -435,11 +452,11 @@ def assign_base_states(
     cols["living"][inst] = living("with_family")  # a collective household
     # Family and status flags
     cols["fp_special"][:] = rng.random(n) < v["fp_special"]
-    cols["youfu"][:] = (age >= 60) & (rng.random(n) < v["youfu"])
-    cols["military_family"][:] = (age >= 60) & (rng.random(n) < v["military_family"])
+    cols["youfu"][:] = (age >= OLD_AGE) & (rng.random(n) < v["youfu"])
+    cols["military_family"][:] = (age >= OLD_AGE) & (rng.random(n) < v["military_family"])
     # Disability certificate
     p_cert = v["disability_certificate_60plus"] * np.where(
-        age >= 60, 1.0, v["disability_certificate_45_59_ratio"]
+        age >= OLD_AGE, 1.0, v["disability_certificate_45_59_ratio"]
     )
     cert = rng.random(n) < p_cert
     grades = 1 + rng.choice(4, size=n, p=list(sh["disability_grade_shares"].values()))

@@ -34,7 +34,8 @@ from simlib.params import (
 from simlib.population import Health, load_health
 from simlib.services import CompositeItem
 
-_OUTCOME_SCALARS = {"travel_minutes": "travel_minutes", "fte_hours": "fte_hours"}
+#: OutcomeParams fields a scenario may override.
+_OUTCOME_SCALARS = ("travel_minutes", "fte_hours")
 
 
 @dataclass(frozen=True)
@@ -161,5 +162,5 @@ def apply_health(scenario: Scenario, health: Health | None = None) -> Health:
 def apply_outcomes(scenario: Scenario, params: OutcomeParams | None = None) -> OutcomeParams:
     """Outcome parameters with the scenario's take-up schedules and scalar overrides."""
     params = params or load_outcome_params()
-    changes = {_OUTCOME_SCALARS[k]: float(v) for k, v in scenario.outcomes.items()}
+    changes = {k: float(v) for k, v in scenario.outcomes.items()}
     return dataclasses.replace(params, take_up_targets=dict(scenario.take_up), **changes)

@@ -108,6 +108,8 @@ def life_expectancy_check(sex: int, age: int, n: int = 20_000, seed: int = 1, ye
         lifetime[before & ~pop.cols["alive"]] = k + 0.5
         if not pop.cols["alive"].any():
             break
+    else:
+        raise RuntimeError(f"cohort not extinct after {2 * MAX_AGE} years")
     return {
         "simulated": float(lifetime.mean()),
         "life_table": mort.life_expectancy(sex, age, year),

@@ -3,12 +3,11 @@
 import numpy as np
 import pytest
 
-from simlib import people
-from simlib.demography import FIRST_YEAR, Mortality, load_mortality
-from simlib.dynamics import Rates, Streams, entry_for_prevalence, step_year
+from simlib.dynamics import entry_for_prevalence
 from simlib.model import ElderCareModel
-from simlib.population import Population, assign_base_states, load_health
+from simlib.population import load_health
 from simlib.units import per_year_factor, prob_to_rate, rate_to_prob
+from simlib.validation import life_expectancy_check
 
 
 def test_units_convert_rates_and_periods_once():
@@ -27,46 +26,17 @@ def test_entry_for_prevalence_carries_the_profile():
     assert entry_for_prevalence(0.3, 0.2) == 0  # falling prevalence: no entry, clipped
 
 
-def _cohort(n, age, sex, seed, rates):
-    cols = people.empty(n)
-    cols["age"][:] = age
-    cols["sex"][:] = sex
-    cols["county"] = np.zeros(n, np.int16)
-    cols["weight"] = np.ones(n, np.float32)
-    cols["alive"] = np.ones(n, bool)
-    cols["death_year"] = np.zeros(n, np.int16)
-    assign_base_states(cols, load_health(), np.random.default_rng(seed), rates.adl, 0.5)
-    return Population(cols, ["x"], 1.0)
-
-
 @pytest.mark.parametrize(("sex", "age"), [(0, 60), (1, 60), (0, 80), (1, 80)])
 def test_closed_cohort_reproduces_life_table_expectancy(sex, age):
     """Simulated mean remaining lifetime equals the period life table's e_x.
 
-    Mortality is held at the year-2020 table (every year of the table set to 2020), so the
-    target is the 2020 period life expectancy. A death in a step counts half a year, as in the
-    life table. The tolerance is 4 Monte-Carlo standard errors of the mean lifetime,
-    estimated from the simulated lifetimes themselves (α ≈ 6e-5).
+    ``life_expectancy_check`` runs a cohort of 20 000 through the model's yearly step with
+    mortality held at the 2020 table; a death in a step counts half a year, as in the life
+    table. The tolerance is 4 Monte-Carlo standard errors of the mean lifetime, estimated
+    from the simulated lifetimes themselves (α ≈ 6e-5).
     """
-    n = 20_000
-    health, mort = load_health(), load_mortality()
-    y2020 = 2020 - FIRST_YEAR
-    fixed = Mortality(np.repeat(mort.mx[:, :, y2020 : y2020 + 1], mort.mx.shape[2], axis=2))
-    rates = Rates.build(health, fixed, 2020, female_share=0.5, urban_share=0.5)
-    pop = _cohort(n, age, sex, seed=sex * 100 + age, rates=rates)
-    streams = Streams(7 + age + sex)
-    lifetime = np.zeros(n)
-    for k in range(200):  # MAX_AGE keeps the oldest at 110 until they die
-        before = pop.cols["alive"].copy()
-        step_year(pop, 2020 + k, health, fixed, rates, streams)
-        died = before & ~pop.cols["alive"]
-        lifetime[died] = k + 0.5
-        if not pop.cols["alive"].any():
-            break
-    assert not pop.cols["alive"].any()
-    want = mort.life_expectancy(sex, age, 2020)
-    se = lifetime.std(ddof=1) / np.sqrt(n)
-    assert abs(lifetime.mean() - want) < 4 * se, (lifetime.mean(), want, se)
+    r = life_expectancy_check(sex, age, n=20_000, seed=7 + age + sex)
+    assert abs(r["simulated"] - r["life_table"]) < 4 * r["mc_se"], r
 
 
 @pytest.fixture(scope="module")

@@ -267,3 +267,20 @@ def test_puyang_post_rule_and_spending_levels(runs):
     total = res.totals("cost_yuan").set_index("year").value[2025]
     assert spend.value.sum() == pytest.approx(total)
     assert "各县、区政府负责。" in set(spend.spending_zh)  # Puyang names who pays
+
+
+def test_county_sums_agree_on_the_fast_and_the_general_path():
+    from simlib.outcomes import _county_summer
+
+    rng = np.random.default_rng(0)
+    county = np.sort(rng.integers(0, 4, 1000)).astype(np.int16)  # contiguous, county 2 may miss
+    county = county[county != 2]
+    values = rng.random(county.size)
+    mask = rng.random(county.size) < 0.3
+    fast = _county_summer(county, np.full(county.size, 2.0, np.float32), 4)
+    general = _county_summer(county[::-1].copy(), np.full(county.size, 2.0), 4)  # not sorted
+    want = np.bincount(county, weights=2 * values * mask, minlength=4)
+    for f in (fast, lambda v=None, mask=None: general(v[::-1], mask[::-1])):
+        np.testing.assert_allclose(f(values, mask), want)
+    np.testing.assert_allclose(fast(mask=mask), np.bincount(county[mask], minlength=4) * 2.0)
+    assert fast(mask=mask)[2] == 0  # an empty county sums to zero, not a neighbour's value

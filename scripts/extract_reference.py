@@ -1,6 +1,7 @@
-"""Copy the reference figures the model uses from ../shared/reference into params/population.
+"""Copy the reference figures the model uses from params/sources/reference into params/population.
 
-Run from the project root: ``python scripts/extract_reference.py [REFERENCE_DIR]``. The
+Run from the project root: ``python scripts/extract_reference.py [REFERENCE_DIR]``. The cities
+are those of ``params/cities/*.yaml`` (matched to the census by their ``name_zh``). The
 outputs are committed, so the model never reads outside ``params/``; this script is how they
 were made, and re-running it must reproduce them byte for byte.
 
@@ -19,13 +20,17 @@ import csv
 import sys
 from pathlib import Path
 
-CITY_KEYS = {
-    "晋城市": "jincheng",
-    "大同市": "datong",
-    "孝义市": "xiaoyi",
-    "濮阳市": "puyang",
-    "长治市": "changzhi",
-}
+
+def city_keys(params: Path = Path("params")) -> dict[str, str]:
+    """Chinese city name → key, from every ``params/cities/<key>.yaml``."""
+    import yaml
+
+    out = {}
+    for f in sorted((params / "cities").glob("*.yaml")):
+        out[yaml.safe_load(f.read_text(encoding="utf-8"))["name_zh"]] = f.stem
+    return out
+
+
 AGE_STARTS = (45, 50, 55, 60, 65, 70, 75, 80, 85)
 #: Units the census lists without a 区划代码: the key they keep in params.
 NO_CODE_KEYS = {"山西大同经济开发区": "datong-kfq"}
@@ -38,11 +43,13 @@ def _age_column(sex_zh: str, start: int) -> str:
 def main(reference: Path, out: Path) -> None:
     """Write the extracted tables into ``out``."""
     rows = list(csv.DictReader((reference / "census2020_counties.csv").open(encoding="utf-8")))
+    keys = city_keys()
     age_rows, county_rows = [], []
     for r in rows:
         name = r["区县"]
-        city = CITY_KEYS.get(r["市"]) or CITY_KEYS.get(name)
-        if city is None or (name == r["市"] and name != "孝义市"):
+        # a county-level city (孝义市 under 吕梁市) is matched by its own name, as one county
+        city = keys.get(r["市"]) or keys.get(name)
+        if city is None or name == r["市"]:
             continue  # another city, or a whole-city total row
         code = NO_CODE_KEYS[name] if not r["区划代码"] else str(int(float(r["区划代码"])))
         county_rows.append(
@@ -87,5 +94,5 @@ def _write(path: Path, rows: list[dict]) -> None:
 
 
 if __name__ == "__main__":
-    ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/reference")
+    ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("params/sources/reference")
     main(ref, Path("params/population"))

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import yaml
 
-from simlib.baseline import SETTINGS, key_numbers
+from simlib.experiments.baseline import SETTINGS, key_numbers
 
 if __name__ == "__main__":
     path = Path(__file__).resolve().parent.parent / "tests" / "baseline.yaml"
     header = (
-        "# Regression baseline: key numbers of simlib.baseline.key_numbers() with settings\n"
-        f"# {SETTINGS}. Refresh only with scripts/refresh_baseline.py, and say why.\n"
+        "# Regression baseline: key numbers of simlib.experiments.baseline.key_numbers(),\n"
+        f"# settings {SETTINGS}.\n# Refresh only with scripts/refresh_baseline.py, and say why.\n"
     )
     path.write_text(header + yaml.safe_dump(key_numbers(), sort_keys=True, allow_unicode=True))
     print(f"wrote {path}")

@@ -1,4 +1,4 @@
-"""Command line: ``python -m simlib check|list|report``."""
+"""Command line: ``python -m simlib check|list|run|sweep|report``."""
 
 from simlib.cli import main
 

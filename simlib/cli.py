@@ -1,11 +1,13 @@
-"""The ``python -m simlib`` command line.
+"""The ``python -m simlib`` command line (also installed as ``simlib``).
 
 Sub-commands:
-    check [CITY ...]   validate the params of the given cities (all by default)
-    list               show cities, scenarios and items
+    check [CITY ...]   validate every params file and scenario, exactly as a run would
+    list               show cities and scenarios (--items CITY: the items of a list)
     run                run a city under a scenario; write Parquet, CSV and a manifest
-    sweep              a grid of cities × scenarios × replications on a backend (resumable)
-    report --out DIR   the main job: run every notebook into a report folder
+    sweep              cities × scenarios × replications on a backend (resumable)
+    report             the main job: every notebook executed into a report folder
+
+Every argument is checked before any work starts; a bad one prints one line and exits 2.
 """
 
 from __future__ import annotations
@@ -13,71 +15,126 @@ from __future__ import annotations
 import argparse
 import sys
 
-from simlib.params import CITIES, ParamError, load_city
+#: Exit status for bad input (a params file, a scenario, an argument).
+BAD_INPUT = 2
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 1], got {v}")
+    return v
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {v}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {v}")
+    return v
+
+
+def _year(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a year, got {text!r}") from None
+    if not 2021 <= v <= 2050:
+        raise argparse.ArgumentTypeError(f"must lie in 2021..2050, got {v}")
+    return v
 
 
 def _check(args: argparse.Namespace) -> int:
-    status = 0
-    for key in args.cities or CITIES:
-        try:
-            city = load_city(key)
-        except ParamError as err:
-            print(f"FAIL {key}: {err}", file=sys.stderr)
-            status = 1
-            continue
-        print(f"ok   {city!r}")
-    return status
+    from simlib.experiments.check import check_all
+
+    problems = check_all(args.cities or None, args.params_dir)
+    for line in problems:
+        print(f"FAIL {line}", file=sys.stderr)
+    if not problems:
+        print("ok: every params file, city and scenario validates as a run would")
+    return BAD_INPUT if problems else 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    from simlib.scenarios import list_scenarios, load_scenario
+    from simlib.params import cities, load_city, read_tree
+    from simlib.params.scenarios import list_scenarios, read_scenario
 
+    tree = read_tree(args.params_dir)
     print("cities:")
-    for key in CITIES:
-        city = load_city(key)
+    for key in cities(args.params_dir):
+        city = load_city(key, args.params_dir)
         print(
             f"  {key:10s} {city.context.name_zh}  {len(city.items):3d} items  "
             f"{len(city.targets):3d} targets  {len(city.context.counties):3d} counties"
         )
     print("scenarios:")
-    for name in list_scenarios():
-        print(f"  {name:16s} {load_scenario(name).description}")
+    for name in list_scenarios(tree):
+        print(f"  {name:16s} {read_scenario(name, tree).description}")
     if args.items:
-        from simlib.services import catalogue
+        from simlib.policy.explain import catalogue
 
-        cat = catalogue(list(CITIES) if args.items == "all" else [args.items])
+        cat = catalogue(None if args.items == "all" else args.items)
         for _, r in cat.iterrows():
             print(f"  {r.item_id:12s} {r.name_zh}  {r.name_en}  [{r.benefit}]")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simlib.output import write_run
-    from simlib.runner import run
+    from pathlib import Path
 
-    # run() validates every input before anything is written.
-    result = run(
+    from simlib.experiments.run import run, specs
+    from simlib.experiments.store import check_out_dir, run_name
+
+    todo, inputs = specs(
         args.city,
         args.scenario,
-        years=(2020, args.end_year),
         reps=args.reps,
         sample=args.sample,
         seed=args.seed,
+        end_year=args.end_year,
+        list_city=args.list_city,
+        params_dir=args.params_dir,
+    )
+    out = check_out_dir(args.out)
+    target = out / run_name({**todo[0].fields(), "city": inputs.city})
+    if target.exists() and not args.overwrite:
+        from simlib.core.errors import ParamError
+
+        raise ParamError(f"{target} exists; use another --out, or --overwrite to replace it")
+    result = run(
+        args.city,
+        args.scenario,
+        reps=args.reps,
+        sample=args.sample,
+        seed=args.seed,
+        end_year=args.end_year,
         list_city=args.list_city,
         progress=True,
+        params_dir=args.params_dir,
     )
-    print(f"wrote {write_run(result, args.out)}")
+    print(f"wrote {Path(result.save(out, overwrite=args.overwrite))}")
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from simlib.scenarios import load_scenario
-    from simlib.sweep import failures, grid, sweep
+    from simlib.experiments.store import check_out_dir
+    from simlib.experiments.sweep import failures, grid, identities, sweep
 
-    for name in args.scenarios:
-        load_scenario(name)  # validate before anything is written
-    if not 0 < args.sample <= 1 or args.reps < 1:
-        raise ParamError("sample must lie in (0, 1] and reps be positive")
     specs = grid(
         args.cities,
         args.scenarios,
@@ -85,7 +142,10 @@ def _sweep(args: argparse.Namespace) -> int:
         seed=args.seed,
         sample=args.sample,
         end_year=args.end_year,
+        params_dir=args.params_dir,
     )
+    identities(specs)  # every city and scenario checked before anything is written
+    check_out_dir(args.out)
     rows = sweep(
         specs,
         args.out,
@@ -93,20 +153,82 @@ def _sweep(args: argparse.Namespace) -> int:
         workers=args.workers,
         client=args.scheduler,
         progress=True,
+        overwrite=args.overwrite,
     )
     failed = failures(args.out)
+    n = rows["run_id"].nunique() if len(rows) else 0
     print(
-        f"{rows['run_id'].nunique() if len(rows) else 0} of {len(specs)} runs in {args.out}; "
-        f"{len(failed)} failed (see failures.jsonl)"
+        f"{n} of {len(specs)} runs in {args.out}; {len(failed)} failed"
+        + (" (see _failures.jsonl)" if failed else "")
     )
     return 1 if failed else 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    from simlib.report import build_report
+    from simlib.reporting.report import build_report
 
-    build_report(args.out)
+    build_report(args.out, sample=args.sample, reps=args.reps, seed=args.seed)
     return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (cities are checked when used, so ``--help`` reads no files)."""
+    p = argparse.ArgumentParser(prog="python -m simlib", description=__doc__.split("\n")[0])
+    p.add_argument("--params-dir", help="a params directory (default: the bundled one)")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("check", help="validate params files and scenarios")
+    s.add_argument("cities", nargs="*", metavar="CITY", help="cities to check (default: all)")
+    s.set_defaults(func=_check)
+    s = sub.add_parser("list", help="cities and scenarios (and items)")
+    s.add_argument("--items", metavar="CITY", help="also list the items of CITY (or 'all')")
+    s.set_defaults(func=_list)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--reps", type=_positive, default=1, help="replications (default 1)")
+    common.add_argument(
+        "--sample",
+        type=_fraction,
+        default=0.01,
+        help="fraction of persons simulated, (0, 1] (default 0.01)",
+    )
+    common.add_argument("--seed", type=_seed, default=1)
+    common.add_argument("--end-year", type=_year, default=2035)
+    common.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing run (or a sweep folder of other params)",
+    )
+    s = sub.add_parser("run", help="run a city under a scenario", parents=[common])
+    s.add_argument("--city", required=True, help="city key or name (datong, 大同)")
+    s.add_argument(
+        "--scenario",
+        default="baseline",
+        help="a scenario name of params/scenarios/ or a path to a .yaml file",
+    )
+    s.add_argument("--list-city", help="apply this city's list instead (policy transfer)")
+    s.add_argument("--out", default="results", help="output folder (default: results)")
+    s.set_defaults(func=_run)
+    s = sub.add_parser(
+        "sweep", help="cities × scenarios × replications, resumable", parents=[common]
+    )
+    s.add_argument("--cities", nargs="+", required=True)
+    s.add_argument("--scenarios", nargs="+", default=["baseline"])
+    s.add_argument("--backend", choices=["serial", "processes", "dask"], default="processes")
+    s.add_argument("--workers", type=_positive, default=2)
+    s.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
+    s.add_argument("--out", default="sweep")
+    s.set_defaults(func=_sweep)
+    s = sub.add_parser("report", help="execute every notebook into a report folder")
+    s.add_argument("--out", default="report", help="report folder (default: report)")
+    s.add_argument(
+        "--sample",
+        type=_fraction,
+        default=None,
+        help="sample of the headline runs (default: the report's full-scale setting)",
+    )
+    s.add_argument("--reps", type=_positive, default=None, help="replications of headline runs")
+    s.add_argument("--seed", type=_seed, default=None)
+    s.set_defaults(func=_report)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,44 +238,19 @@ def main(argv: list[str] | None = None) -> int:
         argv: Arguments (``sys.argv[1:]`` by default).
 
     Returns:
-        Process exit status.
+        Process exit status: 0 success, 1 some runs failed, 2 bad input.
     """
-    parser = argparse.ArgumentParser(prog="python -m simlib", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("check", help="validate params files")
-    p.add_argument("cities", nargs="*", metavar="CITY", help=f"any of {', '.join(CITIES)}")
-    p.set_defaults(func=_check)
-    p = sub.add_parser("list", help="cities, scenarios (and items)")
-    p.add_argument("--items", metavar="CITY", help="also list the items of CITY (or 'all')")
-    p.set_defaults(func=_list)
-    p = sub.add_parser("run", help="run a city under a scenario")
-    p.add_argument("--city", required=True, choices=CITIES)
-    p.add_argument("--scenario", default="baseline")
-    p.add_argument("--reps", type=int, default=1)
-    p.add_argument("--sample", type=float, default=0.01, help="fraction of persons (0, 1]")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--end-year", type=int, default=2035)
-    p.add_argument("--list-city", choices=CITIES, help="apply this city's list instead")
-    p.add_argument("--out", default="results", help="output folder (default: results)")
-    p.set_defaults(func=_run)
-    p = sub.add_parser("sweep", help="cities × scenarios × replications, resumable")
-    p.add_argument("--cities", nargs="+", choices=CITIES, required=True)
-    p.add_argument("--scenarios", nargs="+", default=["baseline"])
-    p.add_argument("--reps", type=int, default=1)
-    p.add_argument("--sample", type=float, default=0.01)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--end-year", type=int, default=2035)
-    p.add_argument("--backend", choices=["serial", "processes", "dask"], default="processes")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--scheduler", help="dask scheduler address (default: a LocalCluster)")
-    p.add_argument("--out", default="sweep")
-    p.set_defaults(func=_sweep)
-    p = sub.add_parser("report", help="execute every notebook into a report folder")
-    p.add_argument("--out", default="report", help="report folder (default: report)")
-    p.set_defaults(func=_report)
-    args = parser.parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help (0) or a bad argument (2), already printed
+        return int(exit_.code or 0)
+    from simlib.core.errors import ParamError
+
     try:
         return args.func(args)
     except ParamError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

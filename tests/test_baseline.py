@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simlib.baseline import key_numbers
+from simlib.experiments.baseline import key_numbers
 
 BASELINE = Path(__file__).with_name("baseline.yaml")
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from simlib.dynamics import entry_for_prevalence
+from simlib.core.units import per_year_factor, prob_to_rate, rate_to_prob
+from simlib.experiments.validation import life_expectancy_check
 from simlib.model import ElderCareModel
-from simlib.population import load_health
-from simlib.units import per_year_factor, prob_to_rate, rate_to_prob
-from simlib.validation import life_expectancy_check
+from simlib.params import load_inputs
+from simlib.population.processes.base import entry_for_prevalence
 
 
 def test_units_convert_rates_and_periods_once():
@@ -89,8 +89,8 @@ def baseline_2035():
 
 
 def _variant(**values):
-    health = load_health().with_values(**values)
-    return ElderCareModel("xiaoyi", sample=0.2, rng=5, end_year=2035, health=health).run()
+    scenario = {"description": "health variant", "health": values}
+    return ElderCareModel("xiaoyi", scenario, sample=0.2, rng=5, end_year=2035).run()
 
 
 def test_higher_disability_onset_means_more_disabled_and_fewer_survivors(baseline_2035):
@@ -117,8 +117,9 @@ def test_higher_institution_entry_means_more_residents(baseline_2035):
 def _with_rates(**scale):
     """A model whose derived rates are scaled after calibration (onset held at baseline)."""
     model = ElderCareModel("xiaoyi", sample=0.2, rng=5)
+    adl = model.processes["adl"]
     for name, factor in scale.items():
-        setattr(model.rates, name, np.clip(getattr(model.rates, name) * factor, 0, 1))
+        setattr(adl, name, np.clip(getattr(adl, name) * factor, 0, 1).astype(np.float32))
     return model.run()
 
 
@@ -139,12 +140,13 @@ def test_higher_progression_means_more_severe_disability(baseline_2035):
 
 
 def test_higher_disability_mortality_means_fewer_disabled_survivors(baseline_2035):
-    health = load_health()
-    rr = dict(health.shares["adl_mortality_rr"], severe=5.0, total=5.0)
-    steep = type(health)(
-        health.curves, health.values, {**health.shares, "adl_mortality_rr": rr}, health.raw
-    )
-    more = ElderCareModel("xiaoyi", sample=0.2, rng=5, health=steep).run()
+    steep = {
+        "description": "steeper ADL mortality gradient",
+        "changes": [
+            {"health": "adl_mortality_rr", "set": {"values.severe": 5.0, "values.total": 5.0}}
+        ],
+    }
+    more = ElderCareModel("xiaoyi", steep, sample=0.2, rng=5).run()
     c0, c1 = baseline_2035.population.cols, more.population.cols
     severe0 = (c0["alive"] & (c0["adl_level"] >= 3)).sum()
     severe1 = (c1["alive"] & (c1["adl_level"] >= 3)).sum()
@@ -195,9 +197,7 @@ def test_state_prevalence_by_age_group_stays_plausible_to_2035(datong_run, var, 
 
 
 def test_base_year_chronic_prevalence_matches_the_sourced_curves(datong_run):
-    from simlib.population import load_health
-
-    health = load_health()
+    health = load_inputs("datong").health
     st = datong_run.states()
     for var, curve in (
         ("hypertension", "hypertension_prevalence"),

@@ -8,15 +8,25 @@ import pandas as pd
 import pytest
 
 import simlib
-from simlib import people
 from simlib.cli import main as cli
-from simlib.outcomes import Ledger, fte, load_outcome_params
-from simlib.params import ParamError
-from simlib.runner import Result, run, summarise
-from simlib.scenarios import load_scenario
-from simlib.targets import MEASURES, evaluate_targets
+from simlib.core import people
+from simlib.core.errors import ParamError
+from simlib.core.units import fte
+from simlib.experiments.result import Result, summarise
+from simlib.experiments.run import run
+from simlib.outcomes.ledger import Ledger, county_summer
+from simlib.outcomes.targets import MEASURES, evaluate_targets
+from simlib.params import load_inputs
 
 YEAR = 2025
+CITIES = simlib.cities()
+
+
+def _with_outcomes(city, outcomes):
+    """The inputs of a baseline run of ``city`` with other outcome parameters."""
+    inputs = load_inputs(city)
+    periods = tuple(dataclasses.replace(p, outcomes=outcomes) for p in inputs.periods)
+    return dataclasses.replace(inputs, periods=periods)
 
 
 def _population(rows):
@@ -31,7 +41,7 @@ def _population(rows):
 @pytest.fixture
 def full_take_up():
     """Outcome parameters with every take-up at 1, so hand sums need no shares."""
-    p = load_outcome_params()
+    p = load_inputs("jincheng").outcomes
     return dataclasses.replace(p, take_up_default=1.0, take_up={k: 1.0 for k in p.take_up})
 
 
@@ -40,7 +50,6 @@ def _measure(frame, item, measure):
 
 
 def test_hand_checked_cash_visits_workload_and_beds(full_take_up):
-    city = simlib.load_city("jincheng")
     cols = _population(
         [
             {"age": 85, "urban": True},  # old-age allowance 800 (item 16)
@@ -62,7 +71,7 @@ def test_hand_checked_cash_visits_workload_and_beds(full_take_up):
             },  # one bed (item 23)
         ]
     )
-    ledger = Ledger(city, ["140502"], full_take_up)
+    ledger = Ledger(_with_outcomes("jincheng", full_take_up), ["140502"])
     f = ledger.collect(cols, YEAR)
     assert _measure(f, "jincheng.16", "cash_yuan") == 800 + 2400
     assert _measure(f, "jincheng.16", "eligible") == 2
@@ -77,22 +86,24 @@ def test_hand_checked_cash_visits_workload_and_beds(full_take_up):
     assert _measure(f, "", "pop80") == 2 and _measure(f, "", "pop60") == 5
     # cost = cash + services + beds for the item
     assert _measure(f, "jincheng.16", "cost_yuan") == 3200
-    assert fte(2000 * 60, p) == pytest.approx(1.0)  # 2 000 hours = one FTE
+    assert fte(2000 * 60, p.fte_hours) == pytest.approx(1.0)  # 2 000 hours = one FTE
+    # staff FTE is in the run's rows, at the run's hours per post
+    assert _measure(f, "jincheng.24", "fte") == pytest.approx(
+        36 * (p.minutes["visit"] + p.travel_minutes) / 60 / p.fte_hours
+    )
 
 
 def test_take_up_scales_enrolment_and_cost():
-    city = simlib.load_city("jincheng")
-    p = load_outcome_params()
-    f = Ledger(city, ["x"], p).collect(_population([{"age": 85}]), YEAR)
+    p = load_inputs("jincheng").outcomes
+    f = Ledger(load_inputs("jincheng"), ["x"]).collect(_population([{"age": 85}]), YEAR)
     share = p.take_up["old_age_allowance"]
     assert _measure(f, "jincheng.16", "enrolled") == pytest.approx(share)
     assert _measure(f, "jincheng.16", "cash_yuan") == pytest.approx(800 * share)
 
 
 def test_one_off_benefits_are_paid_once(full_take_up):
-    city = simlib.load_city("jincheng")
     cols = _population([{"age": 70, "assistance": "dibao"}])  # item 18 home adaptation
-    ledger = Ledger(city, ["x"], full_take_up)
+    ledger = Ledger(_with_outcomes("jincheng", full_take_up), ["x"])
     first = ledger.collect(cols, 2025)
     second = ledger.collect(cols, 2026)
     assert _measure(first, "jincheng.18", "units:home_adaptation") == 1
@@ -101,7 +112,9 @@ def test_one_off_benefits_are_paid_once(full_take_up):
 
 
 def test_take_up_ramps_linearly_to_the_scenario_target():
-    p = dataclasses.replace(load_outcome_params(), take_up_targets={"caring_visits": (1.0, 2025)})
+    p = dataclasses.replace(
+        load_inputs("datong").outcomes, take_up_targets={"caring_visits": (1.0, 2025)}
+    )
     base = p.take_up["caring_visits"]
     assert p.take_up_for("caring_visits", 2023) == base
     assert p.take_up_for("caring_visits", 2024) == pytest.approx((base + 1) / 2)
@@ -121,23 +134,23 @@ def test_replications_of_a_deterministic_case_have_zero_width():
         }
     )
     s = summarise(rows)
-    assert (s.value == 5).all() and (s.lower == s.upper).all()
+    assert (s.value == 5).all() and (s.lower == s.upper).all() and (s.se == 0).all()
     noisy = rows.assign(value=[4.0, 5.0, 6.0])
     assert (summarise(noisy).upper > summarise(noisy).lower).all()
-    assert Result(s, rows).totals("cost_yuan").iloc[0][["lower", "upper"]].tolist() == [5, 5]
+    with pytest.warns(UserWarning, match="rests on 3 replications"):
+        t = Result(s, rows).totals("cost_yuan").iloc[0]
+    assert t[["lower", "upper", "se", "reps"]].tolist() == [5, 5, 0, 3]
 
 
 @pytest.fixture(scope="module")
 def runs():
-    kw = {"reps": 2, "sample": 0.03, "seed": 3, "years": (2020, 2030)}
+    kw = {"reps": 2, "sample": 0.03, "seed": 3, "end_year": 2030}
     return {
-        (c, s): run(c, s, **kw)
-        for c in simlib.CITIES
-        for s in ("baseline", "targets_2025", "harmonised")
+        (c, s): run(c, s, **kw) for c in CITIES for s in ("baseline", "targets_2025", "harmonised")
     }
 
 
-@pytest.mark.parametrize("city", simlib.CITIES)
+@pytest.mark.parametrize("city", CITIES)
 def test_targets_2025_meets_every_modelled_share_target(runs, city):
     ev = evaluate_targets(runs[(city, "targets_2025")])
     share = ev[ev.modelled & (ev.unit == "share") & (ev.year <= 2025)]
@@ -148,7 +161,7 @@ def test_targets_2025_meets_every_modelled_share_target(runs, city):
         assert not base[base.target_id.isin(share.target_id)].met.all()
 
 
-@pytest.mark.parametrize("city", simlib.CITIES)
+@pytest.mark.parametrize("city", CITIES)
 def test_harmonised_list_raises_cost_per_older_resident(runs, city):
     base = runs[(city, "baseline")].per_older_resident().set_index("year").value
     harm = runs[(city, "harmonised")].per_older_resident().set_index("year").value
@@ -164,49 +177,42 @@ def test_scenarios_share_common_random_numbers(runs):
 
 
 def test_policy_transfer_applies_another_citys_list():
-    res = run("xiaoyi", list_city="jincheng", sample=0.02, seed=1, years=(2020, 2025))
+    res = run("xiaoyi", list_city="jincheng", sample=0.02, seed=1, end_year=2025)
     items = set(res.table.item_id) - {""}
     assert items and all(i.startswith("jincheng.") for i in items)
 
 
-def test_every_target_measure_used_in_params_is_known_or_reported():
-    for key in simlib.CITIES:
+def test_every_target_measure_is_implemented_and_every_unmeasured_target_says_why():
+    vocab = load_inputs("datong").vocabulary
+    assert set(vocab.target_measures) == set(MEASURES)
+    for key in CITIES:
         for t in simlib.load_city(key).targets:
-            if t.measure in MEASURES:
-                continue
-            # unknown measures are listed as not modelled, never silently dropped
-            ev = evaluate_targets(run(key, sample=0.01, years=(2020, 2021)))
-            assert not ev.set_index("target_id").loc[t.id, "modelled"]
-            break
+            assert t.measure in MEASURES or t.unmeasured, t.id
 
 
 @pytest.mark.parametrize(
     ("text", "words"),
     [
         ("description: x\ncolour: red\n", ["unknown key", "colour"]),
-        ("description: x\nhealth: {no_such: 1}\n", ["health", "no_such", "allowed"]),
+        ("description: x\nhealth: {no_such: 1}\n", ["health", "no_such", "health.yaml"]),
         ("description: x\ntake_up: {caring_visits: {target: 2, year: 2025}}\n", ["target"]),
         ("description: x\ntake_up: {gifts: {target: 1, year: 2025}}\n", ["unknown item family"]),
-        ("description: x\nharmonise: [gifts]\n", ["harmonise", "gifts"]),
+        ("description: x\nharmonise: [gifts]\n", ["unknown item family", "gifts"]),
     ],
 )
 def test_bad_scenarios_fail_clearly(tmp_path, text, words):
-    import shutil
 
-    params = tmp_path / "params"
-    shutil.copytree(simlib.params.PARAMS_DIR, params)
-    (params / "scenarios" / "bad.yaml").write_text(text)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
     with pytest.raises(ParamError) as err:
-        load_scenario("bad", params)
+        load_inputs("datong", path)
     for w in words:
         assert w in str(err.value)
 
 
-def test_unknown_definition_variant_in_scenario_fails_at_build(tmp_path):
-    from simlib.scenarios import Scenario, build_services
-
-    with pytest.raises(ParamError, match="no variant"):
-        build_services(Scenario("x", "x", definitions={"economic_hardship": "all"}), "datong")
+def test_unknown_definition_variant_in_scenario_fails_at_load():
+    with pytest.raises(ParamError, match="no variant 'all'"):
+        load_inputs("datong", {"description": "x", "definitions": {"economic_hardship": "all"}})
 
 
 def test_cli_run_writes_parquet_csv_and_manifest(tmp_path, capsys):
@@ -235,6 +241,7 @@ def test_cli_run_writes_parquet_csv_and_manifest(tmp_path, capsys):
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["scenario"] == "baseline" and len(manifest["params_sha256"]) == 64
+    assert manifest["inputs"]["scenario"]["content"]["description"]
     assert pd.read_parquet(folder / "summary.parquet").columns.tolist() == [
         "year",
         "city",
@@ -244,6 +251,8 @@ def test_cli_run_writes_parquet_csv_and_manifest(tmp_path, capsys):
         "value",
         "lower",
         "upper",
+        "se",
+        "reps",
     ]
 
 
@@ -252,7 +261,7 @@ def test_cli_bad_input_gives_clear_error_and_writes_nothing(tmp_path, capsys):
     assert cli(["run", "--city", "xiaoyi", "--scenario", "nope", "--out", str(out)]) == 2
     assert "unknown scenario 'nope'" in capsys.readouterr().err
     assert cli(["run", "--city", "xiaoyi", "--sample", "2", "--out", str(out)]) == 2
-    assert "sample must lie in (0, 1]" in capsys.readouterr().err
+    assert "must lie in (0, 1]" in capsys.readouterr().err
     assert not out.exists()
 
 
@@ -261,24 +270,25 @@ def test_puyang_post_rule_and_spending_levels(runs):
     ev = evaluate_targets(res).set_index("target_id").loc["puyang.welfare_posts_ratio"]
     t = res.table
     users = t[(t.measure == "pop75_urban") & (t.year == 2025)].value.sum()
-    take = load_outcome_params().take_up["caring_visits"]
+    take = res.inputs.outcomes.take_up["caring_visits"]
     assert ev["modelled"] and ev["target"] == pytest.approx(users * take / 100)  # 100:1 rule
     spend = res.by_spending(2025)
     total = res.totals("cost_yuan").set_index("year").value[2025]
     assert spend.value.sum() == pytest.approx(total)
     assert "各县、区政府负责。" in set(spend.spending_zh)  # Puyang names who pays
+    dept = res.by_department(2025)
+    assert dept.value.sum() == pytest.approx(total)
+    assert "市卫健委" not in set(dept.department_zh)  # one name per department
 
 
 def test_county_sums_agree_on_the_fast_and_the_general_path():
-    from simlib.outcomes import _county_summer
-
     rng = np.random.default_rng(0)
     county = np.sort(rng.integers(0, 4, 1000)).astype(np.int16)  # contiguous, county 2 may miss
     county = county[county != 2]
     values = rng.random(county.size)
     mask = rng.random(county.size) < 0.3
-    fast = _county_summer(county, np.full(county.size, 2.0, np.float32), 4)
-    general = _county_summer(county[::-1].copy(), np.full(county.size, 2.0), 4)  # not sorted
+    fast = county_summer(county, np.full(county.size, 2.0, np.float32), 4)
+    general = county_summer(county[::-1].copy(), np.full(county.size, 2.0), 4)  # not sorted
     want = np.bincount(county, weights=2 * values * mask, minlength=4)
     for f in (fast, lambda v=None, mask=None: general(v[::-1], mask[::-1])):
         np.testing.assert_allclose(f(values, mask), want)

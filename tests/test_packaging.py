@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from simlib import people
-from simlib.notebooks import out_of_sync, pairs
+from simlib.core import people
+from simlib.reporting.notebooks import out_of_sync, pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,26 +3,25 @@
 import numpy as np
 import pytest
 
-from simlib.calibration import adl_prevalence
-from simlib.demography import load_mortality
-from simlib.params import CITIES
-from simlib.population import (
-    _apportion,
-    age_curve,
-    assistance_prevalence,
-    census_shares,
-    load_census,
-    load_health,
-    single_year_weights,
-    synthesize,
-)
-from simlib.reporters import AGE_GROUP_LABELS, age_group_index
+from simlib.model import ElderCareModel
+from simlib.model.reporters import AGE_GROUP_LABELS, age_group_index
+from simlib.params import cities, load_inputs
+from simlib.params.health import age_curve
+from simlib.population.calibration import adl_prevalence, calibrate_adl, fit_table
+from simlib.population.synthesis import apportion, single_year_weights, synthesize
+
+CITIES = cities()
+
+
+def _synthesize(city, rng, sample):
+    inputs = load_inputs(city)
+    counties = [str(c) for c in inputs.context.counties]
+    return synthesize(inputs.census, inputs.mortality, city, counties, rng, sample)
 
 
 def _census_cells(city):
-    age_sex, _ = load_census()
-    tab = age_sex[age_sex.city == city]
-    return tab.set_index(["county", "sex", "age_start"])["count"]
+    age_sex, _ = load_inputs(city).census.city(city)
+    return age_sex.set_index(["county", "sex", "age_start"])["count"]
 
 
 def _agent_cells(pop):
@@ -36,7 +35,7 @@ def _agent_cells(pop):
 
 @pytest.mark.parametrize("city", CITIES)
 def test_full_scale_population_equals_census_exactly(city):
-    pop = synthesize(city, np.random.default_rng(0), sample=1.0)
+    pop = _synthesize(city, np.random.default_rng(0), sample=1.0)
     census = _census_cells(city)
     agents = _agent_cells(pop).reindex(census.index, fill_value=0)
     assert (agents.to_numpy() == census.to_numpy()).all()
@@ -45,7 +44,7 @@ def test_full_scale_population_equals_census_exactly(city):
 
 def test_sample_population_within_sampling_error():
     f = 0.05
-    pop = synthesize("datong", np.random.default_rng(3), sample=f)
+    pop = _synthesize("datong", np.random.default_rng(3), sample=f)
     census = _census_cells("datong")
     agents = _agent_cells(pop).reindex(census.index, fill_value=0)
     # Each cell's agent count is floor(n f) + Bernoulli(frac(n f)): variance ≤ 1/4 agent,
@@ -57,11 +56,11 @@ def test_sample_population_within_sampling_error():
 
 
 def test_single_year_split_keeps_totals_and_follows_mortality():
-    mort = load_mortality()
+    mort = load_inputs("datong").mortality
     w = single_year_weights(mort, 0, 85, 110)
     assert w.sum() == pytest.approx(1)
     assert (np.diff(w) < 0).all()  # fewer people at each older age within 85+
-    counts = _apportion(1234, w)
+    counts = apportion(1234, w)
     assert counts.sum() == 1234 and (counts >= 0).all()
     assert counts[0] > counts[5] > counts[10]
 
@@ -74,14 +73,14 @@ def test_age_curve_interpolates_log_linearly_and_holds_flat():
 
 @pytest.fixture(scope="module")
 def datong():
-    return synthesize("datong", np.random.default_rng(11), sample=0.2)
+    return ElderCareModel("datong", sample=0.2, rng=11)
 
 
 def test_base_adl_prevalence_matches_sourced_targets(datong):
-    h = load_health()
-    c = datong.cols
-    female, _ = census_shares("datong")
-    target = adl_prevalence(h, c["age"], c["sex"], female)
+    section = datong.inputs.health.section("adl")
+    c = datong.population.cols
+    female, _ = datong.inputs.census.shares("datong")
+    target = adl_prevalence(section, c["age"], c["sex"], female)
     for lo, hi in [(60, 69), (70, 79), (80, 110)]:
         m = (c["age"] >= lo) & (c["age"] <= hi)
         got = float(np.mean(c["adl_level"][m] > 0))
@@ -91,15 +90,14 @@ def test_base_adl_prevalence_matches_sourced_targets(datong):
 
 
 def test_base_assistance_and_chronic_prevalence(datong):
-    h = load_health().values
-    c = datong.cols
+    h = datong.inputs.health.values
+    c = datong.population.cols
     old = c["age"] >= 60
     n = old.sum()
+    assistance = datong.processes["assistance"]
     # 低保 and 特困 60+ shares average to the national figures over the urban/rural mix
-    _, urban_share = census_shares("datong")
-    health = load_health()
     for code, name in ((2, "dibao"), (3, "tekun")):
-        p = assistance_prevalence(health, name, c["age"][old], c["urban"][old], urban_share)
+        p = assistance.prevalence(name, c["age"][old], c["urban"][old])
         want = float(p.mean())
         got = float(np.mean(c["assistance"][old] == code))
         assert abs(got - want) < 4 * np.sqrt(want * (1 - want) / n), (name, got, want)
@@ -121,10 +119,8 @@ def test_base_assistance_and_chronic_prevalence(datong):
 
 
 def test_adl_calibration_fits_the_sourced_curve():
-    from simlib.calibration import calibrate_adl, fit_table
-    from simlib.demography import load_mortality
-
-    fit = fit_table(calibrate_adl(load_health(), load_mortality(), 2020, 0.5))
+    inputs = load_inputs("datong")
+    fit = fit_table(calibrate_adl(inputs.health.section("adl"), inputs.mortality, 2020, 0.5))
     core = fit[(fit.age >= 46) & (fit.age <= 100)]
     # The chain reaches the target at every age where onset is not clipped at 0 or 1.
     free = core[(core.onset > 0) & (core.onset < 1)]

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 import simlib
-from simlib import people
-from simlib.params import CITIES
-from simlib.services import in_force
+from simlib.core import people
+from simlib.params import cities
+
+CITIES = cities()
 
 #: Persons per city in the property test: 5 cities × 2 000 = 10 000 people explained one by one.
 N_PER_CITY = 2_000
@@ -74,15 +75,18 @@ def test_items_not_in_force_give_nothing():
     city = simlib.load_city("changzhi")  # issued 2024-10-16: in force from 2025
     assert city.items[0].effective == dt.date(2024, 10, 16)
     person = pd.DataFrame([{"age": 85}])
-    assert simlib.apply_services(city, person, 2024).empty
+    with pytest.warns(UserWarning, match="no item of changzhi's list is in force in 2024"):
+        assert simlib.apply_services(city, person, 2024).empty
     assert simlib.apply_services(city, person, 2025)["yuan_per_year"].sum() > 0
-    ex = simlib.explain(city, {"age": 85}, 2024)
+    with pytest.warns(UserWarning, match="in force"):
+        ex = simlib.explain(city, {"age": 85}, 2024)
     assert not ex["in_force"].any() and ex["yuan_per_year"].sum() == 0
 
 
 def test_in_force_uses_the_mid_year_cutoff():
-    item = simlib.load_city("jincheng").items[0]  # effective 2023-12-13
-    assert not in_force(item, 2023) and in_force(item, 2024)
+    city = simlib.load_city("jincheng")
+    item = city.items[0]  # effective 2023-12-13
+    assert not city.services.in_force(item, 2023) and city.services.in_force(item, 2024)
 
 
 def test_apply_services_is_tidy_and_rejects_unknown_columns():
@@ -91,7 +95,9 @@ def test_apply_services_is_tidy_and_rejects_unknown_columns():
     assert {"person_id", "item_id", "eligible", "yuan_per_year", "placement"} <= set(out.columns)
     with pytest.raises(ValueError, match="unknown person attribute"):
         simlib.apply_services("xiaoyi", pd.DataFrame([{"age": 70, "income": 3}]), 2025)
-    with pytest.raises(ValueError, match="allowed: none, dibao_edge, dibao, tekun"):
+    with pytest.raises(
+        ValueError, match="allowed: none .无., dibao_edge .低保边缘., dibao .低保., tekun .特困."
+    ):
         simlib.apply_services("xiaoyi", pd.DataFrame([{"assistance": "poor"}]), 2025)
 
 

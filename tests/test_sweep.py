@@ -1,6 +1,8 @@
-"""Sweeps: identical on every backend, resumable after a kill, failures reported; Morris."""
+"""Sweeps: identical on every backend, resumable, never stale, safe against faults; Morris."""
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -8,15 +10,20 @@ import textwrap
 import time
 
 import pandas as pd
+import pytest
 
-from simlib.sensitivity import morris
-from simlib.sweep import RunSpec, failures, grid, sweep
+from simlib.core.errors import ParamError
+from simlib.experiments.sensitivity import morris
+from simlib.experiments.spec import RunSpec
+from simlib.experiments.sweep import done_ids, failures, grid, identities, sweep
+from simlib.params.tree import default_params_dir
 
 SPECS = grid(["xiaoyi"], ["baseline", "targets_2025"], reps=2, sample=0.01, end_year=2024)
+KEY = ["run_id", "year", "county", "item_id", "measure"]
 
 
 def _canon(df):
-    return df.sort_values(["run_id", "year", "county", "item_id", "measure"]).reset_index(drop=True)
+    return df.sort_values(KEY).reset_index(drop=True)
 
 
 def test_serial_and_two_worker_dask_cluster_give_identical_results(tmp_path):
@@ -32,59 +39,186 @@ def test_processes_backend_matches_serial(tmp_path):
     pd.testing.assert_frame_equal(_canon(serial), _canon(procs))
 
 
+def test_the_folder_is_a_standard_parquet_dataset_with_the_spec_on_every_row(tmp_path):
+    import pyarrow.dataset as ds
+
+    sweep(SPECS, tmp_path, backend="serial")
+    df = pd.read_parquet(tmp_path)
+    assert df["run_id"].nunique() == len(SPECS)
+    for col in (
+        "scenario",
+        "list_city",
+        "sample",
+        "seed",
+        "rep",
+        "params_sha256",
+        "simlib_version",
+    ):
+        assert df[col].notna().all(), col
+    assert set(df["scenario"]) == {"baseline", "targets_2025"}
+    assert ds.dataset(tmp_path, partitioning="hive").count_rows() == len(df)
+
+
+def _copy_params(tmp_path):
+    params = tmp_path / "params"
+    shutil.copytree(default_params_dir(), params, ignore=shutil.ignore_patterns("sources"))
+    return params
+
+
+def test_changed_params_never_return_old_numbers(tmp_path):
+    params = _copy_params(tmp_path)
+    spec = [RunSpec(city="xiaoyi", sample=0.01, end_year=2026, params_dir=str(params))]
+    out = tmp_path / "sweep"
+    first = sweep(spec, out)
+    cost = first[(first.measure == "cost_yuan") & (first.year == 2026)].value.sum()
+    path = params / "outcomes.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("visit: {value: 50,", "visit: {value: 20,"), encoding="utf-8")
+    with pytest.raises(ParamError, match="holds runs made with params"):
+        sweep(spec, out)
+    again = sweep(spec, out, overwrite=True)
+    cheaper = again[(again.measure == "cost_yuan") & (again.year == 2026)].value.sum()
+    assert cheaper < cost  # recomputed with the edited unit cost, not read back
+    assert identities(spec)[0] != list(first.run_id.unique())
+
+
 def test_a_killed_sweep_resumes_without_redoing_or_duplicating(tmp_path):
     out = tmp_path / "sweep"
     specs = grid(["xiaoyi"], ["baseline"], reps=6, sample=0.01, end_year=2030)
     code = textwrap.dedent(f"""
-        from simlib.sweep import grid, sweep
+        from simlib.experiments.sweep import grid, sweep
         sweep(grid(["xiaoyi"], ["baseline"], reps=6, sample=0.01, end_year=2030), {str(out)!r})
     """)
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
-    runs = out / "runs"
     deadline = time.time() + 120
     while time.time() < deadline:
-        done = [p for p in runs.glob("run_id=*")] if runs.exists() else []
-        if len(done) >= 2:
+        if len(done_ids(out)) >= 2:
             break
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    first = {p.name: p.stat().st_mtime_ns for p in runs.glob("run_id=*")}
-    assert 1 <= len(first) < len(specs), "the kill should land mid-sweep"
+    first = {p.name: p.stat().st_mtime_ns for p in out.glob("run_id=*")}
+    finished = done_ids(out)
+    assert 1 <= len(finished) < len(specs), "the kill should land mid-sweep"
     rows = sweep(specs, out)
     assert rows.run_id.nunique() == len(specs)
-    key = ["run_id", "year", "county", "item_id", "measure"]
-    assert not rows.duplicated(key).any()  # every run once, none doubled
+    assert not rows.duplicated(KEY).any()  # every run once, none doubled
     for name, mtime in first.items():  # finished runs were not redone
-        assert (runs / name).stat().st_mtime_ns == mtime
-    assert not list(runs.glob(".run-*")), "no half-written partitions left"
+        if name.split("=")[1] in finished:
+            assert (out / name).stat().st_mtime_ns == mtime
+    assert not list(out.glob(".tmp-*")), "no half-written partitions left"
 
 
-def test_a_failed_run_is_reported_and_the_others_complete(tmp_path):
+def test_leftovers_of_a_killed_write_and_a_truncated_partition_are_recomputed(tmp_path):
+    specs = grid(["xiaoyi"], ["baseline"], reps=3, sample=0.01, end_year=2022)
+    full = sweep(specs, tmp_path)
+    ids = sorted(full.run_id.unique())
+    # a write killed before its spec file: partition present, spec missing
+    (tmp_path / "_specs" / f"{ids[0]}.json").unlink()
+    # a truncated partition: spec present, Parquet cut short
+    part = tmp_path / f"run_id={ids[1]}" / "part-0.parquet"
+    part.write_bytes(part.read_bytes()[:100])
+    # a temporary folder of a write that never finished
+    (tmp_path / ".tmp-dead").mkdir()
+    (tmp_path / ".tmp-dead" / "part-0.parquet").write_bytes(b"garbage")
+    assert done_ids(tmp_path) == {ids[2]}
+    again = sweep(specs, tmp_path)
+    pd.testing.assert_frame_equal(_canon(again), _canon(full))
+    assert not (tmp_path / ".tmp-dead").exists()
+
+
+def test_a_failed_run_is_reported_and_a_later_success_clears_it(tmp_path):
     bad = RunSpec(city="xiaoyi", sample=0.01, end_year=2022, overrides=(("health:nope", 1.0),))
     good = RunSpec(city="xiaoyi", sample=0.01, end_year=2022)
     rows = sweep([bad, good], tmp_path)
-    assert set(rows.run_id) == {good.run_id}
+    assert rows.run_id.nunique() == 1
     (fail,) = failures(tmp_path)
     assert fail["spec"]["overrides"] == [["health:nope", 1.0]]
     assert "unknown assumption key" in fail["error"]
+    # the same run id made to succeed (as after a fix): the failure is gone
+    rid = fail["run_id"]
+    frame = rows.drop(columns="run_id")
+    from simlib.experiments.sweep import _write
+
+    _write(tmp_path, bad, rid, frame)
+    assert failures(tmp_path) == []
 
 
-def test_morris_ranks_the_cost_drivers():
+def test_two_sweeps_into_one_folder_are_refused(tmp_path):
+    code = textwrap.dedent(f"""
+        import time
+        from simlib.experiments.sweep import _Lock
+        from pathlib import Path
+        with _Lock(Path({str(tmp_path)!r})):
+            print("locked", flush=True)
+            time.sleep(30)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(ParamError, match="another sweep"):
+            sweep(SPECS[:1], tmp_path)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_killed_processes_sweep_leaves_no_workers(tmp_path):
+    out = tmp_path / "sweep"
+    code = textwrap.dedent(f"""
+        import os, sys
+        from simlib.experiments.sweep import grid, sweep
+        print(os.getpid(), flush=True)
+        sweep(grid(["xiaoyi"], ["baseline"], reps=8, sample=0.05, end_year=2035), {str(out)!r},
+              backend="processes", workers=2)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    parent = int(proc.stdout.readline())
+
+    def children():
+        out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True)
+        return [int(x) for x in out.stdout.split()]
+
+    deadline = time.time() + 60
+    while time.time() < deadline and len(children()) < 2:
+        time.sleep(0.1)
+    kids = children()
+    assert kids, "the sweep should have started workers"
+    os.kill(parent, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10  # workers check their parent every 0.5 s
+    alive = kids
+    while time.time() < deadline and alive:
+        alive = [k for k in kids if os.path.exists(f"/proc/{k}") and _not_zombie(k)]
+        time.sleep(0.2)
+    assert not alive, f"orphan workers left: {alive}"
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_morris_reads_each_runs_own_parameters():
     keys = ["outcomes:unit_cost.visit", "outcomes:fte_hours", "outcomes:minutes.visit"]
-    m = morris("xiaoyi", "cost_yuan", 2025, keys=keys, trajectories=4, sample=0.01)
-    by = m.set_index("key").mu_star
+    cost = morris("xiaoyi", "cost_yuan", 2025, keys=keys, trajectories=4, sample=0.01)
+    by = cost.set_index("key").mu_star
     # FTE hours and minutes change workload, never cost: their effect is exactly zero
     assert by["outcomes:fte_hours"] == 0 and by["outcomes:minutes.visit"] == 0
     assert by["outcomes:unit_cost.visit"] > 0
-    assert m.key.iloc[0] == "outcomes:unit_cost.visit"
+    staff = morris("xiaoyi", "fte", 2025, keys=keys, trajectories=4, sample=0.01)
+    by = staff.set_index("key").mu_star
+    # ... while FTE moves with the hours per post of each run (not the default)
+    assert by["outcomes:fte_hours"] > 0 and by["outcomes:minutes.visit"] > 0
+    assert by["outcomes:unit_cost.visit"] == 0
+    assert staff["label"].str.contains("working hours per full-time post").any()
 
 
-def test_sobol_attributes_cost_variance_to_the_parameter_that_moves_it():
-    from simlib.sensitivity import sobol
-
-    keys = ["outcomes:unit_cost.visit", "outcomes:fte_hours"]
-    s = sobol("xiaoyi", keys, "cost_yuan", 2025, n=8, sample=0.005).set_index("key")
-    # FTE hours never enter cost: its total index is zero up to estimator noise
-    assert s.loc["outcomes:unit_cost.visit", "ST"] > 0.5
-    assert abs(s.loc["outcomes:fte_hours", "ST"]) < 0.05
+def test_spec_files_record_the_rows_written(tmp_path):
+    sweep(SPECS[:1], tmp_path)
+    (f,) = (tmp_path / "_specs").glob("*.json")
+    record = json.loads(f.read_text())
+    assert record["rows"] == len(pd.read_parquet(tmp_path))

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import simlib
-from simlib.services import unit_column
+from simlib.policy.engine import unit_column
 
 YEAR = 2025
 N_ANNEX_ITEMS = 26  # annex rows 1..26 of the seed document

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import simlib
-from simlib.services import unit_column
+from simlib.policy.engine import unit_column
 
 YEAR = 2025
 

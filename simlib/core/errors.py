@@ -1,0 +1,50 @@
+"""The errors simlib raises on bad input, and a "did you mean" helper for their messages."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ParamError(ValueError):
+    """Bad input: a params file, a scenario, an argument. The message names where and what.
+
+    The command line turns it into a one-line message and exit status 2.
+    """
+
+
+class ParamTypeError(ParamError, TypeError):
+    """An argument or value of the wrong type (also a :class:`TypeError`)."""
+
+
+def did_you_mean(value: object, choices: Iterable[object]) -> str:
+    """A suffix naming the closest allowed choice, or the empty string.
+
+    Args:
+        value: What was given.
+        choices: What is allowed.
+
+    Returns:
+        ``"; did you mean 'x'?"`` when a close match exists, else ``""``.
+    """
+    names = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def unknown(what: str, value: object, choices: Iterable[object]) -> ParamError:
+    """A :class:`ParamError` for a value outside a closed set, listing the set.
+
+    Args:
+        what: What the value is (``"city"``, ``"measure"``).
+        value: What was given.
+        choices: What is allowed.
+
+    Returns:
+        The error (to be raised by the caller).
+    """
+    choices = list(choices)
+    return ParamError(
+        f"unknown {what} {value!r}{did_you_mean(value, choices)} "
+        f"(allowed: {', '.join(map(str, choices)) or 'none'})"
+    )

@@ -1,0 +1,184 @@
+"""One function wires a run; :func:`run` runs replications into a :class:`Result`.
+
+>>> res = simlib.run("datong", "targets_2025", reps=10, sample=0.01, seed=1)
+>>> res.totals("cost_yuan")      # year, value, lower, upper, se, reps, unit
+>>> res.compare(simlib.run("datong", reps=10, sample=0.01, seed=1), "cost_yuan")
+
+Replication ``r`` of seed ``s`` uses the streams of ``SeedSequence(s, spawn_key=(r,))``, so
+every scenario run with the same seed shares common random numbers: the populations are
+identical draw for draw, and a difference between scenarios is the policy's, not noise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simlib.core.errors import ParamError, ParamTypeError
+from simlib.experiments.result import Result
+from simlib.experiments.spec import RunSpec, scenario_spec, version
+from simlib.model.model import ElderCareModel, check_end_year, check_sample
+from simlib.params import Inputs, load_inputs
+from simlib.params.scenarios import Scenario
+from simlib.population.streams import rep_seed
+
+
+def inputs_for(spec: RunSpec) -> Inputs:
+    """The inputs of a spec (cached per content: replications share one object)."""
+    return load_inputs(
+        spec.city,
+        spec.scenario_arg(),
+        list_city=spec.list_city,
+        params_dir=spec.params_dir,
+        overrides=dict(spec.overrides),
+    )
+
+
+def build_model(spec: RunSpec, inputs: Inputs | None = None) -> ElderCareModel:
+    """The model of one spec: the one place a run is wired (run, sweeps, sensitivity, CLI).
+
+    Args:
+        spec: The run.
+        inputs: Its inputs (loaded from the spec when not given).
+
+    Returns:
+        The model, in its base year.
+    """
+    return ElderCareModel(
+        inputs=inputs or inputs_for(spec),
+        sample=spec.sample,
+        end_year=spec.end_year,
+        rng=rep_seed(spec.seed, spec.rep),
+    )
+
+
+def run_one(spec: RunSpec, inputs: Inputs | None = None) -> pd.DataFrame:
+    """Run one spec and return its outcome rows (with a ``rep`` column)."""
+    out = build_model(spec, inputs).run().outcomes()
+    out["rep"] = spec.rep
+    return out
+
+
+def check_reps(reps) -> int:
+    """``reps`` if it is a positive integer, else a clear error."""
+    if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)):
+        raise ParamTypeError(f"reps: expected a positive integer, got {reps!r}")
+    if reps < 1:
+        raise ParamError(f"reps must be ≥ 1, got {reps}")
+    return int(reps)
+
+
+def check_seed(seed) -> int:
+    """``seed`` if it is a non-negative integer, else a clear error."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParamTypeError(f"seed: expected a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def specs(
+    city: str,
+    scenario: str | Path | Mapping | Scenario = "baseline",
+    *,
+    reps: int = 1,
+    sample: float = 0.01,
+    seed: int = 1,
+    end_year: int = 2035,
+    list_city: str | None = None,
+    params_dir: str | Path | None = None,
+) -> tuple[list[RunSpec], Inputs]:
+    """Validated specs of ``reps`` replications, and their inputs (loaded once, checked)."""
+    check_sample(sample)
+    check_end_year(end_year)
+    reps, seed = check_reps(reps), check_seed(seed)
+    inputs = load_inputs(city, scenario, list_city=list_city, params_dir=params_dir)
+    name, content = scenario_spec(scenario)
+    base = RunSpec(
+        city=inputs.city,
+        scenario=name,
+        seed=seed,
+        sample=float(sample),
+        end_year=int(end_year),
+        list_city=inputs.list_city if inputs.list_city != inputs.city else None,
+        scenario_content=content,
+        params_dir=str(params_dir) if params_dir is not None else None,
+    )
+    import dataclasses
+
+    return [dataclasses.replace(base, rep=r) for r in range(reps)], inputs
+
+
+def run(
+    city: str,
+    scenario: str | Path | Mapping | Scenario = "baseline",
+    *,
+    reps: int = 1,
+    sample: float = 0.01,
+    seed: int = 1,
+    end_year: int = 2035,
+    list_city: str | None = None,
+    progress: bool = False,
+    params_dir: str | Path | None = None,
+    cache: str | Path | None = None,
+) -> Result:
+    """Run ``reps`` replications of a city under a scenario.
+
+    Args:
+        city: Population city (``"datong"``, ``"大同"``).
+        scenario: Scenario name in ``params/scenarios/``, a path to a YAML file anywhere, a
+            dict, or a :class:`~simlib.params.scenarios.Scenario`.
+        reps: Replications (independent streams); intervals need 10 or more.
+        sample: Fraction of persons represented by agents, in (0, 1].
+        seed: Base seed.
+        end_year: Last simulated year (the base year is the census year 2020).
+        list_city: Apply this city's list instead of the city's own (policy transfer).
+        progress: Show a progress bar over replications.
+        params_dir: A params directory (the bundled one by default).
+        cache: A folder of finished runs (a sweep folder): runs with the same identity
+            (spec, params hash, scenario content, version) are read, not recomputed.
+
+    Returns:
+        The :class:`Result`, which keeps the run's inputs.
+
+    Raises:
+        ParamError: On an unknown city or scenario, or invalid years, reps or sample.
+    """
+    todo, inputs = specs(
+        city,
+        scenario,
+        reps=reps,
+        sample=sample,
+        seed=seed,
+        end_year=end_year,
+        list_city=list_city,
+        params_dir=params_dir,
+    )
+    started = dt.datetime.now(dt.UTC)
+    if cache is not None:
+        from simlib.experiments.sweep import sweep
+
+        rows = sweep(todo, cache, progress=progress)
+        rows = rows.drop(columns=[c for c in rows.columns if c not in _ROW_COLUMNS])
+    else:
+        it = todo
+        if progress:
+            from tqdm.auto import tqdm
+
+            it = tqdm(todo, desc=f"{inputs.city} · {todo[0].scenario}", unit="rep")
+        rows = pd.concat([run_one(s, inputs) for s in it], ignore_index=True)
+    meta = {
+        **todo[0].fields(),
+        "reps": len(todo),
+        "simlib_version": version(),
+        "params_sha256": inputs.params_hash,
+        "started": started.isoformat(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    meta.pop("rep")
+    return Result.from_reps(rows, meta, inputs)
+
+
+_ROW_COLUMNS = ("year", "city", "county", "item_id", "measure", "value", "rep")

@@ -1,0 +1,148 @@
+"""Global sensitivity analysis over the assumptions' documented ranges (SALib), using the sweep.
+
+:func:`morris` screens every continuously variable assumption of a city
+(:func:`simlib.params.assumptions.registry`) for one output — e.g. fiscal cost or staff FTE in
+2025 — and ranks them by μ* (mean absolute elementary effect). All runs share one seed, so
+the population is the same draw for draw and effects are the parameters', not noise. Every
+output is read from each run's own rows (FTE at that run's hours per post), never recomputed
+with defaults. SALib is an optional dependency (``pip install 'simlib[sensitivity]'``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simlib.core.errors import ParamError, did_you_mean
+from simlib.experiments.spec import RunSpec
+from simlib.experiments.sweep import sweep
+from simlib.params.assumptions import registry
+
+#: Outputs the analysis can target: measure summed over items and counties in one year.
+OUTPUTS = ("cost_yuan", "fte", "enrolled", "cash_yuan", "beds:institution_bed")
+
+
+def salib():
+    """The SALib package (an optional dependency)."""
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        raise ParamError(
+            "sensitivity analysis needs SALib: pip install 'simlib[sensitivity]'"
+        ) from None
+
+
+def problem(city: str, keys: list[str] | None = None) -> tuple[dict, pd.DataFrame]:
+    """The SALib problem (names, bounds) of a city's assumptions, and their registry rows."""
+    reg = registry(city)
+    if keys is not None:
+        missing = [k for k in keys if k not in set(reg["key"])]
+        if missing:
+            raise ParamError(
+                f"unknown assumption key(s) {missing}{did_you_mean(missing[0], reg['key'])}"
+            )
+        reg = reg.set_index("key").loc[keys].reset_index()
+    return {
+        "num_vars": len(reg),
+        "names": reg["key"].tolist(),
+        "bounds": reg[["low", "high"]].to_numpy().tolist(),
+    }, reg
+
+
+def outputs(rows: pd.DataFrame, ids: list[str], output: str, year: int) -> np.ndarray:
+    """One output per run (in ``ids`` order), read from the runs' rows."""
+    if output not in OUTPUTS:
+        raise ParamError(
+            f"unknown output {output!r}{did_you_mean(output, OUTPUTS)}; "
+            f"allowed: {', '.join(OUTPUTS)}"
+        )
+    sel = rows[(rows["measure"] == output) & (rows["year"] == year)]
+    totals = sel.groupby("run_id")["value"].sum()
+    y = np.array([totals.get(i, np.nan) for i in ids], dtype=float)
+    if np.isnan(y).any():
+        raise ParamError(f"{int(np.isnan(y).sum())} runs failed or lack {output!r} in {year}")
+    return y
+
+
+def specs_for(city: str, X: np.ndarray, names: list[str], **common) -> list[RunSpec]:
+    """One spec per row of a design matrix (assumption values as overrides)."""
+    return [
+        RunSpec(
+            city=city, overrides=tuple(sorted(zip(names, map(float, row), strict=True))), **common
+        )
+        for row in X
+    ]
+
+
+def _run(specs, out, backend, workers, progress):
+    from simlib.experiments.sweep import identities
+
+    ids, _ = identities(specs)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = sweep(specs, out or tmp, backend=backend, workers=workers, progress=progress)
+    return rows, ids
+
+
+def morris(
+    city: str,
+    output: str = "cost_yuan",
+    year: int = 2025,
+    *,
+    trajectories: int = 4,
+    levels: int = 4,
+    sample: float = 0.01,
+    seed: int = 1,
+    keys: list[str] | None = None,
+    backend: str = "serial",
+    workers: int = 2,
+    out: str | Path | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Morris screening of a city's assumptions for one output.
+
+    Args:
+        city: City key.
+        output: One of :data:`OUTPUTS`.
+        year: Year of the output.
+        trajectories: Morris trajectories (runs = trajectories × (assumptions + 1)).
+        levels: Grid levels of the Morris design.
+        sample: Sample fraction of each run.
+        seed: Seed of the runs and of the design.
+        keys: Restrict to these assumption keys (all by default).
+        backend: Sweep backend (``serial``, ``processes``, ``dask``).
+        workers: Sweep workers.
+        out: Sweep folder (a temporary one by default; give one to resume).
+        progress: Show a progress bar.
+
+    Returns:
+        One row per assumption, ranked by ``mu_star`` (in the output's unit): key, label,
+        mu_star, mu, sigma, mu_star_conf, value, low, high, rationale; ``runs`` in attrs.
+    """
+    salib()
+    from SALib.analyze import morris as analyze
+    from SALib.sample import morris as sampler
+
+    if output not in OUTPUTS:
+        raise ParamError(f"unknown output {output!r}; allowed: {', '.join(OUTPUTS)}")
+    prob, reg = problem(city, keys)
+    X = sampler.sample(prob, N=trajectories, num_levels=levels, seed=seed)
+    specs = specs_for(city, X, prob["names"], seed=seed, sample=sample, end_year=year)
+    rows, ids = _run(specs, out, backend, workers, progress)
+    y = outputs(rows, ids, output, year)
+    res = analyze.analyze(prob, X, y, num_levels=levels, seed=seed)
+    df = pd.DataFrame(
+        {
+            "key": prob["names"],
+            "mu_star": res["mu_star"],
+            "mu": res["mu"],
+            "sigma": res["sigma"],
+            "mu_star_conf": res["mu_star_conf"],
+        }
+    ).merge(reg[["key", "label", "value", "low", "high", "unit", "rationale"]], on="key")
+    df = df.sort_values("mu_star", ascending=False, ignore_index=True)
+    df.attrs["runs"] = len(specs)
+    df.attrs["sample"] = sample
+    return df

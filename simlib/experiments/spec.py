@@ -1,0 +1,113 @@
+"""What identifies one run: :class:`RunSpec`, and its identity with the parameters it used.
+
+A run's identity is its spec **and** the content of what it used — the hash of the params
+tree, the scenario's content hash and the simlib version — so a sweep never returns a result
+computed with other parameters (:func:`run_id`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simlib.core.errors import ParamError, ParamTypeError
+from simlib.core.reader import sha256
+from simlib.params.scenarios import Scenario
+
+
+def version() -> str:
+    """The installed simlib version."""
+    from simlib import __version__
+
+    return __version__
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One replication of one city under one scenario.
+
+    Attributes:
+        city: Population city.
+        scenario: Scenario name of ``params/scenarios/``, or a path to a YAML file.
+        rep: Replication number.
+        seed: Base seed.
+        sample: Fraction of persons represented by agents.
+        end_year: Last simulated year.
+        list_city: Whose list is applied (None: the city's own).
+        overrides: Assumption values, as sorted ``(key, value)`` pairs (registry keys).
+        scenario_content: The scenario as JSON when it was given as a dict or object.
+        params_dir: A params directory other than the bundled one.
+    """
+
+    city: str
+    scenario: str = "baseline"
+    rep: int = 0
+    seed: int = 1
+    sample: float = 0.01
+    end_year: int = 2035
+    list_city: str | None = None
+    overrides: tuple[tuple[str, float], ...] = ()
+    scenario_content: str | None = None
+    params_dir: str | None = None
+
+    def __post_init__(self):
+        for name, kinds in (("rep", int), ("seed", int), ("end_year", int)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, kinds):
+                raise ParamTypeError(f"{name}: expected an integer, got {v!r}")
+        if self.rep < 0 or self.seed < 0:
+            raise ParamError("rep and seed must be ≥ 0")
+        if isinstance(self.sample, bool) or not isinstance(self.sample, (int, float)):
+            raise ParamTypeError(f"sample: expected a number, got {self.sample!r}")
+
+    def scenario_arg(self) -> str | dict:
+        """What to pass to :func:`simlib.params.load_inputs` as the scenario."""
+        if self.scenario_content is not None:
+            return json.loads(self.scenario_content)
+        return self.scenario
+
+    def fields(self) -> dict[str, Any]:
+        """The spec as plain values (overrides as a JSON text), for tables and manifests."""
+        d = dataclasses.asdict(self)
+        d["overrides"] = json.dumps(dict(self.overrides), sort_keys=True)
+        d["list_city"] = self.list_city or self.city
+        return d
+
+
+def scenario_spec(scenario: str | Path | dict | Scenario) -> tuple[str, str | None]:
+    """``(scenario, scenario_content)`` fields of a spec for any form of scenario."""
+    if isinstance(scenario, Scenario):
+        return scenario.name, json.dumps(scenario.content, sort_keys=True, default=str)
+    if isinstance(scenario, dict):
+        return str(scenario.get("name", "custom")), json.dumps(
+            scenario, sort_keys=True, default=str
+        )
+    if isinstance(scenario, Path):
+        return str(scenario.resolve()), None
+    if isinstance(scenario, str):
+        p = Path(scenario).expanduser()
+        if p.suffix in (".yaml", ".yml") or p.exists():
+            return str(p.resolve()), None
+        return scenario, None
+    raise ParamTypeError(f"scenario: expected a name, path, dict or Scenario, got {scenario!r}")
+
+
+def run_id(spec: RunSpec, params_hash: str, scenario_hash: str) -> str:
+    """A 16-hex-digit identity of a run (a change in any part gives a new id).
+
+    The parts: the spec, the params hash, the scenario's content hash, the simlib version.
+    """
+    text = json.dumps(
+        {
+            "spec": dataclasses.asdict(spec),
+            "params": params_hash,
+            "scenario": scenario_hash,
+            "version": version(),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return sha256(text.encode())[:16]

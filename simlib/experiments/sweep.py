@@ -1,0 +1,413 @@
+"""Batch runs over a grid (cities × scenarios × replications × parameter samples), on disk.
+
+Each run is a :class:`~simlib.experiments.spec.RunSpec`; :func:`execute` turns one spec into
+its outcome rows and depends on nothing but the spec and the params files, so the result is
+the same bit for bit whatever backend or worker count runs it. :func:`sweep` writes each
+finished run as it completes, as a standard Hive-partitioned Parquet dataset::
+
+    out/run_id=<id>/part-0.parquet    one partition per run; every row carries the spec's
+                                      fields, the params hash and the simlib version
+    out/_specs/<id>.json              the run's spec and identity (written after its partition)
+    out/_sweep.json                   the folder's identity: params hash, simlib version
+    out/_failures.jsonl               failed runs: spec and error (cleared by a later success)
+    out/_lock                         held while a sweep writes
+
+``pd.read_parquet(out)`` and ``pyarrow.dataset.dataset(out)`` read it directly (files starting
+with ``_`` or ``.`` are ignored). A run's id covers its spec, the params hash, the scenario's
+content and the simlib version, so changed parameters never reuse old results; resuming into
+a folder made with other parameters is refused (or, with ``overwrite=True``, the folder is
+cleared). A partition is written under a temporary name and renamed; a run counts as done only
+when its partition is readable with the row count its spec file records, so a run killed
+mid-write, or a truncated file, is recomputed. Two sweeps into one folder are refused (a
+lock). Worker processes exit when the sweep that started them dies.
+
+Backends: ``serial``; ``processes`` (local processes); ``dask`` (``dask.distributed``: a
+``Client``, a scheduler address such as a dask-jobqueue SLURM cluster's, or a
+``LocalCluster`` started for the sweep; install ``simlib[distributed]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import threading
+import traceback
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import pandas as pd
+
+from simlib.core.errors import ParamError, did_you_mean
+from simlib.experiments.spec import RunSpec, run_id, version
+
+BACKENDS = ("serial", "processes", "dask")
+
+
+def grid(
+    cities: Iterable[str],
+    scenarios: Iterable[str] = ("baseline",),
+    reps: int = 1,
+    samples: Iterable[dict[str, float]] = ({},),
+    **common,
+) -> list[RunSpec]:
+    """Every combination of cities × scenarios × replications × parameter samples.
+
+    Args:
+        cities: City keys.
+        scenarios: Scenario names or paths.
+        reps: Replications per combination.
+        samples: Assumption overrides, one dict per parameter sample.
+        **common: Other :class:`RunSpec` fields (seed, sample, end_year, list_city).
+
+    Returns:
+        The specs.
+    """
+    return [
+        RunSpec(city=c, scenario=s, rep=r, overrides=tuple(sorted(o.items())), **common)
+        for c in cities
+        for s in scenarios
+        for o in samples
+        for r in range(reps)
+    ]
+
+
+def identities(specs: list[RunSpec]) -> tuple[list[str], str]:
+    """Run ids of the specs and the params hash they use (checked to be one tree).
+
+    Raises:
+        ParamError: On an unknown city or scenario, or specs that read different params
+            directories.
+    """
+    from simlib.params import read_scenario, read_tree
+    from simlib.params.inputs import check_city
+
+    trees = {}
+    ids, hashes = [], set()
+    for s in specs:
+        tree = trees.get(s.params_dir) or trees.setdefault(s.params_dir, read_tree(s.params_dir))
+        check_city(s.city, tree)
+        if s.list_city is not None:
+            check_city(s.list_city, tree, "list city")
+        scen = read_scenario(s.scenario_arg(), tree)
+        ids.append(run_id(s, tree.hash, scen.hash))
+        hashes.add(tree.hash)
+    if len(hashes) > 1:
+        raise ParamError("the sweep's specs read different params directories; sweep them apart")
+    return ids, next(iter(hashes)) if hashes else ""
+
+
+def execute(spec: RunSpec, params_hash: str | None = None) -> pd.DataFrame:
+    """Run one spec and return its outcome rows, with the spec's fields as columns.
+
+    Args:
+        spec: The run.
+        params_hash: The params hash the sweep expects (a run refuses other params).
+    """
+    from simlib.experiments.run import inputs_for, run_one
+
+    inputs = inputs_for(spec)
+    if params_hash is not None and inputs.params_hash != params_hash:
+        raise ParamError(
+            "the params files changed during the sweep (hash "
+            f"{inputs.params_hash[:12]} != {params_hash[:12]}); start it again"
+        )
+    out = run_one(spec, inputs)
+    fields = spec.fields()
+    for k in ("scenario", "list_city", "seed", "sample", "end_year", "overrides"):
+        out[k] = fields[k]
+    out["params_sha256"] = inputs.params_hash
+    out["simlib_version"] = version()
+    return out
+
+
+def _safe_execute(spec: RunSpec, params_hash: str | None):
+    try:
+        return spec, execute(spec, params_hash), None
+    except Exception as err:  # noqa: BLE001 - reported with the spec, the sweep goes on
+        return spec, None, f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=3)}"
+
+
+# --------------------------------------------------------------------------- the folder
+
+
+class _Lock:
+    """An exclusive lock on ``out/_lock`` (refuses a second sweep into one folder)."""
+
+    def __init__(self, out: Path):
+        self.path = out / "_lock"
+        self.fd = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(self.fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(self.fd)
+            raise ParamError(
+                f"{self.path.parent}: another sweep (pid {holder}) is writing into this folder; "
+                "wait for it to finish or use another folder"
+            ) from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def _partition(out: Path, rid: str) -> Path:
+    return out / f"run_id={rid}"
+
+
+def _spec_file(out: Path, rid: str) -> Path:
+    return out / "_specs" / f"{rid}.json"
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def done_ids(out: str | Path) -> set[str]:
+    """Run ids whose partition is complete.
+
+    Complete: the spec file is present, the Parquet file readable, its rows as recorded.
+    """
+    import pyarrow.parquet as pq
+
+    out = Path(out)
+    specs = out / "_specs"
+    if not specs.is_dir():
+        return set()
+    done = set()
+    for f in specs.glob("*.json"):
+        rid = f.stem
+        try:
+            rows = json.loads(f.read_text(encoding="utf-8"))["rows"]
+            meta = pq.read_metadata(_partition(out, rid) / "part-0.parquet")
+        except (OSError, ValueError, KeyError, TypeError, Exception):  # noqa: BLE001
+            continue
+        if meta.num_rows == rows:
+            done.add(rid)
+    return done
+
+
+def _prepare(out: Path, params_hash: str, overwrite: bool) -> None:
+    """Check or create the folder's identity; remove leftovers of killed writes."""
+    ident = out / "_sweep.json"
+    want = {"params_sha256": params_hash, "simlib_version": version()}
+    if ident.is_file():
+        try:
+            have = json.loads(ident.read_text(encoding="utf-8"))
+        except ValueError:
+            have = {}
+        same = {k: have.get(k) for k in want} == want
+        if not same and not overwrite:
+            raise ParamError(
+                f"{out} holds runs made with params {str(have.get('params_sha256'))[:12]} and "
+                f"simlib {have.get('simlib_version')}; these runs use params {params_hash[:12]} "
+                f"and simlib {version()}. Use a new folder, or overwrite=True (--overwrite) to "
+                "clear it and run again"
+            )
+        if not same:
+            for p in out.iterdir():
+                if p.name != "_lock":
+                    shutil.rmtree(p) if p.is_dir() else p.unlink()
+    (out / "_specs").mkdir(exist_ok=True)
+    _atomic_text(ident, json.dumps({**want, "created": dt.datetime.now(dt.UTC).isoformat()}))
+    for p in out.glob(".tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    done = done_ids(out)
+    for p in out.glob("run_id=*"):  # partitions of runs that never completed
+        if p.name.split("=", 1)[1] not in done:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _write(out: Path, spec: RunSpec, rid: str, frame: pd.DataFrame) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out))
+    try:
+        frame.to_parquet(tmp / "part-0.parquet", index=False)
+        final = _partition(out, rid)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    record = {
+        "run_id": rid,
+        "spec": dataclasses.asdict(spec),
+        "rows": len(frame),
+        "simlib_version": version(),
+    }
+    _atomic_text(_spec_file(out, rid), json.dumps(record, default=str))
+
+
+def _fail(out: Path, spec: RunSpec, rid: str, error: str) -> None:
+    with (out / "_failures.jsonl").open("a", encoding="utf-8") as f:
+        f.write(
+            json.dumps(
+                {"run_id": rid, "spec": dataclasses.asdict(spec), "error": error}, default=str
+            )
+            + "\n"
+        )
+
+
+def failures(out: str | Path) -> list[dict]:
+    """The failed runs of a sweep folder that have not succeeded since."""
+    path = Path(out) / "_failures.jsonl"
+    if not path.exists():
+        return []
+    done = done_ids(out)
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    latest = {f["run_id"]: f for f in lines}
+    return [f for rid, f in latest.items() if rid not in done]
+
+
+def _prune_failures(out: Path) -> None:
+    path = out / "_failures.jsonl"
+    if path.exists():
+        keep = failures(out)
+        _atomic_text(path, "".join(json.dumps(f, default=str) + "\n" for f in keep))
+
+
+# --------------------------------------------------------------------------- backends
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this worker when the process that started it is gone (no orphan workers)."""
+    import time
+
+    def watch():
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _results(backend: str, todo: list[tuple[RunSpec, str]], workers: int, client, params_hash):
+    if backend == "serial":
+        for spec, _ in todo:
+            yield _safe_execute(spec, params_hash)
+    elif backend == "processes":
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_watch_parent, initargs=(os.getpid(),)
+        ) as pool:
+            futures = [pool.submit(_safe_execute, s, params_hash) for s, _ in todo]
+            for fut in as_completed(futures):
+                yield fut.result()
+    else:
+        try:
+            from dask.distributed import Client, LocalCluster
+            from dask.distributed import as_completed as dask_completed
+        except ImportError:
+            raise ParamError(
+                "backend 'dask' needs dask.distributed: pip install 'simlib[distributed]'"
+            ) from None
+        own = None
+        if client is None:
+            own = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(own)
+        elif isinstance(client, str):
+            client = Client(client)
+        try:
+            futures = client.map(
+                _safe_execute, [s for s, _ in todo], params_hash=params_hash, pure=False
+            )
+            for fut in dask_completed(futures):
+                yield fut.result()
+        finally:
+            if own is not None:
+                client.close()
+                own.close()
+
+
+def sweep(
+    specs: list[RunSpec],
+    out: str | Path,
+    backend: str = "serial",
+    workers: int = 2,
+    client=None,
+    progress: bool = False,
+    overwrite: bool = False,
+) -> pd.DataFrame:
+    """Run every spec not yet done in ``out`` and return all of the specs' rows.
+
+    Args:
+        specs: The runs.
+        out: Output folder (created; reused to resume).
+        backend: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes (``processes``, or a LocalCluster for ``dask``).
+        client: For ``dask``: a ``distributed.Client`` or a scheduler address; None starts
+            a LocalCluster with ``workers`` workers.
+        progress: Show a progress bar.
+        overwrite: Clear a folder made with other params or another simlib version.
+
+    Returns:
+        Rows of every completed run in ``specs``, in spec order (outcome columns, the spec's
+        fields, ``run_id``).
+
+    Raises:
+        ParamError: On an unknown backend, duplicate specs, a folder of other parameters,
+            or a folder another sweep is writing.
+    """
+    if backend not in BACKENDS:
+        raise ParamError(
+            f"unknown backend {backend!r}{did_you_mean(backend, BACKENDS)}; "
+            f"allowed: {', '.join(BACKENDS)}"
+        )
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ParamError(f"workers must be a positive integer, got {workers!r}")
+    ids, params_hash = identities(specs)
+    if len(set(ids)) != len(ids):
+        raise ParamError("the sweep lists the same run twice")
+    from simlib.experiments.store import check_out_dir
+
+    out = check_out_dir(out)
+    with _Lock(out):
+        _prepare(out, params_hash, overwrite)
+        done = done_ids(out)
+        todo = [(s, i) for s, i in zip(specs, ids, strict=True) if i not in done]
+        by_spec = {s: i for s, i in todo}
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run")
+        for spec, frame, error in _results(backend, todo, workers, client, params_hash):
+            rid = by_spec[spec]
+            if error is None:
+                _write(out, spec, rid, frame)
+            else:
+                _fail(out, spec, rid, error)
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
+        _prune_failures(out)
+    return load(out, ids)
+
+
+def load(out: str | Path, ids: list[str] | None = None) -> pd.DataFrame:
+    """Read the completed runs of a sweep folder (only ``ids``' runs, in their order)."""
+    out = Path(out)
+    have = done_ids(out)
+    ids = [i for i in (ids if ids is not None else sorted(have)) if i in have]
+    frames = [pd.read_parquet(_partition(out, i) / "part-0.parquet").assign(run_id=i) for i in ids]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,205 @@
+"""The Mesa model: one city's older population, aged year by year under its service list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from simlib.core.errors import ParamError, ParamTypeError
+from simlib.model.reporters import MODEL_REPORTERS
+from simlib.outcomes.ledger import Ledger
+from simlib.params import Inputs, load_inputs
+from simlib.population.processes import PROCESSES, Context, Process, ProcessSet, schema_of
+from simlib.population.streams import Streams, seed_sequence
+from simlib.population.synthesis import BASE_YEAR, Population, synthesize
+
+#: Last calendar year a model may run to (the mortality table's end).
+LAST_YEAR = 2050
+
+
+class ElderCareModel(mesa.Model):
+    """A city's residents aged 45+ at the 2020 census, one agent each, aged year by year.
+
+    People are held as columnar numpy arrays (:class:`~simlib.population.synthesis.Population`),
+    not one Python object per agent: at 1.5 million agents a Python object each would cost
+    about twenty times the time and memory (``docs/performance.md``). Mesa provides the
+    shell: random generator, clock and data collection (``mesa.batch_run`` works: the
+    model reporters include the outcome totals). Inspect people with :meth:`people` and
+    :meth:`person`. The dead are marked (``alive = False``), never deleted.
+
+    Step order (one step = one calendar year, from ``year`` to ``year + 1``; the processes
+    of :data:`simlib.population.processes.PROCESSES`, in this order):
+
+    1. death — WPP mx × every declared relative risk (ADL grade), scaled to the life table;
+    2. adl — ADL onset, recovery and progression, then the care class;
+    3. chronic — hypertension and diabetes incidence;
+    4. assistance — 低保 / 低保边缘 exit and entry, 特困 entry (集中供养 if willing);
+    5. living — moves to empty nest and to living alone;
+    6. institution — entry of willing 特困 and by severe disability;
+    7. status — (drawn once in the base year; no yearly change);
+    8. ageing — age + 1, pensions from the pension age, net migration;
+
+    then the list in force applied to everyone alive and outcomes aggregated
+    (:class:`~simlib.outcomes.ledger.Ledger`), and data collection on the new year's state.
+
+    Args:
+        city: City key or name (ignored when ``inputs`` is given).
+        scenario: Scenario name, YAML path, dict or Scenario (ignored when ``inputs`` is given).
+        inputs: Everything the run uses (:func:`simlib.params.load_inputs`); loaded from
+            ``city`` and ``scenario`` when not given.
+        sample: Fraction of persons represented by agents, in (0, 1]; weights scale
+            results back to persons.
+        end_year: Last calendar year simulated (the base year is 2020).
+        rng: Integer seed, numpy Generator or SeedSequence, or None. One seed gives
+            independent child streams per process and year, so two models with the same
+            seed share common random numbers.
+        list_city: Apply this city's list (policy transfer; ignored with ``inputs``).
+        params_dir: A params directory (ignored with ``inputs``).
+        processes: Process classes in step order (:data:`PROCESSES` by default).
+        reporters: DataCollector model reporters (:data:`MODEL_REPORTERS` by default).
+
+    Example:
+        >>> m = ElderCareModel("xiaoyi", sample=0.01, rng=1)
+        >>> m.run()
+        >>> m.summary().tail(1)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        city: str = "datong",
+        scenario="baseline",
+        *,
+        inputs: Inputs | None = None,
+        sample: float = 0.01,
+        end_year: int = 2035,
+        rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+        list_city: str | None = None,
+        params_dir: str | Path | None = None,
+        processes: Sequence[type[Process]] | None = None,
+        reporters: Mapping | None = None,
+    ):
+        root = seed_sequence(rng)
+        super().__init__(rng=np.random.default_rng(root))
+        processes = tuple(processes or PROCESSES)
+        schema = schema_of(processes)
+        if inputs is None:
+            inputs = load_inputs(
+                city, scenario, list_city=list_city, params_dir=params_dir, schema=schema
+            )
+        elif not isinstance(inputs, Inputs):
+            raise ParamTypeError(
+                f"inputs: expected simlib.params.Inputs, got {type(inputs).__name__}"
+            )
+        check_sample(sample)
+        check_end_year(end_year)
+        missing = set(schema) - set(inputs.schema)
+        if missing:
+            raise ParamError(
+                f"inputs were loaded without the columns {sorted(missing)} the processes add; "
+                "pass schema=simlib.population.processes.schema_of(processes) to load_inputs"
+            )
+        self.inputs = inputs
+        self.city = inputs.city
+        self.seed_entropy = root.entropy
+        self.streams = Streams(root)
+        self.year = BASE_YEAR
+        self.end_year = end_year
+        female, urban = inputs.census.shares(inputs.city)
+        ctx = Context(inputs.health, inputs.mortality, female, urban, BASE_YEAR)
+        self.processes = ProcessSet(ctx, processes)
+        self.state_groups = [p.reported() for p in self.processes.processes if p.reported()]
+        counties = [str(c) for c in inputs.context.counties]
+        self.population: Population = synthesize(
+            inputs.census,
+            inputs.mortality,
+            inputs.city,
+            counties,
+            self.streams.base("population"),
+            sample,
+            inputs.schema,
+        )
+        for p in self.processes:
+            p.init(self.population.cols, self.streams.base(p.name))
+        self.ledger = Ledger(inputs, counties)
+        self.datacollector = mesa.DataCollector(model_reporters=dict(reporters or MODEL_REPORTERS))
+        self._collect()
+
+    def _collect(self) -> None:
+        self.ledger.collect(self.population.cols, self.year)
+        self.datacollector.collect(self)
+
+    def step(self) -> None:
+        """Advance one calendar year (see the class docstring for the order)."""
+        cols = self.population.cols
+        for p in self.processes:
+            p.step(cols, self.year, self.streams.get(p.name, self.year))
+        self.year += 1
+        self._collect()
+        if self.year >= self.end_year:
+            self.running = False
+
+    def run(self, progress: bool = False) -> ElderCareModel:
+        """Step until ``end_year``.
+
+        Args:
+            progress: Show a progress bar (tqdm).
+
+        Returns:
+            The model itself, for chaining.
+        """
+        years = range(self.year, self.end_year)
+        if progress:
+            from tqdm.auto import tqdm
+
+            years = tqdm(years, desc=f"{self.city} {self.year}–{self.end_year}", unit="yr")
+        for _ in years:
+            self.step()
+        return self
+
+    # ----------------------------------------------------------------- readable results
+
+    def summary(self) -> pd.DataFrame:
+        """Yearly totals: year, alive, dead, agents and outcome totals (one row per year)."""
+        df = self.datacollector.get_model_vars_dataframe()
+        return df[[c for c in df.columns if c != "states"]].reset_index(drop=True)
+
+    def states(self) -> pd.DataFrame:
+        """Yearly counts by county × age group × sex × state (tidy, all years)."""
+        df = self.datacollector.get_model_vars_dataframe()
+        return pd.concat(df["states"].tolist(), ignore_index=True)
+
+    def outcomes(self) -> pd.DataFrame:
+        """Yearly enrolment, workload, beds and cost per item × county (tidy, all years)."""
+        out = self.ledger.table()
+        out.insert(1, "city", self.city)
+        return out
+
+    def people(self) -> pd.DataFrame:
+        """The whole population now (alive and dead) as a readable DataFrame."""
+        return self.population.to_frame()
+
+    def person(self, i: int) -> dict:
+        """Agent ``i`` as a readable record."""
+        return self.population.person(i)
+
+
+def check_sample(sample) -> float:
+    """``sample`` if it is a number in (0, 1], else a clear error."""
+    if isinstance(sample, bool) or not isinstance(sample, (int, float, np.floating)):
+        raise ParamTypeError(f"sample: expected a fraction in (0, 1] (a number), got {sample!r}")
+    if not 0 < sample <= 1:
+        raise ParamError(f"sample must lie in (0, 1], got {sample}")
+    return float(sample)
+
+
+def check_end_year(end_year) -> int:
+    """``end_year`` if it is a year in 2021..2050, else a clear error."""
+    if isinstance(end_year, bool) or not isinstance(end_year, (int, np.integer)):
+        raise ParamTypeError(f"end_year: expected a calendar year (int), got {end_year!r}")
+    if not BASE_YEAR < end_year <= LAST_YEAR:
+        raise ParamError(f"end_year must lie in {BASE_YEAR + 1}..{LAST_YEAR}, got {end_year}")
+    return int(end_year)

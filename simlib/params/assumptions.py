@@ -1,0 +1,271 @@
+"""Every assumed number, with its documented range, as one addressable registry.
+
+:func:`registry` lists the assumptions that can vary continuously for a city: the health and
+outcome parameters, the city's assumed standards, and the assumed amounts of its list, each
+with a key, a readable label, its value and its range. An override ``{key: value}`` becomes a
+scenario change of the parameter files (:func:`override_changes`), so a sensitivity sample is
+validated exactly like a scenario, and must stay inside the documented range. Keys:
+
+* ``health:<entry>`` — a scalar of ``params/population/health.yaml``;
+* ``health:<curve>@<age>`` — one assumed point of a curve;
+* ``health:<group>.<member>`` — a member of a group (the ADL care-class thresholds, rounded
+  to whole grades);
+* ``outcomes:take_up.<family>`` / ``outcomes:take_up.default``, ``outcomes:minutes.<unit>``,
+  ``outcomes:unit_cost.<unit>``, ``outcomes:bed_cost.<kind>``, ``outcomes:travel_minutes``,
+  ``outcomes:fte_hours``;
+* ``standard:<city>.<name>`` — an assumed scalar standard of the city;
+* ``item:<item id>.cash[i]`` / ``item:<item id>.in_kind[i]`` — an assumed amount or count.
+
+Assumptions that are readings of a phrase (definition variants), dates, years, share tables
+that must sum to one, or have a zero-width range are not in the registry; scenarios vary them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from simlib.core.errors import ParamError, did_you_mean
+from simlib.params.scenarios import Change
+from simlib.params.tree import ParamTree, read_tree
+
+_OUTCOME_TABLES = {
+    "minutes_per_unit": ("minutes", "staff minutes per {}"),
+    "unit_cost_yuan": ("unit_cost", "unit cost of {} (yuan)"),
+    "bed_cost_yuan_per_year": ("bed_cost", "cost per {} per year (yuan)"),
+}
+_OUTCOME_SCALARS = {
+    "travel_minutes": ("travel_minutes", "travel minutes per home visit"),
+    "fte_hours_per_year": ("fte_hours", "working hours per full-time post"),
+}
+#: Keys whose values are whole numbers (an override is rounded).
+WHOLE = ("health:care_level_min_adl.",)
+
+
+def _row(key, label, block, value, unit, where, change):
+    if not isinstance(block, dict) or not block.get("assumption"):
+        return None
+    rng = block.get("range")
+    if not (isinstance(rng, list) and len(rng) == 2) or rng[0] == rng[1]:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return {
+        "key": key,
+        "label": label,
+        "value": float(value),
+        "low": float(rng[0]),
+        "high": float(rng[1]),
+        "unit": unit,
+        "rationale": block.get("rationale", ""),
+        "where": where,
+        "_change": change,
+    }
+
+
+def _rows(tree: ParamTree, city: str) -> list[dict]:
+    rows: list[dict | None] = []
+    health = tree.yaml("population/health.yaml")
+    w = "params/population/health.yaml"
+    for block in health.values():
+        for name, e in (block or {}).items():
+            if not isinstance(e, dict):
+                continue
+            desc = e.get("description") or name.replace("_", " ")
+            unit = e.get("unit", "")
+            if "points" in e:
+                for i, p in enumerate(e["points"]):
+                    rows.append(
+                        _row(
+                            f"health:{name}@{p.get('age'):g}",
+                            f"{desc}, age {p.get('age'):g}",
+                            p,
+                            p.get("value"),
+                            unit,
+                            w,
+                            Change("health", name, {f"points[{i}].value": None}, None, ""),
+                        )
+                    )
+            elif "values" in e:
+                continue
+            elif "value" in e:
+                rows.append(
+                    _row(
+                        f"health:{name}",
+                        desc,
+                        e,
+                        e["value"],
+                        unit,
+                        w,
+                        Change("health", name, {"value": None}, None, ""),
+                    )
+                )
+            else:
+                for m, q in e.items():
+                    if isinstance(q, dict) and "value" in q:
+                        rows.append(
+                            _row(
+                                f"health:{name}.{m}",
+                                f"{desc}: {m}",
+                                q,
+                                q["value"],
+                                unit,
+                                w,
+                                Change("health", name, {f"{m}.value": None}, None, ""),
+                            )
+                        )
+    out = tree.yaml("outcomes.yaml")
+    w = "params/outcomes.yaml"
+    tu = out.get("take_up", {})
+    rows.append(
+        _row(
+            "outcomes:take_up.default",
+            "take-up of items without a family figure",
+            tu.get("default"),
+            (tu.get("default") or {}).get("value"),
+            "share",
+            w,
+            Change("outcomes", "", {"take_up.default.value": None}, None, ""),
+        )
+    )
+    for fam, q in (tu.get("by_family") or {}).items():
+        rows.append(
+            _row(
+                f"outcomes:take_up.{fam}",
+                f"take-up of {fam.replace('_', ' ')}",
+                q,
+                q.get("value"),
+                "share",
+                w,
+                Change("outcomes", "", {f"take_up.by_family.{fam}.value": None}, None, ""),
+            )
+        )
+    for table, (short, text) in _OUTCOME_TABLES.items():
+        for name, q in (out.get(table) or {}).get("values", {}).items():
+            rows.append(
+                _row(
+                    f"outcomes:{short}.{name}",
+                    text.format(name.replace("_", " ")),
+                    q,
+                    q.get("value"),
+                    out[table].get("unit", ""),
+                    w,
+                    Change("outcomes", "", {f"{table}.values.{name}.value": None}, None, ""),
+                )
+            )
+    for name, (short, text) in _OUTCOME_SCALARS.items():
+        q = out.get(name) or {}
+        rows.append(
+            _row(
+                f"outcomes:{short}",
+                text,
+                q,
+                q.get("value"),
+                q.get("unit", ""),
+                w,
+                Change("outcomes", "", {f"{name}.value": None}, None, ""),
+            )
+        )
+    ctx = tree.yaml(f"cities/{city}.yaml")
+    city_zh = ctx.get("name_zh", city)
+    w = f"params/cities/{city}.yaml"
+    for name, s in (ctx.get("standards") or {}).items():
+        if isinstance(s, dict) and not isinstance(s.get("value"), dict):
+            rows.append(
+                _row(
+                    f"standard:{city}.{name}",
+                    f"{city_zh} {s.get('name_zh', name)}",
+                    s,
+                    s.get("value"),
+                    s.get("unit", ""),
+                    w,
+                    Change("standard", f"{city}.{name}", {"value": None}, None, ""),
+                )
+            )
+    w = f"params/services/{city}.yaml"
+    for item in tree.yaml(f"services/{city}.yaml").get("items", []):
+        benefit = item.get("benefit") or {}
+        for kind, field in (("cash", None), ("in_kind", "n")):
+            for i, e in enumerate(benefit.get(kind) or []):
+                f = field or ("yuan" if "yuan" in e else "multiple")
+                amount = f"{e.get(f)} yuan" if f == "yuan" else f"{e.get(f)}× {e.get('of')}"
+                what = (
+                    f"{e.get('n')} {e.get('unit')}/{e.get('per')}"
+                    if kind == "in_kind"
+                    else f"{amount}/{e.get('per')}"
+                )
+                label = f"{city_zh} {item.get('name_zh')} ({item.get('id')}): {what}"
+                rows.append(
+                    _row(
+                        f"item:{item.get('id')}.{kind}[{i}]",
+                        label,
+                        e,
+                        e.get(f),
+                        f,
+                        w,
+                        Change(
+                            "item", item.get("id"), {f"benefit.{kind}[{i}].{f}": None}, None, ""
+                        ),
+                    )
+                )
+    return [r for r in rows if r is not None]
+
+
+def registry(city: str, params_dir=None) -> pd.DataFrame:
+    """The continuously variable assumptions that affect a city's runs.
+
+    Args:
+        city: City key (its standards and list items are included).
+        params_dir: A params directory (the bundled one by default).
+
+    Returns:
+        One row per assumption: key, label (readable: what and, for items, city and item
+        name), value, low, high, unit, rationale, where (file).
+    """
+    from simlib.params.inputs import check_city
+
+    tree = read_tree(params_dir)
+    city = check_city(city, tree)
+    return pd.DataFrame(_rows(tree, city)).drop(columns="_change")
+
+
+def override_changes(tree: ParamTree, overrides: Mapping[str, float]) -> tuple[Change, ...]:
+    """Scenario changes that set registry assumptions (each checked against its range).
+
+    Raises:
+        ParamError: On an unknown key or a value outside its documented range.
+    """
+    cities = {
+        k.split(":", 1)[1].split(".", 1)[0]
+        for k in overrides
+        if k.startswith(("standard:", "item:"))
+    }
+    rows = {}
+    for city in cities or {None}:
+        if city is None:
+            from simlib.params.tree import city_keys
+
+            city = city_keys(tree)[0]
+        rows.update({r["key"]: r for r in _rows(tree, city)})
+    out = []
+    for key, value in overrides.items():
+        if key not in rows:
+            raise ParamError(
+                f"unknown assumption key {key!r}{did_you_mean(key, rows)}; see "
+                "simlib.params.assumptions.registry(city)"
+            )
+        r = rows[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParamError(f"assumption {key}: expected a number, got {value!r}")
+        if not r["low"] - 1e-12 <= value <= r["high"] + 1e-12:
+            raise ParamError(
+                f"assumption {key}={value} outside its range [{r['low']}, {r['high']}]"
+            )
+        if key.startswith(WHOLE):
+            value = float(round(value))
+        value = min(max(value, r["low"]), r["high"])
+        ch = r["_change"]
+        (path,) = ch.set
+        out.append(Change(ch.selector, ch.target, {path: value}, None, f"assumption {key}"))
+    return tuple(out)

@@ -1,0 +1,188 @@
+"""Service lists (``params/services/<city>.yaml``): every annex item as rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from simlib.core.checks import keys, read_quantity, text, typed
+from simlib.core.errors import ParamError, did_you_mean
+from simlib.core.people import SCHEMA, Schema
+from simlib.params.cities import CityContext, resolve_definitions
+from simlib.params.tree import ParamTree
+from simlib.params.vocabulary import Conventions, Vocabulary
+from simlib.rules.benefits import ParseContext, parse_benefit
+from simlib.rules.conditions import Condition, RuleError, compile_condition
+from simlib.rules.items import Item, ServiceList
+
+ITEM_REQUIRED = frozenset(
+    {
+        "id",
+        "number",
+        "name_zh",
+        "name_en",
+        "target_group_zh",
+        "standard_zh",
+        "service_type_zh",
+        "lead_department_zh",
+        "eligibility",
+        "benefit",
+        "source",
+    }
+)
+ITEM_OPTIONAL = frozenset({"content_zh", "spending_zh", "effective", "pension", "note", "family"})
+
+
+def _compiler(refs, schema: Schema):
+    def compile_(spec, where: str) -> Condition:
+        try:
+            return compile_condition(spec, where, refs, schema)
+        except RuleError as err:
+            raise ParamError(str(err)) from None
+
+    return compile_
+
+
+def read_item(
+    raw: Mapping,
+    where: str,
+    city: str,
+    doc_file: str,
+    default_effective: dt.date,
+    pctx: ParseContext,
+    vocab: Vocabulary,
+) -> Item:
+    """Validate one item mapping into an :class:`~simlib.rules.items.Item`.
+
+    Raises:
+        ParamError: Naming ``where`` (file and item id) and the key.
+    """
+    raw = keys(raw, where, set(ITEM_REQUIRED), set(ITEM_OPTIONAL))
+    number = typed(raw["number"], int, f"{where}.number")
+    if raw["id"] != f"{city}.{number}":
+        raise ParamError(f"{where}.id: expected {city}.{number}, got {raw['id']!r}")
+    stype = raw["service_type_zh"]
+    if stype not in vocab.service_types:
+        raise ParamError(
+            f"{where}.service_type_zh: {stype!r}{did_you_mean(stype, vocab.service_types)}; "
+            f"allowed: {', '.join(vocab.service_types)}"
+        )
+    source = text(raw, "source", where)
+    if doc_file not in source:
+        raise ParamError(f"{where}.source: must cite the document file {doc_file}")
+    depts = raw["lead_department_zh"]
+    if not isinstance(depts, list) or not depts or not all(isinstance(x, str) for x in depts):
+        raise ParamError(f"{where}.lead_department_zh: expected a list of department names")
+    family = raw.get("family")
+    if family is not None and family not in vocab.families:
+        raise ParamError(
+            f"{where}.family: {family!r}{did_you_mean(family, vocab.families)}; "
+            f"allowed: {', '.join(vocab.families)}"
+        )
+    effective = typed(raw.get("effective", default_effective), dt.date, f"{where}.effective")
+    return Item(
+        id=raw["id"],
+        city=city,
+        number=number,
+        name_zh=text(raw, "name_zh", where),
+        name_en=text(raw, "name_en", where),
+        target_group_zh=text(raw, "target_group_zh", where),
+        standard_zh=text(raw, "standard_zh", where),
+        service_type_zh=stype,
+        service_type_en=vocab.service_types[stype],
+        lead_department_zh=tuple(depts),
+        spending_zh=text(raw, "spending_zh", where, required=False),
+        effective=effective,
+        eligibility=pctx.compile(raw["eligibility"], f"{where}.eligibility"),
+        benefit=parse_benefit(raw["benefit"], f"{where}.benefit", pctx),
+        source=source,
+        pension=typed(raw.get("pension", False), bool, f"{where}.pension"),
+        content_zh=text(raw, "content_zh", where, required=False),
+        note=text(raw, "note", where, required=False),
+        family=family,
+    )
+
+
+def load_services(
+    tree: ParamTree,
+    city: str,
+    ctx: CityContext,
+    vocab: Vocabulary,
+    conventions: Conventions,
+    definition_variants: Mapping[str, str] | None = None,
+    schema: Schema = SCHEMA,
+) -> ServiceList:
+    """Load and compile ``params/services/<city>.yaml``.
+
+    Args:
+        tree: The params tree.
+        city: City key.
+        ctx: The city's context: standards and definitions.
+        vocab: Vocabularies.
+        conventions: Model conventions (the in-force cut-off).
+        definition_variants: Which variant of a named definition the rules use, e.g.
+            ``{"economic_hardship": "broad"}``.
+        schema: Person attributes conditions may name.
+
+    Returns:
+        The validated, compiled list.
+    """
+    rel = f"services/{city}.yaml"
+    where = tree.where(rel)
+    d = keys(tree.yaml(rel), where, {"city", "document", "items"}, {"note"})
+    if d["city"] != city:
+        raise ParamError(f"{where}.city: {d['city']!r} does not match file name {city!r}")
+    doc = keys(
+        d["document"],
+        f"{where}.document",
+        {"file", "title_zh", "number_zh", "effective"},
+        {"issued", "note"},
+    )
+    doc_file = text(doc, "file", f"{where}.document")
+    eff = read_quantity(doc["effective"], f"{where}.document.effective", dates=True)
+    refs = resolve_definitions(ctx.definitions, definition_variants, where, schema)
+    pctx = ParseContext(
+        compile=_compiler(refs, schema),
+        standards=ctx.standards,
+        units=tuple(vocab.units),
+        placements=tuple(vocab.placements),
+    )
+    if not isinstance(d["items"], list) or not d["items"]:
+        raise ParamError(f"{where}.items: expected a non-empty list")
+    items, ids = [], set()
+    for i, raw in enumerate(d["items"]):
+        label = raw.get("id", f"items[{i}]") if isinstance(raw, Mapping) else f"items[{i}]"
+        w = f"{where}: {label}"
+        item = read_item(raw, w, city, doc_file, eff.value, pctx, vocab)
+        if item.id in ids:
+            raise ParamError(f"{w}.id: duplicate item id")
+        ids.add(item.id)
+        items.append(item)
+    _check_cash_bands(items, where)
+    return ServiceList(city, {**doc, "effective": eff}, items, conventions.in_force_cutoff_month)
+
+
+def _check_cash_bands(items: list[Item], where: str) -> None:
+    """Age bands of one allowance must not overlap (a person would be paid twice).
+
+    Within an item, cash components that are alternatives by age (``when`` age ranges)
+    must be disjoint; so must the eligibility age ranges of two items of one family that
+    both pay cash.
+    """
+    from simlib.rules.conditions import Range
+
+    def age_range(cond) -> tuple[int, int] | None:
+        if isinstance(cond, Range) and cond.attr == "age":
+            return (cond.lo if cond.lo is not None else 0, cond.hi if cond.hi is not None else 999)
+        return None
+
+    for it in items:
+        bands = [(age_range(c.when), c) for c in it.benefit.cash]
+        bands = [(r, c) for r, c in bands if r is not None]
+        for i, (a, _) in enumerate(bands):
+            for b, _ in bands[i + 1 :]:
+                if a[0] <= b[1] and b[0] <= a[1]:
+                    raise ParamError(
+                        f"{where}: {it.id}.benefit.cash: age bands {a[0]}-{a[1]} and "
+                        f"{b[0]}-{b[1]} overlap (a person would be paid twice)"
+                    )

@@ -1,0 +1,173 @@
+"""The params tree: every file under ``params/``, read once per content, addressed by path.
+
+:func:`read_tree` returns a :class:`ParamTree`: the bytes of every parameter file (not the
+source documents under ``params/sources/``), their SHA-256 and a combined hash. Parsed
+contents are cached by each file's content hash, so an edited file is always re-read (the
+cache can never serve stale parameters) and the tree's hash is the hash of what was used.
+
+A tree can be *changed* without touching disk: :meth:`ParamTree.with_values` returns a copy
+whose parsed documents carry overrides (scenarios and sensitivity samples use this), and the
+same loaders then validate the result exactly like the files.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.resources
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from simlib.core.errors import ParamError
+from simlib.core.reader import MAX_BYTES, decode, parse_yaml, read_bytes, read_csv, sha256
+
+#: Folders under params/ that hold source documents, not parameters (not hashed or parsed).
+NOT_PARAMS = ("sources",)
+#: Largest number of files a params tree may hold (a guard against pointing at ``/``).
+MAX_FILES = 500
+
+
+def default_params_dir() -> Path:
+    """The bundled params: ``simlib/data`` in an installed wheel, ``params/`` in a checkout."""
+    installed = importlib.resources.files("simlib") / "data"
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "params"
+
+
+def resolve_dir(params_dir: str | Path | None) -> Path:
+    """The params directory to use (the bundled one when None), checked to exist."""
+    root = default_params_dir() if params_dir is None else Path(params_dir)
+    if not root.is_dir():
+        raise ParamError(f"params directory {str(root)!r} does not exist or is not a directory")
+    if not (root / "cities").is_dir():
+        raise ParamError(f"{root}: not a params tree (no cities/ folder)")
+    return root.resolve()
+
+
+@dataclass(frozen=True)
+class ParamTree:
+    """The parameter files of one params directory, with their content hashes.
+
+    Attributes:
+        root: The params directory.
+        digests: Relative path → SHA-256 of the file's bytes.
+        hash: SHA-256 over every (path, digest), in path order: the params hash.
+        overrides: Relative path → parsed document replacing the file's (scenarios).
+    """
+
+    root: Path
+    digests: dict[str, str]
+    hash: str
+    overrides: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __contains__(self, rel: str) -> bool:
+        return rel in self.digests
+
+    def paths(self, folder: str, suffix: str = ".yaml") -> list[str]:
+        """Relative paths of the files directly in ``folder`` with ``suffix``, sorted."""
+        pre = folder.rstrip("/") + "/"
+        return sorted(
+            p
+            for p in self.digests
+            if p.startswith(pre) and "/" not in p[len(pre) :] and p.endswith(suffix)
+        )
+
+    def where(self, rel: str) -> str:
+        """How errors name a file: ``params/<rel>`` (with a note when overridden)."""
+        return f"params/{rel}"
+
+    def yaml(self, rel: str) -> Any:
+        """The parsed YAML document at ``rel`` (a deep copy: callers may not mutate the cache).
+
+        Raises:
+            ParamError: If the file is missing or invalid.
+        """
+        if rel in self.overrides:
+            return copy.deepcopy(self.overrides[rel])
+        if rel not in self.digests:
+            raise ParamError(f"{self.where(rel)}: file not found")
+        return copy.deepcopy(_parse(self.root / rel, self.digests[rel], self.where(rel)))
+
+    def csv(self, rel: str, columns) -> Any:
+        """The validated CSV table at ``rel`` (see :func:`simlib.core.reader.read_csv`)."""
+        if rel not in self.digests:
+            raise ParamError(f"{self.where(rel)}: file not found")
+        return _csv(self.root / rel, self.digests[rel], self.where(rel), columns).copy()
+
+    def with_documents(self, docs: dict[str, Any], note: str) -> ParamTree:
+        """A tree whose parsed documents at some paths are replaced (nothing on disk changes).
+
+        Args:
+            docs: Relative path → the new parsed document.
+            note: What made the change (for the hash).
+
+        Returns:
+            The new tree; its :attr:`hash` covers the replacements.
+        """
+        import json
+
+        over = {**self.overrides, **docs}
+        text = json.dumps({k: over[k] for k in sorted(over)}, default=str, sort_keys=True)
+        return ParamTree(self.root, self.digests, sha256((self.hash + note + text).encode()), over)
+
+
+@lru_cache(maxsize=256)
+def _parse(path: Path, digest: str, where: str) -> Any:
+    data = read_bytes(path, where)
+    if sha256(data) != digest:
+        raise ParamError(f"{where}: changed while being read; try again")
+    return parse_yaml(decode(data, where), where)
+
+
+@lru_cache(maxsize=64)
+def _csv(path: Path, digest: str, where: str, columns) -> Any:
+    data = read_bytes(path, where, limit=4 * MAX_BYTES)
+    if sha256(data) != digest:
+        raise ParamError(f"{where}: changed while being read; try again")
+    return read_csv(path, columns, where, data=data)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if rel.parts[0] in NOT_PARAMS or p.name.startswith(".") or p.name == "README.md":
+            continue
+        if p.is_dir():
+            continue
+        yield p
+
+
+def read_tree(params_dir: str | Path | None = None) -> ParamTree:
+    """Read (hash) every parameter file of a params directory.
+
+    Cheap to call often: a tree of ~40 small files hashes in a millisecond or two, and
+    parsing is cached per content hash.
+
+    Args:
+        params_dir: The params directory (the bundled one by default).
+
+    Returns:
+        The :class:`ParamTree`.
+
+    Raises:
+        ParamError: If the directory is missing, a file is unreadable, or it holds too many
+            files.
+    """
+    root = resolve_dir(params_dir)
+    digests = {}
+    for p in _walk(root):
+        rel = p.relative_to(root).as_posix()
+        if len(digests) >= MAX_FILES:
+            raise ParamError(f"{root}: more than {MAX_FILES} files; is this a params tree?")
+        limit = 4 * MAX_BYTES if p.suffix == ".csv" else MAX_BYTES
+        digests[rel] = sha256(read_bytes(p, f"params/{rel}", limit))
+    joined = "\n".join(f"{k} {v}" for k, v in sorted(digests.items()))
+    return ParamTree(root, digests, sha256(joined.encode()))
+
+
+def city_keys(tree: ParamTree) -> tuple[str, ...]:
+    """The cities of a tree, one per ``cities/<key>.yaml``, in alphabetical order."""
+    return tuple(Path(p).stem for p in tree.paths("cities"))

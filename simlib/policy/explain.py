@@ -1,0 +1,202 @@
+"""Why a person gets what: :func:`explain`, and every item of every list: :func:`catalogue`."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from simlib.core import people as people_mod
+from simlib.core.errors import ParamError, ParamTypeError
+from simlib.params import load_city, read_tree
+from simlib.params.inputs import check_city
+from simlib.params.tree import city_keys
+from simlib.policy.engine import check_year, resolve_city
+from simlib.rules.conditions import PersonTable
+
+
+class Explanation(pd.DataFrame):
+    """The table :func:`explain` returns: a DataFrame, shown as a tree of conditions.
+
+    In Jupyter it renders each item with its conditions (✓ passed, ✗ failed), the amounts
+    and the source; ``print()`` gives the same as plain text. All DataFrame operations work
+    (``ex[ex.eligible]`` is an Explanation of the eligible items).
+    """
+
+    _metadata = ["title"]
+
+    @property
+    def _constructor(self):
+        return Explanation
+
+    def _rows(self):
+        cols = {"item_id", "conditions", "eligible", "in_force"}
+        if not cols <= set(self.columns):
+            return None
+        return self.itertuples(index=False)
+
+    def __str__(self) -> str:
+        rows = self._rows()
+        if rows is None:
+            return pd.DataFrame.__repr__(self)
+        out = [getattr(self, "title", "") or "explanation"]
+        for r in rows:
+            mark = "✓" if r.eligible else ("·" if not r.in_force else "✗")
+            out.append(f"{mark} {r.item_id} {r.name_zh} {r.name_en}: {_amounts(r)}")
+            out += [f"    {line}" for line in r.conditions.splitlines()]
+            out.append(f"    source: {r.source}")
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return self.__str__()
+
+    def _repr_html_(self) -> str:
+        rows = self._rows()
+        if rows is None:
+            return pd.DataFrame._repr_html_(self)
+        parts = [f"<div><strong>{html.escape(getattr(self, 'title', '') or '')}</strong><ul>"]
+        for r in rows:
+            colour = "#1a7f37" if r.eligible else "#888"
+            mark = "✓" if r.eligible else ("not in force" if not r.in_force else "✗")
+            cond = "".join(
+                f"<div style='margin-left:{1.2 * (len(line) - len(line.lstrip()))}em'>"
+                f"{html.escape(line.strip())}</div>"
+                for line in r.conditions.splitlines()
+            )
+            parts.append(
+                f"<li><span style='color:{colour}'>{html.escape(mark)}</span> "
+                f"<b>{html.escape(r.item_id)}</b> {html.escape(r.name_zh)} "
+                f"({html.escape(r.name_en)}): {html.escape(_amounts(r))}"
+                f"<details><summary>conditions and source</summary>{cond}"
+                f"<div><i>source: {html.escape(r.source)}</i></div></details></li>"
+            )
+        parts.append("</ul></div>")
+        return "".join(parts)
+
+
+def _amounts(r) -> str:
+    bits = []
+    if r.yuan_per_year:
+        bits.append(f"{r.yuan_per_year:,.0f} yuan/year")
+    if r.yuan_once:
+        bits.append(f"{r.yuan_once:,.0f} yuan once")
+    bits += [f"{v:g} {u}" for u, v in (r.units or {}).items()]
+    if r.placement:
+        bits.append(str(r.placement))
+    if not r.quantified:
+        bits.append("not quantified")
+    return ", ".join(bits) or "nothing"
+
+
+def explain(city, person: Mapping | pd.Series, year: int) -> Explanation:
+    """Explain, item by item, what one person gets from a city's list and why.
+
+    Args:
+        city: A loaded city or a city name (``"datong"``, ``"大同"``).
+        person: The person's attributes (labels, English or Chinese, for categories);
+            missing ones take their defaults.
+        year: Calendar year (warns if no item of the list is in force yet).
+
+    Returns:
+        An :class:`Explanation`: one row per item (including items not in force) with
+        ``item_id``, ``name_zh``, ``name_en``, ``in_force``, ``eligible``, ``conditions``
+        (one line per condition, ✓/✗ and indentation showing the tree), ``yuan_per_year``,
+        ``yuan_once``, ``units`` (per year), ``placement``, ``quantified`` and ``source``.
+    """
+    city = resolve_city(city)
+    year = check_year(year, city.services)
+    if isinstance(person, pd.Series):
+        person = person.to_dict()
+    if not isinstance(person, Mapping):
+        raise ParamTypeError(
+            f"person: expected a mapping of attributes, got {type(person).__name__}"
+        )
+    try:
+        cols = PersonTable(people_mod.from_record(dict(person)))
+    except ValueError as err:
+        raise ParamError(str(err)) from None
+    results = {r.item.id: r for r in city.services.evaluate(cols, year)}
+    out = []
+    for item in city.items:
+        r = results.get(item.id)
+        trace = item.eligibility.trace(cols)
+        lines = "\n".join(f"{'  ' * d}{'✓' if ok else '✗'} {text}" for d, text, ok in trace)
+        units = {u: float(v[0]) for u, v in r.units.items() if v[0]} if r else {}
+        if r:
+            units |= {f"{u} (once)": float(v[0]) for u, v in r.units_once.items() if v[0]}
+        out.append(
+            {
+                "item_id": item.id,
+                "name_zh": item.name_zh,
+                "name_en": item.name_en,
+                "in_force": r is not None,
+                "eligible": bool(r.eligible[0]) if r else False,
+                "conditions": lines,
+                "yuan_per_year": float(r.yuan_per_year[0]) if r else 0.0,
+                "yuan_once": float(r.yuan_once[0]) if r else 0.0,
+                "units": units,
+                "placement": item.benefit.placement if r is not None and r.placement[0] else None,
+                "quantified": item.benefit.quantified,
+                "source": item.source,
+            }
+        )
+    ex = Explanation(out)
+    ex.title = f"{city.context.name_zh} {city.key}, {year}: " + ", ".join(
+        f"{k}={v}" for k, v in person.items()
+    )
+    return ex
+
+
+def catalogue(cities: str | Iterable[str] | None = None) -> pd.DataFrame:
+    """All items of the given cities' lists in one tidy table.
+
+    Args:
+        cities: A city name or several (all cities by default).
+
+    Returns:
+        One row per item with city, ``item_id``, number, names (zh/en), target group,
+        service type (zh/en), lead departments, spending responsibility, ``effective``
+        (a date), benefit kind flags, a short benefit summary, assumption flag and source.
+    """
+    tree = read_tree()
+    if cities is None:
+        keys = list(city_keys(tree))
+    elif isinstance(cities, str):
+        keys = [check_city(cities, tree)]
+    elif isinstance(cities, Iterable):
+        keys = [check_city(c, tree) for c in cities]
+    else:
+        raise ParamTypeError(f"cities: expected a city name or a list, got {type(cities).__name__}")
+    rows = []
+    for key in keys:
+        city = load_city(key)
+        for it in city.items:
+            b = it.benefit
+            rows.append(
+                {
+                    "city": key,
+                    "city_zh": city.context.name_zh,
+                    "item_id": it.id,
+                    "number": it.number,
+                    "name_zh": it.name_zh,
+                    "name_en": it.name_en,
+                    "target_group_zh": it.target_group_zh,
+                    "service_type_zh": it.service_type_zh,
+                    "service_type_en": it.service_type_en,
+                    "lead_department_zh": "、".join(it.lead_department_zh),
+                    "spending_zh": it.spending_zh,
+                    "effective": pd.Timestamp(it.effective),
+                    "cash": bool(b.cash),
+                    "in_kind": bool(b.in_kind),
+                    "placement": b.placement is not None,
+                    "quantified": b.quantified,
+                    "household": b.household,
+                    "pension": it.pension,
+                    "family": it.family,
+                    "benefit": b.describe(),
+                    "assumption": any(c.provenance.assumption for c in b.components),
+                    "source": it.source,
+                }
+            )
+    return pd.DataFrame(rows)

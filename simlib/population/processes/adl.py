@@ -1,0 +1,133 @@
+"""ADL disability (失能): grades 0–4 of GB/T 42195-2022, onset, recovery, progression."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from simlib.core.errors import ParamError
+from simlib.params.demography import MAX_AGE
+from simlib.population.calibration import AdlCalibration, calibrate_adl
+from simlib.population.processes.base import AGES, Process, Risk, uniforms
+
+#: ADL grade names in code order (see SCHEMA["adl_level"]).
+ADL_GRADES = ("intact", "mild", "moderate", "severe", "total")
+
+_CALIBRATIONS: dict[str, AdlCalibration] = {}
+
+
+class Adl(Process):
+    """ADL grade and the 特困 care class it implies.
+
+    Base year: each person's grade is drawn from the calibrated grade mix of their sex and
+    age. Each year: an intact person becomes disabled with the calibrated onset probability
+    (× ``adl_onset_multiplier``), entering grades 1–4 in the onset shares; a disabled person
+    improves one grade with the recovery probability, else worsens one with the progression
+    probability. The care class follows from the grade (``care_level_min_adl``). Declares the
+    ADL mortality relative risk, with the calibration's scale.
+    """
+
+    name = "adl"
+    owns = ("adl_level", "care_level")
+    params = {
+        "adl_prevalence": "curve",
+        "adl_female_ratio": "value",
+        "adl_grade_shares": "table",
+        "adl_recovery": "curve",
+        "adl_progression": "curve",
+        "adl_mortality_rr": "table",
+        "care_level_min_adl": "group",
+        "adl_onset_multiplier": "value",
+    }
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        p = self.p
+        for name, labels in (
+            ("adl_grade_shares", ADL_GRADES[1:]),
+            ("adl_mortality_rr", ADL_GRADES),
+        ):
+            if list(p.shares[name]) != list(labels):
+                raise ParamError(
+                    f"params/population/health.yaml: adl.{name}: needs values for "
+                    f"{list(labels)} in that order"
+                )
+        partial = p.values["care_level_min_adl.partial_care"]
+        full = p.values["care_level_min_adl.full_care"]
+        for k, v in (("partial_care", partial), ("full_care", full)):
+            if v != round(v) or not 1 <= v <= 4:
+                raise ParamError(
+                    f"params/population/health.yaml: adl.care_level_min_adl.{k}: {v} is not an "
+                    "ADL grade 1..4"
+                )
+        if partial > full:
+            raise ParamError(
+                "params/population/health.yaml: adl.care_level_min_adl: partial_care threshold "
+                "above full_care"
+            )
+        self.partial, self.full = int(partial), int(full)
+        self.calibration = calibrated(p, ctx)
+        onset = np.clip(self.calibration.onset * p.values["adl_onset_multiplier"], 0.0, 1.0)
+        self.onset = onset.ravel().astype(np.float32)  # flat [sex, age]
+        self.recovery = p.curve("adl_recovery", AGES).astype(np.float32)
+        self.progression = p.curve("adl_progression", AGES).astype(np.float32)
+        self.cum_shares = np.cumsum(list(p.shares["adl_grade_shares"].values()))
+        self.rr = np.asarray(list(p.shares["adl_mortality_rr"].values()))
+
+    def care_level(self, adl: np.ndarray) -> np.ndarray:
+        """特困 care classes (0 全自理, 1 半护理, 2 全护理) of ADL grades."""
+        return ((adl >= self.partial).astype(np.int8) + (adl >= self.full).astype(np.int8)).astype(
+            np.int8
+        )
+
+    def init(self, cols, rng):  # noqa: D102 - see the class docstring
+        age, sex = cols["age"], cols["sex"]
+        cdf = np.cumsum(self.calibration.grade_dist[sex, np.minimum(age, MAX_AGE)], axis=1)
+        u = rng.random(age.size)[:, None]
+        cols["adl_level"][:] = np.minimum((u >= cdf).sum(axis=1), cdf.shape[1] - 1)
+        cols["care_level"][:] = self.care_level(cols["adl_level"])
+
+    def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
+        alive, adl = cols["alive"], cols["adl_level"]
+        ai = cols["age"].astype(np.intp)
+        sa = cols["sex"].astype(np.intp) * (MAX_AGE + 1) + ai
+        u, grade_draw = uniforms(rng, adl.size, 2)
+        onset = alive & (adl == 0) & (u < np.take(self.onset, sa))
+        disabled = alive & (adl > 0)
+        rec = np.take(self.recovery, ai)
+        down = disabled & (u < rec)
+        up = disabled & ~down & (u < rec + np.take(self.progression, ai))
+        up &= adl < len(ADL_GRADES) - 1
+        who = np.flatnonzero(onset)
+        adl[who] = 1 + np.minimum(
+            np.searchsorted(self.cum_shares, grade_draw[who], side="right"),
+            self.cum_shares.size - 1,
+        )
+        adl[down] -= 1
+        adl[up] += 1
+        cols["care_level"][:] = self.care_level(adl)
+
+    def risk(self) -> Risk:  # noqa: D102 - see the class docstring
+        return Risk("adl_level", self.rr, self.calibration.mortality_scale)
+
+
+def calibrated(section, ctx) -> AdlCalibration:
+    """The ADL calibration for these parameters (computed once per content, then shared)."""
+    key = hashlib.sha256(
+        repr(
+            (
+                sorted(section.values.items()),
+                section.curves,
+                section.shares,
+                ctx.base_year,
+                ctx.female_share,
+            )
+        ).encode()
+        + ctx.mortality.mx.tobytes()
+    ).hexdigest()
+    if key not in _CALIBRATIONS:
+        if len(_CALIBRATIONS) > 32:
+            _CALIBRATIONS.clear()
+        _CALIBRATIONS[key] = calibrate_adl(section, ctx.mortality, ctx.base_year, ctx.female_share)
+    return _CALIBRATIONS[key]

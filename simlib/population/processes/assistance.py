@@ -1,0 +1,103 @@
+"""Social assistance: 低保, 低保边缘 and 特困 (with 集中供养 for those willing)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simlib.core.people import SCHEMA
+from simlib.params.demography import MAX_AGE
+from simlib.population.processes.base import AGES, OLD_AGE, Process, entry_for_prevalence, uniforms
+
+_A = SCHEMA["assistance"].code
+_M = SCHEMA["tekun_mode"].code
+NONE, EDGE, DIBAO, TEKUN = _A("none"), _A("dibao_edge"), _A("dibao"), _A("tekun")
+DISPERSED, CENTRALIZED = _M("dispersed"), _M("centralized")
+
+
+class Assistance(Process):
+    """Assistance status (exclusive: 特困, else 低保, else 低保边缘) and 特困 support mode.
+
+    The national 60+ prevalences are split into urban and rural so that rural is
+    ``<status>_rural_ratio`` times urban and the average over the city's residence mix equals
+    the national figure; 低保 below 60 is scaled by ``dibao_prevalence_45_59_ratio`` (特困 is an
+    old-age status in the lists). Each year 低保/低保边缘 members leave with ``dibao_exit`` and
+    entry keeps the age profile; new 特困 have no supporter, and those willing
+    (``tekun_centralized_share``) choose 集中供养.
+    """
+
+    name = "assistance"
+    owns = ("assistance", "tekun_mode", "no_supporter")
+    reports = ("assistance", "tekun_mode")
+    params = {
+        "dibao_prevalence_60plus": "value",
+        "dibao_rural_ratio": "value",
+        "dibao_prevalence_45_59_ratio": "value",
+        "tekun_prevalence_60plus": "value",
+        "tekun_rural_ratio": "value",
+        "tekun_centralized_share": "value",
+        "dibao_edge_prevalence": "value",
+        "dibao_exit": "value",
+        "no_supporter_non_tekun": "value",
+    }
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        v = self.p.values
+        self.dibao = np.empty((2, AGES.size), np.float32)
+        self.tekun = np.empty((2, AGES.size), np.float32)
+        for u in (0, 1):
+            urban = np.full(AGES.size, bool(u))
+            pd_ = self.prevalence("dibao", AGES, urban)
+            pt = self.prevalence("tekun", AGES, urban)
+            self.dibao[u] = entry_for_prevalence(pd_, np.append(pd_[1:], pd_[-1]), v["dibao_exit"])
+            self.tekun[u] = entry_for_prevalence(pt, np.append(pt[1:], pt[-1]))
+        edge = v["dibao_edge_prevalence"]
+        self.dibao_edge = float(entry_for_prevalence(edge, edge, v["dibao_exit"]))
+        self.dibao, self.tekun = self.dibao.ravel(), self.tekun.ravel()
+
+    def prevalence(self, name: str, age, urban) -> np.ndarray:
+        """P(status) by age and residence for ``dibao`` or ``tekun`` (see the class docstring)."""
+        v = self.p.values
+        p60 = v[f"{name}_prevalence_60plus"]
+        ratio = v[f"{name}_rural_ratio"]
+        share = self.ctx.urban_share
+        p_urban = p60 / (share + (1 - share) * ratio)
+        p = np.where(urban, p_urban, p_urban * ratio)
+        if name == "dibao":
+            return np.where(age >= OLD_AGE, p, p * v["dibao_prevalence_45_59_ratio"])
+        return np.where(age >= OLD_AGE, p, 0.0)
+
+    def init(self, cols, rng):  # noqa: D102 - see the class docstring
+        v = self.p.values
+        age, urban, n = cols["age"], cols["urban"], cols["age"].size
+        p_tekun = self.prevalence("tekun", age, urban)
+        p_dibao = self.prevalence("dibao", age, urban)
+        u = rng.random(n)
+        status = np.full(n, NONE, dtype=np.int8)
+        status[u < p_tekun + p_dibao + v["dibao_edge_prevalence"]] = EDGE
+        status[u < p_tekun + p_dibao] = DIBAO
+        status[u < p_tekun] = TEKUN
+        cols["assistance"][:] = status
+        tekun = status == TEKUN
+        central = tekun & (rng.random(n) < v["tekun_centralized_share"])
+        cols["tekun_mode"][:] = np.where(central, CENTRALIZED, np.where(tekun, DISPERSED, 0))
+        cols["no_supporter"][:] = tekun | (rng.random(n) < v["no_supporter_non_tekun"])
+
+    def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
+        v = self.p.values
+        alive, a = cols["alive"], cols["assistance"]
+        ua = cols["urban"].astype(np.intp) * (MAX_AGE + 1) + cols["age"].astype(np.intp)
+        u1, u2, u3 = uniforms(rng, a.size, 3)
+        new_tekun = alive & (a != TEKUN) & (u1 < np.take(self.tekun, ua))
+        leave = alive & ((a == DIBAO) | (a == EDGE)) & (u2 < v["dibao_exit"])
+        p_dibao = np.take(self.dibao, ua)
+        join_dibao = alive & (a == NONE) & (u2 < p_dibao)
+        join_edge = alive & (a == NONE) & ~join_dibao & (u2 < p_dibao + self.dibao_edge)
+        a[leave] = NONE
+        a[join_dibao] = DIBAO
+        a[join_edge] = EDGE
+        a[new_tekun] = TEKUN
+        cols["no_supporter"] |= new_tekun
+        willing = new_tekun & (u3 < v["tekun_centralized_share"])
+        cols["tekun_mode"][new_tekun] = DISPERSED
+        cols["tekun_mode"][willing] = CENTRALIZED

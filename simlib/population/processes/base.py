@@ -1,0 +1,143 @@
+"""What a process of the population model is: its columns, stream, parameters, draws and step.
+
+A :class:`Process` (as a Starsim module or a LASER component) declares
+
+* ``name`` — its random stream and its section of ``params/population/health.yaml``;
+* ``owns`` — the person columns it writes (no two processes own a column);
+* ``columns`` — new person attributes it adds beyond the base schema (extensions only);
+* ``params`` — the entries of its section and their form (``curve``, ``value``, ``table``,
+  ``group``): a missing or unknown entry is an error naming the file and section;
+* ``init`` — the base-year draw of its columns; ``step`` — its yearly transition;
+* optionally ``risk`` — a mortality relative risk by the level of one of its columns, which
+  the death process multiplies into every person's death rate.
+
+The model runs the processes in one ordered list (:data:`simlib.population.processes.PROCESSES`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from simlib.core.people import Attribute
+from simlib.params.demography import MAX_AGE, Mortality
+from simlib.params.health import Health, Section, check_entries
+
+#: Single years of age the rate tables cover.
+AGES = np.arange(MAX_AGE + 1)
+#: 老年人: the lists and the national 低保/特困/living-arrangement figures count from 60.
+OLD_AGE = 60
+
+
+@dataclass(frozen=True)
+class Context:
+    """What processes need to derive their rates, shared by all processes of a run.
+
+    Attributes:
+        health: Health parameters.
+        mortality: Single-year mortality.
+        female_share: Female share of the city's census population 45+.
+        urban_share: Urban share of the city's census population 45+.
+        base_year: Calendar year of the base population.
+    """
+
+    health: Health
+    mortality: Mortality
+    female_share: float
+    urban_share: float
+    base_year: int = 2020
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A mortality relative risk declared by a process.
+
+    Attributes:
+        column: The person column whose level sets the risk (integer codes 0..k-1).
+        rr: Relative risk per level (level 0 is usually 1).
+        scale: ``[sex, age]`` factor that keeps the population death probability at the life
+            table's when the column follows its reference distribution.
+    """
+
+    column: str
+    rr: np.ndarray
+    scale: np.ndarray
+
+
+class Process:
+    """Base class of the population model's processes (see the module docstring)."""
+
+    name: ClassVar[str] = ""
+    owns: ClassVar[tuple[str, ...]] = ()
+    columns: ClassVar[tuple[Attribute, ...]] = ()
+    params: ClassVar[dict[str, str]] = {}
+    #: Columns it writes besides those it owns (documented reasons only).
+    writes: ClassVar[tuple[str, ...]] = ()
+    #: Owned columns counted each year by the state reporter (all owned by default).
+    reports: ClassVar[tuple[str, ...] | None] = None
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.p = self.section(ctx.health)
+
+    @classmethod
+    def section(cls, health: Health) -> Section:
+        """This process's validated section of the health parameters (empty if none declared).
+
+        Raises:
+            ParamError: On a missing section, or a missing or unknown entry.
+        """
+        if not cls.params:
+            return Section(cls.name)
+        sec = health.section(cls.name)
+        check_entries(sec, cls.params, f"params/population/health.yaml: {cls.name}")
+        return sec
+
+    def init(self, cols: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+        """Draw the base-year values of the owned columns (in place)."""
+
+    def step(self, cols: dict[str, np.ndarray], year: int, rng: np.random.Generator) -> None:
+        """Move the owned columns from ``year`` to ``year + 1`` (in place)."""
+
+    @classmethod
+    def reported(cls) -> tuple[str, ...]:
+        """Columns the state reporter counts for this process."""
+        return cls.owns if cls.reports is None else cls.reports
+
+    def risk(self) -> Risk | None:
+        """The mortality relative risk this process declares (None: none)."""
+        return None
+
+
+def entry_for_prevalence(p_now: np.ndarray, p_next: np.ndarray, exit_prob: float = 0.0):
+    """Yearly entry probability that carries prevalence ``p_now`` at age a to ``p_next`` at a+1.
+
+    Solves ``p_next = p_now (1 − exit) + (1 − p_now) · entry`` (mortality assumed equal in
+    and out of the state), clipped to [0, 1].
+
+    Args:
+        p_now: Prevalence at age a.
+        p_next: Prevalence at age a + 1.
+        exit_prob: Yearly probability of leaving the state (other than death).
+
+    Returns:
+        Entry probability per year.
+    """
+    p_now, p_next = np.asarray(p_now, float), np.asarray(p_next, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = (p_next - p_now * (1 - exit_prob)) / (1 - p_now)
+    return np.clip(np.nan_to_num(e), 0.0, 1.0)
+
+
+def incidence(prevalence: np.ndarray, exit_prob: float = 0.0) -> np.ndarray:
+    """Yearly entry probabilities by single year of age that keep an age prevalence curve."""
+    p = np.asarray(prevalence, float)
+    return entry_for_prevalence(p, np.append(p[1:], p[-1]), exit_prob)
+
+
+def uniforms(rng: np.random.Generator, n: int, k: int = 1):
+    """``k`` float32 uniform draws per agent (alive or dead: common random numbers)."""
+    draws = tuple(rng.random(n, dtype=np.float32) for _ in range(k))
+    return draws[0] if k == 1 else draws

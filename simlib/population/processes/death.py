@@ -1,0 +1,62 @@
+"""Death: WPP mortality × every declared relative risk, scaled to the life table."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simlib.core.units import rate_to_prob
+from simlib.params.demography import FIRST_YEAR, LAST_YEAR, MAX_AGE
+from simlib.population.processes.base import Process, Risk, uniforms
+
+
+class Death(Process):
+    """Each living person dies within the year with probability ``1 − exp(−mx · RR · k)``.
+
+    ``mx`` is the life-table rate of the person's sex, age and the calendar year; ``RR`` the
+    product of the relative risks other processes declare (ADL grade); ``k`` the product of
+    their scales, fixed at calibration so that when each risk factor follows its reference
+    distribution the mean death probability equals the life table's, and when disability is
+    more common, more people die. Probabilities for every (sex, age, risk level) are tabulated
+    once per year, so the step is one gather and one comparison per person.
+    """
+
+    name = "death"
+    owns = ("alive", "death_year")
+    reports = ()
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.risks: tuple[Risk, ...] = ()
+        self._tables: dict[int, np.ndarray] = {}
+
+    def bind(self, risks: list[Risk]) -> None:
+        """Take the relative risks the other processes declare (before the first step)."""
+        self.risks = tuple(risks)
+        self._tables = {}
+
+    def table(self, year: int) -> np.ndarray:
+        """One-year death probabilities flat over [sex, age, risk level] (float32)."""
+        if year not in self._tables:
+            y = min(max(year, FIRST_YEAR), LAST_YEAR) - FIRST_YEAR
+            rr = np.ones(1)
+            scale = np.ones((2, MAX_AGE + 1))
+            for r in self.risks:
+                rr = np.multiply.outer(rr, r.rr).ravel()
+                scale = scale * r.scale
+            hazard = self.ctx.mortality.mx[:, :, y, None] * rr * scale[:, :, None]
+            self._tables[year] = rate_to_prob(hazard).astype(np.float32).ravel()
+        return self._tables[year]
+
+    def level(self, cols: dict[str, np.ndarray]) -> np.ndarray:
+        """Each person's flat index into :meth:`table` ((sex, age) then risk levels)."""
+        idx = cols["sex"].astype(np.intp) * (MAX_AGE + 1) + cols["age"].astype(np.intp)
+        for r in self.risks:
+            idx = idx * r.rr.size + cols[r.column]
+        return idx
+
+    def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
+        alive = cols["alive"]
+        p_die = np.take(self.table(year), self.level(cols))
+        dies = alive & (uniforms(rng, alive.size) < p_die)
+        alive &= ~dies
+        cols["death_year"][dies] = year

@@ -1,0 +1,65 @@
+"""Living in a care institution (养老机构): willing 特困 and, by need, severe disability."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simlib.core.errors import ParamError
+from simlib.population.processes.adl import ADL_GRADES
+from simlib.population.processes.assistance import CENTRALIZED
+from simlib.population.processes.base import Process, uniforms
+from simlib.population.processes.living import WITH_FAMILY
+
+#: Age from which the institution-share source counts (CLHLS 65+, health.yaml).
+INSTITUTION_SHARE_AGE = 65
+
+
+class Institution(Process):
+    """Institution residence.
+
+    Base year: every 特困 in 集中供养, and others aged 65+ by ADL-grade weights scaled so the
+    65+ share matches ``institution_share_65plus``. Each year: willing 特困 enter, and persons
+    at 重度 or 完全失能 enter with ``institution_entry_disabled``. A resident's living
+    arrangement becomes the institution's collective household (``living`` = with_family).
+    """
+
+    name = "institution"
+    owns = ("in_institution",)
+    writes = ("living",)
+    params = {
+        "institution_share_65plus": "value",
+        "institution_adl_weights": "table",
+        "institution_entry_disabled": "value",
+    }
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        if list(self.p.shares["institution_adl_weights"]) != list(ADL_GRADES):
+            raise ParamError(
+                "params/population/health.yaml: institution.institution_adl_weights: needs "
+                f"values for {list(ADL_GRADES)} in that order"
+            )
+        self.weights = np.asarray(list(self.p.shares["institution_adl_weights"].values()))
+
+    def init(self, cols, rng):  # noqa: D102 - see the class docstring
+        age = cols["age"]
+        central = cols["tekun_mode"] == CENTRALIZED
+        w = self.weights[cols["adl_level"]]
+        old = age >= INSTITUTION_SHARE_AGE
+        target = self.p.values["institution_share_65plus"] * old.sum() - (central & old).sum()
+        c = max(target, 0.0) / max(w[old & ~central].sum(), 1e-12)
+        inst = central | (old & (rng.random(age.size) < np.clip(c * w, 0, 1)))
+        cols["in_institution"][:] = inst
+        cols["living"][inst] = WITH_FAMILY  # a collective household
+
+    def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
+        u = uniforms(rng, cols["alive"].size)
+        central = cols["tekun_mode"] == CENTRALIZED
+        severe = cols["adl_level"] >= ADL_GRADES.index("severe")
+        enter = (
+            cols["alive"]
+            & ~cols["in_institution"]
+            & (central | (severe & (u < self.p.values["institution_entry_disabled"])))
+        )
+        cols["in_institution"] |= enter
+        cols["living"][enter] = WITH_FAMILY

@@ -1,0 +1,171 @@
+"""Synthetic base-year populations from the 2020 census.
+
+:func:`synthesize` builds one agent per resident aged 45+ at the census (or a sample of them,
+with weights) for every county of a city:
+
+1. County × sex × 5-year age counts come from the census table.
+2. Each 5-year group (and 85+, up to :data:`~simlib.params.demography.MAX_AGE`) is split into
+   single years in proportion to life-table survivorship ``l(x)`` of the 2015–2020 WPP
+   period table (:func:`single_year_weights`). At full scale the split is a deterministic
+   largest-remainder apportionment, so every census cell is reproduced exactly; at a sample
+   fraction ``f`` each cell gets ``floor(n f)`` agents plus one with probability
+   ``frac(n f)`` and weight ``1/f``.
+3. Residence (urban) is drawn from the county's urban share; then every process draws its
+   base-year states from its own stream, in process order.
+
+The census reference date (1 November 2020) is taken as the state of simulated year 2020.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simlib.core import people
+from simlib.core.errors import ParamError
+from simlib.core.people import SCHEMA, Schema
+from simlib.core.units import rate_to_prob
+from simlib.params.demography import CENSUS_AGE_STARTS, MAX_AGE, Census, Mortality
+
+#: WPP period whose life table shapes the single-year split of the census groups.
+SPLIT_PERIOD_YEAR = 2017
+#: Calendar year of the base population (census reference date 1 November 2020).
+BASE_YEAR = 2020
+
+
+def single_year_weights(mortality: Mortality, sex: int, start: int, stop: int) -> np.ndarray:
+    """Shares of a census age group ``[start, stop]`` falling on each single year of age.
+
+    Proportional to survivorship ``l(x)`` from ``start`` in the :data:`SPLIT_PERIOD_YEAR`
+    period life table, i.e. the stationary population within the group.
+
+    Args:
+        mortality: The mortality table.
+        sex: 0 male, 1 female.
+        start: First age of the group.
+        stop: Last age of the group (inclusive).
+
+    Returns:
+        Shares summing to 1, one per age ``start..stop``.
+    """
+    q = rate_to_prob(mortality.mx[sex, start:stop, SPLIT_PERIOD_YEAR - 2000])
+    lx = np.concatenate([[1.0], np.cumprod(1 - q)])
+    return lx / lx.sum()
+
+
+def apportion(n: int, weights: np.ndarray) -> np.ndarray:
+    """Largest-remainder apportionment of ``n`` over ``weights`` (exact total)."""
+    exact = n * weights
+    base = np.floor(exact).astype(np.int64)
+    short = n - base.sum()
+    if short:
+        order = np.argsort(-(exact - base), kind="stable")
+        base[order[:short]] += 1
+    return base
+
+
+@dataclass
+class Population:
+    """A city's agents: the person columns plus model bookkeeping columns.
+
+    Attributes:
+        cols: Person table (schema columns) plus ``county`` (index into ``counties``),
+            ``weight`` (persons per agent), ``alive`` and ``death_year``.
+        counties: County keys (区划代码 as text) in index order.
+        sample: Sample fraction the agents represent.
+        schema: The person attributes.
+    """
+
+    cols: dict[str, np.ndarray]
+    counties: list[str]
+    sample: float
+    schema: Schema = field(default_factory=lambda: SCHEMA)
+
+    def __len__(self) -> int:
+        return len(self.cols["age"])
+
+    def copy(self) -> Population:
+        """A deep copy (replications and scenarios start from the same base population)."""
+        return Population(
+            {k: v.copy() for k, v in self.cols.items()},
+            list(self.counties),
+            self.sample,
+            self.schema,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """All agents as a readable DataFrame (labels for categories, county codes)."""
+        df = people.to_frame(self.cols, self.schema)
+        df["county"] = pd.Categorical.from_codes(self.cols["county"], self.counties)
+        return df
+
+    def person(self, i: int) -> dict[str, Any]:
+        """One agent as a readable record."""
+        return self.to_frame().iloc[i].to_dict()
+
+
+def synthesize(
+    census: Census,
+    mortality: Mortality,
+    city: str,
+    counties: list[str],
+    rng: np.random.Generator,
+    sample: float = 1.0,
+    schema: Schema = SCHEMA,
+) -> Population:
+    """Build the base-year (2020) agents of a city's residents aged 45+ (age, sex, county, urban).
+
+    The processes draw every other state afterwards (:meth:`ProcessSet` ``init``).
+
+    Args:
+        census: Census tables.
+        mortality: Mortality (shapes the single-year split).
+        city: City key.
+        counties: County keys in the city file's order (agents are created in this order).
+        rng: The synthesis stream.
+        sample: Fraction of persons represented by agents, in (0, 1].
+        schema: Person attributes.
+
+    Returns:
+        The :class:`Population`.
+
+    Raises:
+        ParamError: For a city without census rows or a sample outside (0, 1].
+    """
+    if not 0 < sample <= 1:
+        raise ParamError(f"sample must lie in (0, 1], got {sample}")
+    tab, county_tab = census.city(city)
+    if tab.empty:
+        raise ParamError(f"no census rows for city {city!r} in params/population")
+    ages, sexes, cidx = [], [], []
+    index = {c: i for i, c in enumerate(counties)}
+    tab = tab.assign(_order=tab["county"].map(index)).sort_values("_order", kind="stable")
+    for (county, sex, start), n in tab.set_index(["county", "sex", "age_start"])["count"].items():
+        s = 0 if sex == "male" else 1
+        stop = start + 4 if start < CENSUS_AGE_STARTS[-1] else MAX_AGE
+        w = single_year_weights(mortality, s, start, stop)
+        if sample == 1:
+            k = apportion(int(n), w)
+        else:
+            expected = n * sample
+            m = int(np.floor(expected)) + int(rng.random() < expected - np.floor(expected))
+            k = rng.multinomial(m, w)
+        a = np.repeat(np.arange(start, stop + 1), k)
+        ages.append(a)
+        sexes.append(np.full(a.size, s))
+        cidx.append(np.full(a.size, index[county]))
+    n = sum(a.size for a in ages)
+    cols = people.empty(n, schema)
+    cols["age"][:] = np.concatenate(ages)
+    cols["sex"][:] = np.concatenate(sexes)
+    cols["county"] = np.concatenate(cidx).astype(np.int16)
+    cols["weight"] = np.full(n, 1.0 / sample, dtype=np.float32)
+    cols["alive"] = np.ones(n, dtype=bool)
+    cols["death_year"] = np.zeros(n, dtype=np.int16)
+    share = county_tab.set_index("county").loc[counties]
+    urban_share = (share["urban"] / share["population"]).to_numpy()
+    cols["urban"][:] = rng.random(n) < urban_share[cols["county"]]
+    return Population(cols, list(counties), sample, schema)

@@ -1,0 +1,9 @@
+"""Layer 7: reporting — tables a reader publishes, figures with Chinese labels, the report.
+
+* :mod:`~simlib.reporting.tables` — headline tables, projections, comparisons of the lists;
+* :mod:`~simlib.reporting.plotting` — seaborn figures (Chinese labels render; styling never
+  touches a user's global settings);
+* :mod:`~simlib.reporting.export` — Excel, Stata and CSV exports of any table;
+* :mod:`~simlib.reporting.report` — the main job: every notebook executed into ``report/``;
+* :mod:`~simlib.reporting.notebooks` — keep notebooks and their ``.py`` twins in step.
+"""

@@ -1,0 +1,269 @@
+"""Readable seaborn figures. Each function returns the matplotlib Figure.
+
+Chinese labels render: the first installed CJK font (Noto Sans CJK, Source Han Sans, WenQuanYi,
+SimHei, …, or the Noto Sans CJK SC that the ``mplfonts`` package ships) is used for every
+figure; when none is installed, a one-time warning says how to get one. Styling is applied
+inside a context (:func:`style`), so a user's own matplotlib and seaborn settings — a CJK font
+they chose, a theme — are never reset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib import font_manager
+
+#: CJK fonts tried in order (the first installed one is used).
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+)
+FIX = (
+    "install one: pip install mplfonts (ships Noto Sans CJK SC), conda install -c "
+    "conda-forge mplfonts, or apt install fonts-noto-cjk"
+)
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """Name of an installed font with Chinese glyphs (None, with a warning, if there is none)."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is not None and spec.origin:
+        for f in sorted((Path(spec.origin).parent / "fonts").glob("NotoSansCJK*-Regular.otf")):
+            with contextlib.suppress(OSError, RuntimeError):
+                font_manager.fontManager.addfont(str(f))
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    warnings.warn(
+        f"no CJK font found: Chinese labels will show as boxes; {FIX}", UserWarning, stacklevel=2
+    )
+    return None
+
+
+@contextlib.contextmanager
+def style():
+    """Simlib's figure style, inside a context: whitegrid, notebook scale, a CJK font first."""
+    font = cjk_font()
+    rc = {"axes.unicode_minus": False}
+    if font:
+        rc["font.family"] = [font, "DejaVu Sans"]
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook"), plt.rc_context(rc):
+        yield
+
+
+def _note(fig, note: str) -> None:
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=7, color="0.35", ha="left", va="bottom")
+
+
+def matrix_heatmap(
+    wide: pd.DataFrame,
+    label: str,
+    xlabel: str = "",
+    ylabel: str = "",
+    title: str = "",
+    fmt: str = ",.0f",
+    note: str = "",
+):
+    """Annotated heatmap of a wide table (rows × columns).
+
+    Args:
+        wide: The table.
+        label: Colour-bar label (with unit).
+        xlabel: x-axis label.
+        ylabel: y-axis label.
+        title: Figure title.
+        fmt: Number format of the annotations.
+        note: A footnote (what the numbers rest on).
+
+    Returns:
+        The figure.
+    """
+    with style():
+        fig, ax = plt.subplots(figsize=(1.3 * wide.shape[1] + 3, 0.6 * len(wide) + 1.5))
+        sns.heatmap(wide, annot=True, fmt=fmt, cmap="YlGnBu", cbar_kws={"label": label}, ax=ax)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        fig.tight_layout()
+        _note(fig, note)
+    return fig
+
+
+def standards_heatmap(table: pd.DataFrame, families: tuple[str, ...] | None = None):
+    """Heatmap of annual cash (yuan) per reference person (rows) and city (columns).
+
+    Args:
+        table: Output of :func:`simlib.reporting.tables.standards`.
+        families: Restrict to these item families (all cash by default).
+
+    Returns:
+        The figure.
+    """
+    t = table if families is None else table[table["family"].isin(families)]
+    wide = t.pivot_table(
+        index="person_zh", columns="city", values="yuan_per_year", aggfunc="sum", sort=False
+    )
+    title = "各城市清单每年发放现金 Annual cash from the service list" + (
+        f" ({', '.join(families)})" if families else ""
+    )
+    return matrix_heatmap(wide, "元/年 yuan per year", title=title)
+
+
+def family_bars(table: pd.DataFrame, family: str):
+    """Grouped bars: one item family's annual cash per reference person, by city.
+
+    Args:
+        table: Output of :func:`simlib.reporting.tables.standards`.
+        family: Item family (e.g. ``"old_age_allowance"``).
+
+    Returns:
+        The figure.
+    """
+    t = table[table["family"] == family]
+    t = t[t.groupby("person")["yuan_per_year"].transform("sum") > 0]
+    with style():
+        fig, ax = plt.subplots(figsize=(9, 4))
+        sns.barplot(t, x="person_zh", y="yuan_per_year", hue="city", ax=ax)
+        ax.set_xlabel("")
+        ax.set_ylabel("元/年 yuan per year")
+        ax.set_title(f"{family.replace('_', ' ').capitalize()} by city")
+        ax.tick_params(axis="x", rotation=15)
+        fig.tight_layout()
+    return fig
+
+
+def line_by_year(
+    df: pd.DataFrame,
+    y: str,
+    hue: str = "city",
+    title: str = "",
+    ylabel: str = "",
+    note: str = "",
+):
+    """Line plot of a yearly series, each line with its 95 % band in the line's own colour.
+
+    Args:
+        df: Tidy table with ``year``, ``y`` and ``hue`` columns (and ``lower``/``upper``).
+        y: Value column.
+        hue: Column that separates lines.
+        title: Figure title.
+        ylabel: Axis label (with unit).
+        note: A footnote (sample, replications, seed).
+
+    Returns:
+        The figure.
+    """
+    order = list(dict.fromkeys(df[hue]))
+    palette = dict(zip(order, sns.color_palette(n_colors=len(order)), strict=True))
+    with style():
+        fig, ax = plt.subplots(figsize=(8, 4.2))
+        sns.lineplot(
+            df, x="year", y=y, hue=hue, hue_order=order, palette=palette, marker="o", ax=ax
+        )
+        if {"lower", "upper"} <= set(df.columns):
+            for key in order:
+                g = df[df[hue] == key].dropna(subset=["lower", "upper"])
+                if len(g):
+                    ax.fill_between(
+                        g["year"],
+                        g["lower"],
+                        g["upper"],
+                        alpha=0.15,
+                        color=palette[key],
+                        label="_band",
+                    )
+        ax.set_title(title)
+        ax.set_ylabel(ylabel or y)
+        fig.tight_layout()
+        _note(fig, note)
+    return fig
+
+
+def difference_by_year(df: pd.DataFrame, title: str = "", ylabel: str = "", note: str = ""):
+    """A paired difference by year (:meth:`simlib.Result.compare`) with its 95 % band.
+
+    Args:
+        df: Output of ``compare`` grouped by year.
+        title: Figure title.
+        ylabel: Axis label (with unit).
+        note: A footnote.
+
+    Returns:
+        The figure.
+    """
+    with style():
+        fig, ax = plt.subplots(figsize=(8, 4))
+        colour = sns.color_palette()[0]
+        ax.plot(df["year"], df["value"], marker="o", color=colour)
+        if df["lower"].notna().any():
+            ax.fill_between(df["year"], df["lower"], df["upper"], alpha=0.2, color=colour)
+        ax.axhline(0, color="0.4", lw=0.8)
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        ax.set_xlabel("year")
+        fig.tight_layout()
+        _note(fig, note)
+    return fig
+
+
+def morris_bars(ranking: pd.DataFrame, top: int = 12, unit: str = ""):
+    """Horizontal bars of Morris μ* (with its confidence) for the top assumptions.
+
+    Args:
+        ranking: Output of :func:`simlib.experiments.sensitivity.morris`.
+        top: Number of assumptions shown.
+        unit: Unit of the output, for the axis label.
+
+    Returns:
+        The figure.
+    """
+    t = ranking.head(top).iloc[::-1]
+    with style():
+        fig, ax = plt.subplots(figsize=(9, 0.38 * len(t) + 1.5))
+        ax.barh(t["label"], t["mu_star"], xerr=t["mu_star_conf"], color=sns.color_palette()[0])
+        ax.set_xlabel(f"μ* (mean |elementary effect|){', ' + unit if unit else ''}")
+        ax.set_title("Which assumptions drive the result (Morris screening)")
+        fig.tight_layout()
+    return fig
+
+
+def sobol_bars(indices: pd.DataFrame, top: int = 10):
+    """First-order and total Sobol indices with their 95 % confidence, top assumptions.
+
+    Args:
+        indices: Output of :func:`simlib.experiments.uncertainty.sobol_indices`.
+        top: Number of assumptions shown.
+
+    Returns:
+        The figure.
+    """
+    t = indices.head(top).iloc[::-1]
+    with style():
+        fig, ax = plt.subplots(figsize=(9, 0.45 * len(t) + 1.5))
+        pos = range(len(t))
+        ax.barh([p + 0.2 for p in pos], t["ST"], height=0.4, xerr=t["ST_conf"], label="total ST")
+        ax.barh([p - 0.2 for p in pos], t["S1"], height=0.4, xerr=t["S1_conf"], label="first S1")
+        ax.set_yticks(list(pos), t["label"])
+        ax.set_xlabel("share of output variance")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+    return fig

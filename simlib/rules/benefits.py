@@ -1,0 +1,465 @@
+"""Benefit kinds: what an eligible person receives, one class per kind, everything in one place.
+
+A service item's ``benefit`` in YAML holds components of one or more kinds::
+
+    benefit:
+      cash:     [{yuan: 70, per: month, when: {attr: age, min: 80}}]
+      in_kind:  [{unit: visit, n: 1, per: month}]
+      placement: institution_bed          # with an optional placement_when: condition
+
+Each kind is a :class:`Component` subclass that owns, for itself:
+
+* ``parse`` — read and validate its YAML entries (with provenance: a source or an
+  assumption with a range);
+* ``amount`` — evaluate, vectorised, what each qualifying person receives per year (or once);
+* ``describe`` — one readable line for ``explain`` and the catalogue;
+* ``merge_key`` — which components of several cities' items are "the same benefit" when a
+  harmonised list takes the most generous amount (the per-person maximum);
+* ``measures`` — turn enrolled amounts summed by county into named outcome measures and
+  their cost, given prices (minutes, unit and bed costs);
+* ``slots`` — its assumed numbers, for the assumption registry.
+
+To add a kind, write one subclass here and append it to :data:`KINDS` (see
+``docs/extending.md``). Nothing else in simlib enumerates kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from simlib.core.checks import ASSUMPTION_KEYS, Provenance, keys, number, provenance, typed
+from simlib.core.errors import ParamError, did_you_mean
+from simlib.core.units import MONEY_MAX_YUAN, ONE_OFF, PERIODS_PER_YEAR, per_year_factor
+from simlib.rules.conditions import Always, Condition
+
+PERIODS = (*PERIODS_PER_YEAR, ONE_OFF)
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A city standard that benefits may be multiples of (e.g. the 低保 standard).
+
+    Attributes:
+        name: Key (``dibao``).
+        value: A number, or ``{"urban": x, "rural": y}`` when it differs by residence.
+        unit: ``yuan/month`` or ``yuan/year``.
+        provenance: Source or assumption.
+        name_zh: Chinese name.
+        note: Free text.
+    """
+
+    name: str
+    value: float | dict[str, float]
+    unit: str
+    provenance: Provenance
+    name_zh: str | None = None
+    note: str | None = None
+
+    def yuan_per(self, per: str) -> float | dict[str, float]:
+        """The standard in yuan per ``per`` (``"month"`` or ``"year"``)."""
+        factor = per_year_factor(self.unit.removeprefix("yuan/")) / per_year_factor(per)
+        if isinstance(self.value, dict):
+            return {k: v * factor for k, v in self.value.items()}
+        return self.value * factor
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What parsing a benefit needs from the city and the vocabularies.
+
+    Attributes:
+        compile: Compiles a condition spec (``spec, where`` → Condition).
+        standards: The city's standards by name.
+        units: In-kind unit names allowed.
+        placements: Placement kinds allowed.
+    """
+
+    compile: Callable[[Any, str], Condition]
+    standards: Mapping[str, Standard]
+    units: tuple[str, ...]
+    placements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Amount:
+    """What each person receives from one component.
+
+    Attributes:
+        values: Per person: yuan, units or 1 for a placement (0 where not received).
+        once: Whether it is given once (the first year a person qualifies), not yearly.
+    """
+
+    values: np.ndarray
+    once: bool
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An assumed number of a component (for the assumption registry).
+
+    Attributes:
+        field: The YAML key holding it (``yuan``, ``multiple``, ``n``).
+        value: Its value.
+        provenance: Its provenance (``assumption`` is True for registry slots).
+    """
+
+    field: str
+    value: float
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class Component:
+    """Base class of benefit components (one subclass per kind)."""
+
+    #: YAML key under ``benefit:`` that lists this kind's entries.
+    key: ClassVar[str] = ""
+    #: Other keys under ``benefit:`` this kind reads.
+    extra_keys: ClassVar[tuple[str, ...]] = ()
+
+    when: Condition = field(default_factory=Always)
+    provenance: Provenance = Provenance()
+    note: str | None = None
+
+    @classmethod
+    def parse(cls, benefit: Mapping, where: str, ctx: ParseContext) -> tuple[Component, ...]:
+        """Read this kind's entries from a ``benefit`` mapping (none if absent)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def amount(self, on: np.ndarray, table: Mapping[str, np.ndarray]) -> Amount:
+        """What each person in ``on`` (a mask) receives."""
+        raise NotImplementedError  # pragma: no cover
+
+    def describe(self) -> str:
+        """One readable line (amount and period)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def merge_key(self) -> tuple:
+        """Components with equal keys are the same benefit (harmonised lists take the max)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def measures(self, n: np.ndarray, prices: Any) -> dict[str, np.ndarray]:
+        """Outcome measures of an enrolled amount ``n`` (per county), incl. ``cost_yuan``.
+
+        Args:
+            n: Enrolled amount per county (yuan, units or persons placed).
+            prices: Outcome parameters (minutes, unit and bed costs, travel).
+
+        Returns:
+            Measure name → per-county values.
+        """
+        raise NotImplementedError  # pragma: no cover
+
+    def slots(self) -> tuple[Slot, ...]:
+        """The component's assumed numbers (empty when sourced)."""
+        return ()
+
+
+def _entries(benefit: Mapping, key: str, where: str) -> list:
+    raw = benefit.get(key) or []
+    if not isinstance(raw, list):
+        raise ParamError(f"{where}.{key}: expected a list of entries")
+    return raw
+
+
+def _when(e: Mapping, where: str, ctx: ParseContext) -> Condition:
+    return ctx.compile(e.get("when"), f"{where}.when") if "when" in e else Always()
+
+
+def _per(e: Mapping, where: str) -> str:
+    per = e["per"]
+    if per not in PERIODS:
+        raise ParamError(
+            f"{where}.per: {per!r}{did_you_mean(per, PERIODS)}; allowed: {', '.join(PERIODS)}"
+        )
+    return per
+
+
+@dataclass(frozen=True)
+class Cash(Component):
+    """Money: a fixed amount, or a multiple of a city standard, per period or once.
+
+    Measures: ``cash_yuan`` (recurring) or ``once_yuan`` (one-off), and their cost.
+    """
+
+    key: ClassVar[str] = "cash"
+
+    per: str = "month"
+    yuan: float | None = None
+    multiple: float | None = None
+    standard: Standard | None = None
+
+    @classmethod
+    def parse(cls, benefit, where, ctx):  # noqa: D102 - see Component
+        out = []
+        for i, e in enumerate(_entries(benefit, cls.key, where)):
+            w = f"{where}.{cls.key}[{i}]"
+            e = keys(
+                e,
+                w,
+                {"per"},
+                {"yuan", "multiple", "of", "when", "note", "source"} | ASSUMPTION_KEYS,
+            )
+            per = _per(e, w)
+            when = _when(e, w, ctx)
+            if "yuan" in e:
+                if "multiple" in e or "of" in e:
+                    raise ParamError(f"{w}: give either yuan or multiple+of, not both")
+                yuan = number(e["yuan"], f"{w}.yuan", lo=0, hi=MONEY_MAX_YUAN)
+                out.append(
+                    cls(when, provenance(e, w, yuan, need=False), e.get("note"), per=per, yuan=yuan)
+                )
+                continue
+            if "multiple" not in e or "of" not in e:
+                raise ParamError(f"{w}: a cash entry needs yuan, or multiple and of")
+            mult = number(e["multiple"], f"{w}.multiple", lo=0, hi=100)
+            of = typed(e["of"], str, f"{w}.of")
+            if of not in ctx.standards:
+                raise ParamError(
+                    f"{w}.of: unknown standard {of!r}{did_you_mean(of, ctx.standards)}; "
+                    f"standards: {', '.join(ctx.standards)}"
+                )
+            if per not in ("month", "year"):
+                raise ParamError(
+                    f"{w}.per: a multiple of a standard is per month or per year, got {per!r}"
+                )
+            out.append(
+                cls(
+                    when,
+                    provenance(e, w, mult, need=False),
+                    e.get("note"),
+                    per=per,
+                    multiple=mult,
+                    standard=ctx.standards[of],
+                )
+            )
+        return tuple(out)
+
+    @property
+    def of(self) -> str | None:
+        """Name of the standard this is a multiple of (None for a fixed amount)."""
+        return self.standard.name if self.standard is not None else None
+
+    def yuan_per_period(self, urban: np.ndarray | None = None):
+        """The amount per period (an array by residence for urban/rural standards)."""
+        if self.yuan is not None:
+            return self.yuan
+        std = self.standard.yuan_per(self.per)
+        if isinstance(std, dict):
+            return np.where(urban, std["urban"], std["rural"]) * self.multiple
+        return self.multiple * std
+
+    def amount(self, on, table):  # noqa: D102 - see Component
+        per_period = self.yuan_per_period(
+            table["urban"]
+            if self.standard is not None and isinstance(self.standard.value, dict)
+            else None
+        )
+        once = self.per == ONE_OFF
+        factor = 1.0 if once else per_year_factor(self.per)
+        return Amount(np.where(on, per_period * factor, 0.0), once)
+
+    def describe(self) -> str:  # noqa: D102 - see Component
+        amount = f"{self.yuan:g} yuan" if self.yuan is not None else f"{self.multiple:g}× {self.of}"
+        return f"{amount}/{self.per}"
+
+    def merge_key(self) -> tuple:  # noqa: D102 - see Component
+        return ("cash", self.per == ONE_OFF)
+
+    def measures(self, n, prices):  # noqa: D102 - see Component
+        return {"once_yuan" if self.per == ONE_OFF else "cash_yuan": n, "cost_yuan": n}
+
+    def slots(self):  # noqa: D102 - see Component
+        if not self.provenance.assumption:
+            return ()
+        name = "yuan" if self.yuan is not None else "multiple"
+        return (Slot(name, self.yuan if self.yuan is not None else self.multiple, self.provenance),)
+
+
+@dataclass(frozen=True)
+class InKind(Component):
+    """Services: ``n`` units of a service unit (a visit, a check, an adaptation) per period.
+
+    Measures: ``units:<unit>``, staff ``minutes`` (minutes per unit, plus travel for units
+    delivered at home), ``service_yuan`` (units × unit cost) and its cost.
+    """
+
+    key: ClassVar[str] = "in_kind"
+
+    unit: str = ""
+    n: float = 0.0
+    per: str = "year"
+
+    @classmethod
+    def parse(cls, benefit, where, ctx):  # noqa: D102 - see Component
+        out = []
+        for i, e in enumerate(_entries(benefit, cls.key, where)):
+            w = f"{where}.{cls.key}[{i}]"
+            e = keys(e, w, {"unit", "n", "per"}, {"when", "note", "source"} | ASSUMPTION_KEYS)
+            if e["unit"] not in ctx.units:
+                raise ParamError(
+                    f"{w}.unit: {e['unit']!r}{did_you_mean(e['unit'], ctx.units)}; allowed: "
+                    f"{', '.join(ctx.units)}"
+                )
+            per = _per(e, w)
+            n = number(e["n"], f"{w}.n", lo=0, hi=10_000)
+            if n <= 0:
+                raise ParamError(f"{w}.n: must be > 0")
+            out.append(
+                cls(
+                    _when(e, w, ctx),
+                    provenance(e, w, n, need=False),
+                    e.get("note"),
+                    unit=e["unit"],
+                    n=n,
+                    per=per,
+                )
+            )
+        return tuple(out)
+
+    def amount(self, on, table):  # noqa: D102 - see Component
+        once = self.per == ONE_OFF
+        n = self.n if once else self.n * per_year_factor(self.per)
+        return Amount(np.where(on, n, 0.0), once)
+
+    def describe(self) -> str:  # noqa: D102 - see Component
+        return f"{self.n:g} {self.unit}/{self.per}"
+
+    def merge_key(self) -> tuple:  # noqa: D102 - see Component
+        return ("in_kind", self.unit, self.per == ONE_OFF)
+
+    def measures(self, n, prices):  # noqa: D102 - see Component
+        travel = prices.travel_minutes if self.unit in prices.home_units else 0.0
+        service = n * prices.unit_cost[self.unit]
+        return {
+            f"units:{self.unit}": n,
+            "minutes": n * (prices.minutes[self.unit] + travel),
+            "service_yuan": service,
+            "cost_yuan": service,
+        }
+
+    def slots(self):  # noqa: D102 - see Component
+        return (Slot("n", self.n, self.provenance),) if self.provenance.assumption else ()
+
+
+@dataclass(frozen=True)
+class Placement(Component):
+    """A bed: a place in an institution, a respite or family care bed, priority admission.
+
+    Read from ``placement: <kind>`` and an optional ``placement_when: <condition>``.
+    Measures: ``beds:<kind>`` (persons placed), ``bed_yuan`` (× cost per bed-year) and its cost.
+    """
+
+    key: ClassVar[str] = "placement"
+    extra_keys: ClassVar[tuple[str, ...]] = ("placement_when",)
+
+    kind: str = ""
+
+    @classmethod
+    def parse(cls, benefit, where, ctx):  # noqa: D102 - see Component
+        kind = benefit.get(cls.key)
+        if kind is None:
+            if "placement_when" in benefit:
+                raise ParamError(f"{where}.placement_when: given without placement")
+            return ()
+        if kind not in ctx.placements:
+            raise ParamError(
+                f"{where}.placement: {kind!r}{did_you_mean(kind, ctx.placements)}; allowed: "
+                f"{', '.join(ctx.placements)}"
+            )
+        when = (
+            ctx.compile(benefit["placement_when"], f"{where}.placement_when")
+            if "placement_when" in benefit
+            else Always()
+        )
+        return (cls(when, Provenance(), None, kind=kind),)
+
+    def amount(self, on, table):  # noqa: D102 - see Component
+        return Amount(on.astype(np.float64), False)
+
+    def describe(self) -> str:  # noqa: D102 - see Component
+        return self.kind
+
+    def merge_key(self) -> tuple:  # noqa: D102 - see Component
+        return ("placement", self.kind)
+
+    def measures(self, n, prices):  # noqa: D102 - see Component
+        cost = n * prices.bed_cost[self.kind]
+        return {f"beds:{self.kind}": n, "bed_yuan": cost, "cost_yuan": cost}
+
+
+#: Every benefit kind, in the order a benefit's components are read and reported.
+KINDS: tuple[type[Component], ...] = (Cash, InKind, Placement)
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """What an eligible person receives: components of any kinds.
+
+    Attributes:
+        components: The components, in :data:`KINDS` order then file order.
+        quantified: False when the item gives nothing the model can count.
+        reason: Why not quantified.
+        household: Whether the benefit belongs to the household (counted once per
+            household, e.g. a home adaptation), not to each eligible person.
+    """
+
+    components: tuple[Component, ...] = ()
+    quantified: bool = True
+    reason: str | None = None
+    household: bool = False
+
+    def of_kind(self, kind: type[Component]) -> tuple[Component, ...]:
+        """The components of one kind."""
+        return tuple(c for c in self.components if isinstance(c, kind))
+
+    @property
+    def cash(self) -> tuple[Cash, ...]:
+        """The cash components."""
+        return self.of_kind(Cash)
+
+    @property
+    def in_kind(self) -> tuple[InKind, ...]:
+        """The in-kind components."""
+        return self.of_kind(InKind)
+
+    @property
+    def placement(self) -> str | None:
+        """The placement kind given (None if no placement)."""
+        p = self.of_kind(Placement)
+        return p[0].kind if p else None
+
+    def describe(self) -> str:
+        """A short summary: every component, or why it is not quantified."""
+        parts = [c.describe() for c in self.components]
+        if not self.quantified:
+            parts.append("not quantified")
+        return "; ".join(parts)
+
+
+def parse_benefit(raw: Any, where: str, ctx: ParseContext) -> Benefit:
+    """Read a ``benefit`` mapping into a :class:`Benefit` with components of every kind.
+
+    Raises:
+        ParamError: On unknown keys, invalid entries, or a quantified benefit with no
+            component.
+    """
+    allowed = {"quantified", "reason", "household"}
+    for kind in KINDS:
+        allowed |= {kind.key, *kind.extra_keys}
+    b = keys(raw, where, set(), allowed)
+    quantified = typed(b.get("quantified", True), bool, f"{where}.quantified")
+    household = typed(b.get("household", False), bool, f"{where}.household")
+    reason = b.get("reason")
+    if not quantified and not (isinstance(reason, str) and reason.strip()):
+        raise ParamError(f"{where}: quantified: false needs a reason")
+    components = tuple(c for kind in KINDS for c in kind.parse(b, where, ctx))
+    if quantified and not components:
+        raise ParamError(
+            f"{where}: no cash, in_kind or placement; set quantified: false with a reason"
+        )
+    return Benefit(components, quantified, reason, household)

@@ -22,6 +22,7 @@ Grammar (each mapping has exactly one of these forms)::
     {attr: NAME, min: a, max: b}  integer attribute within [a, b] (either bound optional)
     {attr: NAME, in: [labels]}    categorical attribute is one of the labels
     {attr: NAME, is: true|false}  boolean attribute
+    {nobody: true}                no one (a reading under which an optional item is not given)
 """
 
 from __future__ import annotations
@@ -104,6 +105,18 @@ class Always(Condition):
     def describe(self) -> str:
         """Describe."""
         return "everyone"
+
+
+@dataclass(frozen=True)
+class Nobody(Condition):
+    """No one: the condition of an item read as not provided (e.g. optional provision)."""
+
+    def _mask(self, cols: Columns) -> np.ndarray:
+        return np.zeros(len(cols["age"]), dtype=bool)
+
+    def describe(self) -> str:
+        """Describe."""
+        return "no one (not provided under this reading)"
 
 
 @dataclass(frozen=True)
@@ -290,6 +303,10 @@ def compile_condition(
         if len(compiled) == 1:
             return compiled[0]
         return All(compiled) if op == "all" else AnyOf(compiled)
+    if keys == {"nobody"}:
+        if spec["nobody"] is not True:
+            raise RuleError(f"{where}.nobody: write nobody: true")
+        return Nobody()
     if keys == {"not"}:
         return Not(compile_condition(spec["not"], f"{where}.not", refs, schema))
     if keys == {"ref"}:
@@ -307,7 +324,7 @@ def compile_condition(
         return _compile_leaf(spec, keys - {"attr"}, where, schema)
     raise RuleError(
         f"{where}: cannot read condition with keys {sorted(keys)}; "
-        "allowed forms: all, any, not, ref, or attr with min/max, in, is"
+        "allowed forms: all, any, not, ref, nobody, or attr with min/max, in, is"
     )
 
 

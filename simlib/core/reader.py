@@ -112,9 +112,17 @@ class _StrictLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+class _Unkeyed(ParamError):
+    """A refused value (``.nan``, a bad date); the mapping holding it adds its key."""
+
+    def __init__(self, node: yaml.Node, what: str):
+        self.line, self.what = node.start_mark.line + 1, what
+        super().__init__(f"line {self.line}: {what}")
+
+
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
     seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
+    for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
         if not isinstance(key_node, yaml.ScalarNode):
             raise ParamError(f"line {line}: a mapping key must be text, not a list or mapping")
@@ -127,13 +135,17 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         if key in seen:
             raise ParamError(f"line {line}: duplicate key {key!r} (first at line {seen[key]})")
         seen[key] = line
+        try:  # built now (and cached) so that a refused value is named by its key
+            loader.construct_object(value_node, deep=deep)
+        except _Unkeyed as err:
+            raise ParamError(f"line {err.line}: {key}: {err.what}") from None
     return loader.construct_mapping(node, deep=deep)
 
 
 def _construct_float(loader: _StrictLoader, node: yaml.ScalarNode) -> float:
     value = yaml.SafeLoader.construct_yaml_float(loader, node)
     if not math.isfinite(value):
-        raise ParamError(f"line {node.start_mark.line + 1}: {node.value!r} is not a finite number")
+        raise _Unkeyed(node, f"{node.value!r} is not a finite number")
     return value
 
 
@@ -141,14 +153,9 @@ def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode):
     try:
         value = yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError as err:
-        raise ParamError(
-            f"line {node.start_mark.line + 1}: {node.value!r} is not a valid date ({err})"
-        ) from None
+        raise _Unkeyed(node, f"{node.value!r} is not a valid date ({err})") from None
     if isinstance(value, dt.datetime):
-        raise ParamError(
-            f"line {node.start_mark.line + 1}: {node.value!r}: give a date (YYYY-MM-DD) "
-            "without a time"
-        )
+        raise _Unkeyed(node, f"{node.value!r}: give a date (YYYY-MM-DD) without a time")
     return value
 
 
@@ -175,9 +182,19 @@ def parse_yaml(text: str, where: str) -> Any:
     except ParamError as err:
         raise ParamError(f"{where}: {err}") from None
     except yaml.YAMLError as err:
-        raise ParamError(f"{where}: not valid YAML: {err}") from None
+        raise ParamError(f"{where}: not valid YAML: {_one_line(err)}") from None
     except RecursionError:
         raise ParamError(f"{where}: nested too deeply") from None
+
+
+def _one_line(err: yaml.YAMLError) -> str:
+    """A YAML error on one line: where (line, column), what, and while doing what."""
+    if not isinstance(err, yaml.MarkedYAMLError) or not err.problem:
+        return " ".join(str(err).split())
+    mark = err.problem_mark or err.context_mark
+    at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    context = f" ({err.context})" if err.context else ""
+    return f"{at}{err.problem}{context}"
 
 
 def read_yaml(path: str | Path, where: str | None = None) -> Any:

@@ -129,7 +129,7 @@ class ElderCareModel(mesa.Model):
         self._collect()
 
     def _collect(self) -> None:
-        self.ledger.collect(self.population.cols, self.year)
+        self.ledger.record(self.population.cols, self.year)
         self.datacollector.collect(self)
 
     def step(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from simlib.core.jit import engine, kernel
 from simlib.params.demography import CENSUS_AGE_STARTS, MAX_AGE
 
 _GROUP_OF_AGE = np.searchsorted(np.asarray(CENSUS_AGE_STARTS), np.arange(MAX_AGE + 1), "right") - 1
@@ -58,9 +59,9 @@ def levels(attr) -> tuple[str, ...]:
 def state_counts(model) -> pd.DataFrame:
     """Alive persons by county × age group × sex × level of each state variable.
 
-    The variables are those the processes report (``Process.reported``), counted jointly per
-    process (one weighted bincount over every agent per process) and then summed down to
-    each variable's margin.
+    The variables are those the processes report (``Process.reported``). One pass over the
+    agents adds each living agent's weight to its (county, age group, sex) row, at the
+    column of each variable's level (a numba kernel, or numpy ``bincount``s).
 
     Returns:
         Tidy DataFrame with columns year, county, age_group, sex, variable, level, persons
@@ -69,50 +70,99 @@ def state_counts(model) -> pd.DataFrame:
     pop = model.population
     c = pop.cols
     schema = pop.schema
+    variables = [v for group in model.state_groups for v in group]
+    labels = [levels(schema[v]) for v in variables]
+    offsets = np.cumsum([0, *(len(x) for x in labels)])
+    lows = np.array([schema[v].lo if schema[v].kind == "int" else 0 for v in variables])
     n_c, n_g = len(pop.counties), len(AGE_GROUP_LABELS)
-    cells = n_c * n_g * 2
-    # The dead go to one extra "sink" cell, so no column is copied to drop them.
-    base = (c["county"].astype(np.int32) * n_g + age_group_index(c["age"])) * 2 + c["sex"]
-    base[~c["alive"]] = cells
-    uniform = c["weight"].min() == c["weight"].max()
-    w = None if uniform else c["weight"]
-    scale = float(c["weight"][0]) if uniform else 1.0
+    cols = tuple(
+        c[v].view(np.int8) if c[v].dtype == np.bool_ else c[v].astype(np.int8, copy=False)
+        for v in variables
+    )
+    if engine() == "numba":
+        table = _count_kernel()(
+            c["alive"],
+            c["county"],
+            c["age"],
+            _GROUP_OF_AGE.astype(np.int8),
+            c["sex"],
+            cols,
+            offsets,
+            lows,
+            c["weight"],
+            n_c * n_g * 2,
+        )
+    else:
+        table = _count_numpy(c, cols, offsets, lows, n_c * n_g * 2)
     frames = []
-    for group in model.state_groups:
-        sizes = [len(levels(schema[v])) for v in group]
-        key = base.astype(np.int64)
-        lo = [schema[v].lo if schema[v].kind == "int" else 0 for v in group]
-        for var, size, low in zip(group, sizes, lo, strict=True):
-            key = key * size + (c[var] - low)
-        joint = np.bincount(key, weights=w, minlength=(cells + 1) * int(np.prod(sizes)))
-        joint = joint.reshape(cells + 1, *sizes)[:cells] * scale
-        for k, var in enumerate(group):
-            labels = levels(schema[var])
-            other = tuple(1 + j for j in range(len(group)) if j != k)
-            counts = joint.sum(axis=other).ravel()  # [cell, level]
-            nz = np.flatnonzero(counts)
-            lev = nz % len(labels)
-            rest = nz // len(labels)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "county": np.asarray(pop.counties)[rest // (n_g * 2)],
-                        "age_group": np.asarray(AGE_GROUP_LABELS)[(rest // 2) % n_g],
-                        "sex": np.asarray(schema["sex"].labels)[rest % 2],
-                        "variable": var,
-                        "level": np.asarray(labels)[lev],
-                        "persons": counts[nz],
-                    }
-                )
+    for k, var in enumerate(variables):
+        counts = table[:, offsets[k] : offsets[k + 1]].ravel()  # [cell, level]
+        nz = np.flatnonzero(counts)
+        lev = nz % len(labels[k])
+        rest = nz // len(labels[k])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "county": np.asarray(pop.counties)[rest // (n_g * 2)],
+                    "age_group": np.asarray(AGE_GROUP_LABELS)[(rest // 2) % n_g],
+                    "sex": np.asarray(schema["sex"].labels)[rest % 2],
+                    "variable": var,
+                    "level": np.asarray(labels[k])[lev],
+                    "persons": counts[nz],
+                }
             )
+        )
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "year", model.year)
     return out
 
 
+def _cell_of(c) -> np.ndarray:
+    """Each agent's (county, age group, sex) row; the dead and the under-45s are −1."""
+    n_g = len(AGE_GROUP_LABELS)
+    grp = age_group_index(c["age"])
+    cell = (c["county"].astype(np.int64) * n_g + grp) * 2 + c["sex"]
+    cell[~c["alive"] | (grp < 0)] = -1
+    return cell
+
+
+def _count_numpy(c, cols, offsets, lows, n_cells) -> np.ndarray:
+    cell = _cell_of(c)
+    keep = cell >= 0
+    w = c["weight"][keep].astype(np.float64)
+    table = np.zeros((n_cells, offsets[-1]))
+    for k, col in enumerate(cols):
+        width = offsets[k + 1] - offsets[k]
+        idx = cell[keep] * width + (col[keep].astype(np.int64) - lows[k])
+        block = np.bincount(idx, weights=w, minlength=n_cells * width)
+        table[:, offsets[k] : offsets[k + 1]] = block.reshape(n_cells, width)
+    return table
+
+
+@kernel
+def _count_kernel(alive, county, age, group_of_age, sex, cols, offsets, lows, weight, n_cells):
+    n_g = 0
+    for g in group_of_age:
+        n_g = max(n_g, g + 1)
+    table = np.zeros((n_cells, offsets[-1]))
+    top = group_of_age.shape[0] - 1
+    for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
+        g = group_of_age[min(age[i], top)]
+        if g < 0:
+            continue
+        row = (county[i] * n_g + g) * 2 + sex[i]
+        w = weight[i]
+        k = 0
+        for col in cols:
+            table[row, offsets[k] + col[i] - lows[k]] += w
+            k += 1
+    return table
+
+
 def _total(model, measure: str) -> float:
-    frame = model.ledger.frames[-1]
-    return float(frame.loc[frame["measure"] == measure, "value"].sum())
+    return model.ledger.total(measure)
 
 
 def enrolled(model) -> float:

@@ -19,10 +19,12 @@ eligible for at least one cash benefit or placement) and ``pop75_urban`` (urban 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from simlib.core.units import fte
+from simlib.core.units import ONE_OFF, fte
 from simlib.rules.benefits import Cash, Placement
 from simlib.rules.conditions import PersonTable
 
@@ -38,52 +40,122 @@ POST_RULE_MIN_AGE = 75
 class Ledger:
     """Yearly outcome aggregation for one model run (see the module docstring).
 
+    Two engines give the same numbers: ``cells`` (the default) evaluates the list once per
+    cell of agents with equal attributes (:mod:`simlib.outcomes.cells`); ``persons``
+    evaluates it on every living agent (the plain reference the tests compare with).
+
     Args:
         inputs: The run's inputs (policy by year: list and outcome parameters).
         counties: County keys of the population, in index order.
+        engine: ``cells`` or ``persons``.
     """
 
-    def __init__(self, inputs, counties: list[str]):
+    def __init__(self, inputs, counties: list[str], engine: str = "cells"):
+        if engine not in ("cells", "persons"):
+            raise ValueError(f"engine must be cells or persons, got {engine!r}")
         self.inputs = inputs
         self.counties = counties
+        self.engine = engine
         #: Per item with one-off benefits: who has already received them (by agent index).
         self.received: dict[str, np.ndarray] = {}
-        self.frames: list[pd.DataFrame] = []
+        #: Per collected year: (year, item ids, measures, values [records × counties]).
+        self.years: list[tuple[int, list[str], list[str], np.ndarray]] = []
+        self._plans: dict[int, _Plan] = {}
+        self._table_bits = 16
 
     def collect(self, cols: dict[str, np.ndarray], year: int) -> pd.DataFrame:
-        """Aggregate the outcomes of ``year`` for the living population.
+        """Aggregate the outcomes of ``year`` (:meth:`record`) and return its tidy rows."""
+        self.record(cols, year)
+        return self._frame(*self.years[-1])
+
+    def record(self, cols: dict[str, np.ndarray], year: int) -> None:
+        """Aggregate the outcomes of ``year`` for the living population (kept in :attr:`years`).
 
         Args:
             cols: The population's columns (all agents; the dead are skipped).
             year: Calendar year of the state.
-
-        Returns:
-            The year's tidy rows (also kept in :attr:`frames`).
         """
         period = self.inputs.policy(year)
-        p = period.outcomes
+        n = len(cols["alive"])
+        for item_id in self._plan(period, cols).once:
+            self.received.setdefault(item_id, np.zeros(n, np.int8))
+        if self.engine == "cells":
+            table, total, first_of = self._cells(period, cols)
+        else:
+            table, total, first_of = self._persons(cols)
+        self.years.append(self._aggregate(period, year, table, total, first_of))
+
+    def _plan(self, period, cols) -> _Plan:
+        key = id(period)
+        if key not in self._plans:
+            self._plans[key] = _Plan.of(period.services, self.inputs.schema)
+        return self._plans[key]
+
+    def _persons(self, cols):
         alive_idx = np.flatnonzero(cols["alive"])
         table = _AliveView(cols, alive_idx)
-        by_county = county_summer(table["county"], table["weight"], len(self.counties))
+        total = county_summer(table["county"], table["weight"], len(self.counties))
+
+        def first_of(item_id: str, eligible: np.ndarray) -> np.ndarray:
+            got = self.received[item_id]
+            first = eligible & (got[alive_idx] == 0)
+            got[alive_idx[eligible]] = 1
+            return first
+
+        return table, total, first_of
+
+    def _cells(self, period, cols):
+        from simlib.outcomes.cells import group, key_columns, mark
+
+        plan = self._plan(period, cols)
+        keys = key_columns(cols, plan.attrs) + tuple(self.received[i] for i in plan.once)
+        cells = group(
+            cols["alive"],
+            cols["age"],
+            plan.bands,
+            keys,
+            plan.bits,
+            cols["county"],
+            cols["weight"],
+            len(self.counties),
+            self._table_bits,
+        )
+        # start next year's hash table at a size that fits this year's cells
+        self._table_bits = max(self._table_bits, int(np.ceil(np.log2(len(cells) + 1))) + 1)
+        table = PersonTable({a: cols[a][cells.rep] for a in (*plan.attrs, "age")})
+        for i, item_id in enumerate(plan.once):
+            table[f"_received_{i}"] = self.received[item_id][cells.rep]
+
+        def total(values=None, mask=None):
+            x = mask if values is None else values
+            if values is not None and mask is not None:
+                x = np.where(mask, values, 0.0)
+            return cells.sum(x)
+
+        def first_of(item_id: str, eligible: np.ndarray) -> np.ndarray:
+            got_cell = table[f"_received_{plan.once.index(item_id)}"]
+            mark(self.received[item_id], eligible, cells.cid)
+            return eligible & (got_cell == 0)
+
+        return table, total, first_of
+
+    def _aggregate(self, period, year, table, total, first_of) -> pd.DataFrame:
+        p = period.outcomes
         n_c = len(self.counties)
         records: list[tuple[str, str, np.ndarray]] = []
-        covered = np.zeros(len(alive_idx), dtype=bool)
+        covered = np.zeros(len(table["age"]), dtype=bool)
         for r in period.services.evaluate(table, year):
             item = r.item
             if item.benefit.of_kind(Cash) or item.benefit.of_kind(Placement):
                 covered |= r.eligible
             take = p.take_up_for(item.family, year)
-            n_elig = by_county(mask=r.eligible)
+            n_elig = total(mask=r.eligible)
             rec = {"eligible": n_elig, "enrolled": n_elig * take}
-            first = None
-            if any(a.once for _, a in r.parts):
-                got = self.received.setdefault(item.id, np.zeros(len(cols["alive"]), bool))
-                first = r.eligible & ~got[alive_idx]
-                got[alive_idx[r.eligible]] = True
+            first = first_of(item.id, r.eligible) if any(a.once for _, a in r.parts) else None
             cost = np.zeros(n_c)
             for comp, amount in r.parts:
                 values = amount.values * first if amount.once else amount.values
-                n = by_county(values) * take
+                n = total(values) * take
                 for name, v in comp.measures(n, p).items():
                     if name == "cost_yuan":
                         cost = cost + v
@@ -96,27 +168,96 @@ class Ledger:
             records += [(item.id, m, v) for m, v in rec.items()]
         age = table["age"]
         for a in POP_AGES:
-            records.append(("", f"pop{a}", by_county(mask=age >= a)))
-        records.append(("", "covered60", by_county(mask=covered & (age >= OLD_AGE))))
+            records.append(("", f"pop{a}", total(mask=age >= a)))
+        records.append(("", "covered60", total(mask=covered & (age >= OLD_AGE))))
         urban_old = (age >= POST_RULE_MIN_AGE) & (table["urban"] != 0)
-        records.append(("", f"pop{POST_RULE_MIN_AGE}_urban", by_county(mask=urban_old)))
-        frame = pd.DataFrame(
+        records.append(("", f"pop{POST_RULE_MIN_AGE}_urban", total(mask=urban_old)))
+        values = np.empty((len(records), n_c))
+        for i, r in enumerate(records):
+            values[i] = r[2]
+        return year, [r[0] for r in records], [r[1] for r in records], values
+
+    def _frame(self, year, items, measures, values) -> pd.DataFrame:
+        n_c = len(self.counties)
+        return pd.DataFrame(
             {
                 "year": year,
-                "county": np.tile(np.asarray(self.counties, dtype=object), len(records)),
-                "item_id": np.repeat([r[0] for r in records], n_c),
-                "measure": np.repeat([r[1] for r in records], n_c),
-                "value": np.concatenate(
-                    [np.broadcast_to(np.asarray(r[2], dtype=np.float64), (n_c,)) for r in records]
-                ),
+                "county": np.tile(np.asarray(self.counties, dtype=object), len(items)),
+                "item_id": np.repeat(items, n_c),
+                "measure": np.repeat(measures, n_c),
+                "value": values.ravel(),
             }
         )
-        self.frames.append(frame)
-        return frame
+
+    def total(self, measure: str, year_index: int = -1) -> float:
+        """A measure summed over items and counties in one collected year (the last)."""
+        _, _, measures, values = self.years[year_index]
+        rows = [i for i, m in enumerate(measures) if m == measure]
+        return float(values[rows].sum()) if rows else 0.0
 
     def table(self) -> pd.DataFrame:
         """All collected years as one tidy DataFrame."""
-        return pd.concat(self.frames, ignore_index=True)
+        return pd.concat([self._frame(*y) for y in self.years], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the cells of one list are keyed on.
+
+    Attributes:
+        attrs: Person attributes the list's rules read (and ``urban``), excluding age.
+        age_edges: Ages at which a rule or a reported population changes.
+        once: Items with one-off benefits (their received flags are key columns too).
+        bits: Bits of each key column (age band, attributes, received flags).
+    """
+
+    attrs: tuple[str, ...]
+    age_edges: np.ndarray
+    bands: np.ndarray
+    once: tuple[str, ...]
+    bits: np.ndarray
+
+    @classmethod
+    def of(cls, services, schema) -> _Plan:
+        from simlib.outcomes.cells import age_bands, widths
+        from simlib.rules.conditions import Range
+
+        attrs: set[str] = {"urban"}
+        edges: set[int] = {*POP_AGES, OLD_AGE, POST_RULE_MIN_AGE}
+        once: list[str] = []
+        for item in services.items:
+            conds = [m.eligibility for m in item.parts]
+            conds += [c.when for m in item.parts for c in m.benefit.components]
+            for cond in conds:
+                for leaf in cond.leaves():
+                    attr = getattr(leaf, "attr", None)
+                    if attr is None:
+                        continue
+                    if attr == "age" and isinstance(leaf, Range):
+                        edges |= {
+                            e
+                            for e in (leaf.lo, None if leaf.hi is None else leaf.hi + 1)
+                            if e is not None
+                        }
+                    elif attr != "age":
+                        attrs.add(attr)
+            if any(
+                c.per == ONE_OFF
+                for m in item.parts
+                for c in m.benefit.components
+                if hasattr(c, "per")
+            ):
+                once.append(item.id)
+        names = tuple(sorted(attrs))
+        age_edges = np.array(sorted(edges), dtype=np.int16)
+        cards = [len(age_edges) + 1]
+        for n in names:
+            a = schema[n]
+            cards.append(
+                len(a.labels) if a.kind == "category" else 2 if a.kind == "bool" else a.hi + 1
+            )
+        cards += [2] * len(once)
+        return cls(names, age_edges, age_bands(age_edges), tuple(once), widths(cards))
 
 
 class _AliveView(PersonTable):

@@ -8,20 +8,23 @@ A scenario is a YAML file (in ``params/scenarios/`` or anywhere), a dict or a
     definitions:  {economic_hardship: broad}                  # a reading, every city
     harmonise:    [old_age_allowance, care_subsidy]           # most generous of all lists
     health:       {dibao_exit: 0.1}                           # any entry of health.yaml
+                                                              # (group.member for groups)
     outcomes:     {fte_hours: 1800, travel_minutes: 30}       # outcomes.yaml scalars
     targets:                                                  # alternative targets
       datong.visit_rate_2025: {value: 0.8, year: 2025}
     changes:                                                  # anything else
       - item: datong.8                      # an item of a list
         from: 2026                          # optional: the change holds from this year
-        set: {benefit.cash[0].yuan: 100}    # path inside the item → new value
+        set: {"benefit.cash[0].yuan": 100}  # path inside the item → new value (quoted:
+                                            # [ ] inside { } needs quotes in YAML)
       - item: datong.10
         set: {eligibility: {all: [{attr: age, min: 75}, {ref: economic_hardship}]}}
       - standard: datong.dibao              # <city>.<standard>
         set: {value: {urban: 700, rural: 550}}
       - definition: datong.economic_hardship
         set: {default: broad}
-      - outcomes: {set: {unit_cost_yuan.values.visit.value: 60}}
+      - outcomes:                           # outcomes.yaml (nothing after the colon)
+        set: {unit_cost_yuan.values.visit.value: 60}
       - add_item: {id: datong.23, number: 23, ...}   # a whole new item
       - remove_item: datong.22
 
@@ -218,7 +221,12 @@ def parse_scenario(raw: Any, name: str, where: str) -> Scenario:
         )
     changes = []
     for k, v in _mapping(raw.get("health"), f"{where}: health").items():
-        changes.append(Change("health", k, {"value": v}, None, f"health.{k}"))
+        # {entry: v} sets a scalar; {entry.member: v} a member of a group, as the keys of
+        # the assumption registry name them (care_level_min_adl.partial_care).
+        entry, _, member = str(k).partition(".")
+        path = f"{member}.value" if member else "value"
+        _parse_path(path, f"{where}: health.{k}")
+        changes.append(Change("health", entry, {path: v}, None, f"health.{k}"))
     for k, v in _mapping(raw.get("outcomes"), f"{where}: outcomes").items():
         if k not in OUTCOME_SCALARS:
             raise ParamError(
@@ -454,7 +462,10 @@ def apply_changes(
             _set(node, path, value, f"{where}.set.{p}")
             _check_range(node, path, value, where, f"{base}.{p}", strict, out_of_range)
     note = json.dumps([scenario.hash, year, [c.label for c in extra]])
-    return Applied(tree.with_documents(docs, note) if docs else tree, out_of_range)
+    by = (
+        scenario.origin if scenario.origin.startswith("scenario") else f"scenario {scenario.origin}"
+    )
+    return Applied(tree.with_documents(docs, note, by) if docs else tree, out_of_range)
 
 
 def _check_range(node, path, value, where, label, strict, out_of_range) -> None:

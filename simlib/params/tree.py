@@ -56,12 +56,14 @@ class ParamTree:
         digests: Relative path → SHA-256 of the file's bytes.
         hash: SHA-256 over every (path, digest), in path order: the params hash.
         overrides: Relative path → parsed document replacing the file's (scenarios).
+        changed_by: Relative path → what changed the document (a scenario), for errors.
     """
 
     root: Path
     digests: dict[str, str]
     hash: str
     overrides: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    changed_by: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __contains__(self, rel: str) -> bool:
         return rel in self.digests
@@ -76,8 +78,15 @@ class ParamTree:
         )
 
     def where(self, rel: str) -> str:
-        """How errors name a file: ``params/<rel>`` (with a note when overridden)."""
+        """How errors name a file: ``params/<rel>``, after what changed it if overridden."""
+        if rel in self.changed_by:
+            return f"{self.changed_by[rel]}: params/{rel}"
         return f"params/{rel}"
+
+    def _missing(self, rel: str) -> ParamError:
+        """The error for a path the tree does not hold (a folder in place of a file...)."""
+        read_bytes(self.root / rel, self.where(rel))  # raises, naming what is there instead
+        return ParamError(f"{self.where(rel)}: file not found")
 
     def yaml(self, rel: str) -> Any:
         """The parsed YAML document at ``rel`` (a deep copy: callers may not mutate the cache).
@@ -88,21 +97,23 @@ class ParamTree:
         if rel in self.overrides:
             return copy.deepcopy(self.overrides[rel])
         if rel not in self.digests:
-            raise ParamError(f"{self.where(rel)}: file not found")
+            raise self._missing(rel)
         return copy.deepcopy(_parse(self.root / rel, self.digests[rel], self.where(rel)))
 
     def csv(self, rel: str, columns) -> Any:
         """The validated CSV table at ``rel`` (see :func:`simlib.core.reader.read_csv`)."""
         if rel not in self.digests:
-            raise ParamError(f"{self.where(rel)}: file not found")
+            raise self._missing(rel)
         return _csv(self.root / rel, self.digests[rel], self.where(rel), columns).copy()
 
-    def with_documents(self, docs: dict[str, Any], note: str) -> ParamTree:
+    def with_documents(self, docs: dict[str, Any], note: str, by: str = "") -> ParamTree:
         """A tree whose parsed documents at some paths are replaced (nothing on disk changes).
 
         Args:
             docs: Relative path → the new parsed document.
             note: What made the change (for the hash).
+            by: What made the change, as errors about the new documents name it
+                (``scenario <file>``).
 
         Returns:
             The new tree; its :attr:`hash` covers the replacements.
@@ -111,7 +122,9 @@ class ParamTree:
 
         over = {**self.overrides, **docs}
         text = json.dumps({k: over[k] for k in sorted(over)}, default=str, sort_keys=True)
-        return ParamTree(self.root, self.digests, sha256((self.hash + note + text).encode()), over)
+        changed = {**self.changed_by, **({k: by for k in docs} if by else {})}
+        digest = sha256((self.hash + note + text).encode())
+        return ParamTree(self.root, self.digests, digest, over, changed)
 
 
 @lru_cache(maxsize=256)

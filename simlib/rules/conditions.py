@@ -82,6 +82,22 @@ class Condition:
         """Return a short human-readable statement of the condition."""
         raise NotImplementedError
 
+    def children(self) -> tuple[Condition, ...]:
+        """The sub-conditions (none for a leaf)."""
+        parts = getattr(self, "parts", None)
+        if parts is not None:
+            return tuple(parts)
+        part = getattr(self, "part", None)
+        return (part,) if part is not None else ()
+
+    def leaves(self):
+        """Every leaf condition under this one (depth first)."""
+        kids = self.children()
+        if not kids:
+            yield self
+        for k in kids:
+            yield from k.leaves()
+
     def trace(self, cols: Columns, depth: int = 0) -> list[tuple[int, str, bool]]:
         """Evaluate on a one-person table, listing this node and its children.
 

@@ -7,6 +7,7 @@ import hashlib
 import numpy as np
 
 from simlib.core.errors import ParamError
+from simlib.core.jit import engine, kernel
 from simlib.params.demography import MAX_AGE
 from simlib.population.calibration import AdlCalibration, calibrate_adl
 from simlib.population.processes.base import AGES, Process, Risk, uniforms
@@ -90,9 +91,28 @@ class Adl(Process):
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         alive, adl = cols["alive"], cols["adl_level"]
+        u, grade_draw = uniforms(rng, adl.size, 2)
+        if engine() == "numba":
+            _adl_kernel()(
+                alive,
+                adl,
+                cols["care_level"],
+                cols["age"],
+                cols["sex"],
+                u,
+                grade_draw,
+                self.onset,
+                self.recovery,
+                self.progression,
+                self.cum_shares.astype(np.float32),
+                MAX_AGE + 1,
+                len(ADL_GRADES),
+                self.partial,
+                self.full,
+            )
+            return
         ai = cols["age"].astype(np.intp)
         sa = cols["sex"].astype(np.intp) * (MAX_AGE + 1) + ai
-        u, grade_draw = uniforms(rng, adl.size, 2)
         onset = alive & (adl == 0) & (u < np.take(self.onset, sa))
         disabled = alive & (adl > 0)
         rec = np.take(self.recovery, ai)
@@ -110,6 +130,44 @@ class Adl(Process):
 
     def risk(self) -> Risk:  # noqa: D102 - see the class docstring
         return Risk("adl_level", self.rr, self.calibration.mortality_scale)
+
+
+@kernel
+def _adl_kernel(
+    alive,
+    adl,
+    care,
+    age,
+    sex,
+    u,
+    g,
+    onset,
+    recovery,
+    progression,
+    cum,
+    n_ages,
+    n_grades,
+    partial,
+    full,
+):
+    top = cum.shape[0] - 1
+    for i in range(adl.shape[0]):
+        a = adl[i]
+        if alive[i]:
+            if a == 0:
+                if u[i] < onset[np.int64(sex[i]) * n_ages + age[i]]:
+                    k = 0
+                    while k < cum.shape[0] and cum[k] <= g[i]:
+                        k += 1
+                    a = 1 + min(k, top)
+            else:
+                r = recovery[age[i]]
+                if u[i] < r:
+                    a -= 1
+                elif u[i] < r + progression[age[i]] and a < n_grades - 1:
+                    a += 1
+            adl[i] = a
+        care[i] = (a >= partial) + (a >= full)
 
 
 def calibrated(section, ctx) -> AdlCalibration:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simlib.core.jit import engine, kernel
 from simlib.core.people import SCHEMA
 from simlib.params.demography import MAX_AGE
 from simlib.population.processes.base import AGES, OLD_AGE, Process, entry_for_prevalence, uniforms
@@ -86,8 +87,28 @@ class Assistance(Process):
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         v = self.p.values
         alive, a = cols["alive"], cols["assistance"]
-        ua = cols["urban"].astype(np.intp) * (MAX_AGE + 1) + cols["age"].astype(np.intp)
         u1, u2, u3 = uniforms(rng, a.size, 3)
+        if engine() == "numba":
+            f32 = np.float32
+            _assistance_kernel()(
+                alive,
+                a,
+                cols["tekun_mode"],
+                cols["no_supporter"],
+                cols["urban"],
+                cols["age"],
+                u1,
+                u2,
+                u3,
+                self.tekun,
+                self.dibao,
+                f32(self.dibao_edge),
+                f32(v["dibao_exit"]),
+                f32(v["tekun_centralized_share"]),
+                MAX_AGE + 1,
+            )
+            return
+        ua = cols["urban"].astype(np.intp) * (MAX_AGE + 1) + cols["age"].astype(np.intp)
         new_tekun = alive & (a != TEKUN) & (u1 < np.take(self.tekun, ua))
         leave = alive & ((a == DIBAO) | (a == EDGE)) & (u2 < v["dibao_exit"])
         p_dibao = np.take(self.dibao, ua)
@@ -101,3 +122,41 @@ class Assistance(Process):
         willing = new_tekun & (u3 < v["tekun_centralized_share"])
         cols["tekun_mode"][new_tekun] = DISPERSED
         cols["tekun_mode"][willing] = CENTRALIZED
+
+
+@kernel
+def _assistance_kernel(
+    alive,
+    a,
+    mode,
+    no_supporter,
+    urban,
+    age,
+    u1,
+    u2,
+    u3,
+    p_tekun,
+    p_dibao,
+    p_edge,
+    p_exit,
+    p_central,
+    n_ages,
+):
+    for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
+        s = a[i]
+        ua = np.int64(urban[i]) * n_ages + age[i]
+        if s != TEKUN and u1[i] < p_tekun[ua]:
+            a[i] = TEKUN
+            no_supporter[i] = True
+            mode[i] = CENTRALIZED if u3[i] < p_central else DISPERSED
+            continue
+        if s == NONE:
+            pd = p_dibao[ua]
+            if u2[i] < pd:
+                a[i] = DIBAO
+            elif u2[i] < pd + p_edge:
+                a[i] = EDGE
+        elif (s == DIBAO or s == EDGE) and u2[i] < p_exit:
+            a[i] = NONE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simlib.core.jit import engine, kernel
 from simlib.population.processes.base import AGES, Process, incidence, uniforms
 
 
@@ -38,7 +39,30 @@ class Chronic(Process):
         cols["severe_mental"][:] = rng.random(n) < self.p.values["severe_mental_prevalence"]
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
-        alive, ai = cols["alive"], cols["age"].astype(np.intp)
+        alive = cols["alive"]
         u1, u2 = uniforms(rng, alive.size, 2)
+        if engine() == "numba":
+            _chronic_kernel()(
+                alive,
+                cols["age"],
+                cols["hypertension"],
+                cols["diabetes"],
+                u1,
+                u2,
+                self.hypertension,
+                self.diabetes,
+            )
+            return
+        ai = cols["age"].astype(np.intp)
         cols["hypertension"] |= alive & (u1 < np.take(self.hypertension, ai))
         cols["diabetes"] |= alive & (u2 < np.take(self.diabetes, ai))
+
+
+@kernel
+def _chronic_kernel(alive, age, hypertension, diabetes, u1, u2, p_hyp, p_diab):
+    for i in range(alive.shape[0]):
+        if alive[i]:
+            if u1[i] < p_hyp[age[i]]:
+                hypertension[i] = True
+            if u2[i] < p_diab[age[i]]:
+                diabetes[i] = True

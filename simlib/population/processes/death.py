@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simlib.core.jit import engine, kernel
 from simlib.core.units import rate_to_prob
 from simlib.params.demography import FIRST_YEAR, LAST_YEAR, MAX_AGE
 from simlib.population.processes.base import Process, Risk, uniforms
@@ -56,7 +57,39 @@ class Death(Process):
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         alive = cols["alive"]
+        u = uniforms(rng, alive.size)
+        if engine() == "numba" and self.risks:
+            risk_cols = tuple(cols[r.column].astype(np.int8, copy=False) for r in self.risks)
+            sizes = np.array([r.rr.size for r in self.risks], dtype=np.int64)
+            _death_kernel()(
+                alive,
+                cols["death_year"],
+                cols["sex"],
+                cols["age"],
+                risk_cols,
+                sizes,
+                self.table(year),
+                u,
+                year,
+                MAX_AGE + 1,
+            )
+            return
         p_die = np.take(self.table(year), self.level(cols))
-        dies = alive & (uniforms(rng, alive.size) < p_die)
+        dies = alive & (u < p_die)
         alive &= ~dies
         cols["death_year"][dies] = year
+
+
+@kernel
+def _death_kernel(alive, death_year, sex, age, risk_cols, sizes, table, u, year, n_ages):
+    for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
+        idx = np.int64(sex[i]) * n_ages + age[i]
+        k = 0
+        for col in risk_cols:
+            idx = idx * sizes[k] + col[i]
+            k += 1
+        if u[i] < table[idx]:
+            alive[i] = False
+            death_year[i] = year

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simlib.core.errors import ParamError
+from simlib.core.jit import engine, kernel
 from simlib.population.processes.adl import ADL_GRADES
 from simlib.population.processes.assistance import CENTRALIZED
 from simlib.population.processes.base import Process, uniforms
@@ -54,6 +55,18 @@ class Institution(Process):
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         u = uniforms(rng, cols["alive"].size)
+        if engine() == "numba":
+            _institution_kernel()(
+                cols["alive"],
+                cols["in_institution"],
+                cols["living"],
+                cols["tekun_mode"],
+                cols["adl_level"],
+                u,
+                np.float32(self.p.values["institution_entry_disabled"]),
+                ADL_GRADES.index("severe"),
+            )
+            return
         central = cols["tekun_mode"] == CENTRALIZED
         severe = cols["adl_level"] >= ADL_GRADES.index("severe")
         enter = (
@@ -63,3 +76,12 @@ class Institution(Process):
         )
         cols["in_institution"] |= enter
         cols["living"][enter] = WITH_FAMILY
+
+
+@kernel
+def _institution_kernel(alive, inst, living, mode, adl, u, p_entry, severe):
+    for i in range(alive.shape[0]):
+        if alive[i] and not inst[i]:
+            if mode[i] == CENTRALIZED or (adl[i] >= severe and u[i] < p_entry):
+                inst[i] = True
+                living[i] = WITH_FAMILY

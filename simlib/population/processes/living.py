@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simlib.core.jit import engine, kernel
 from simlib.core.people import SCHEMA
 from simlib.population.processes.base import AGES, OLD_AGE, Process, incidence, uniforms
 
@@ -56,8 +57,20 @@ class Living(Process):
         )
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
-        living, ai = cols["living"], cols["age"].astype(np.intp)
+        living = cols["living"]
         u = uniforms(rng, living.size)
+        if engine() == "numba":
+            _living_kernel()(
+                cols["alive"],
+                cols["in_institution"],
+                living,
+                cols["age"],
+                u,
+                self.alone,
+                self.empty_nest,
+            )
+            return
+        ai = cols["age"].astype(np.intp)
         home = cols["alive"] & ~cols["in_institution"]
         p_alone = np.take(self.alone, ai)
         to_alone = home & (living != ALONE) & (u < p_alone)
@@ -69,3 +82,15 @@ class Living(Process):
         )
         living[to_alone] = ALONE
         living[to_nest] = EMPTY_NEST
+
+
+@kernel
+def _living_kernel(alive, in_institution, living, age, u, p_alone, p_nest):
+    for i in range(alive.shape[0]):
+        if not alive[i] or in_institution[i]:
+            continue
+        pa = p_alone[age[i]]
+        if living[i] != ALONE and u[i] < pa:
+            living[i] = ALONE
+        elif living[i] == WITH_FAMILY and u[i] < pa + p_nest[age[i]]:
+            living[i] = EMPTY_NEST

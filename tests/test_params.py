@@ -160,9 +160,9 @@ CASES = [
     ),
     (
         "cities/jincheng.yaml",
-        "    value: 380\n",
-        "    value: 500\n",
-        ["resident_medical_premium", "outside its range"],
+        "    value: {urban: 628, rural: 496}\n",
+        "    value: {urban: 1628, rural: 496}\n",
+        ["dibao", "outside its range"],
     ),
     (
         "cities/jincheng.yaml",

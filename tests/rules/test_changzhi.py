@@ -1,10 +1,13 @@
 """Changzhi (长治市) service list: hand-worked persons against the rules.
 
 Every expected value below was worked out by hand from the annex of
-../shared/seeds/004_0b65e4ed2368b390.txt (长政办发〔2024〕28号), with the city standards of
-params/cities/changzhi.yaml: 低保 628 urban / 496 rural yuan a month (Shanxi average), care
-subsidy 100 yuan a month (item 11), resident medical premium 380 yuan a year (assumption).
-The document was issued on 2024-10-16, after the 1 July cut-off, so its items count from 2025.
+params/sources/documents/changzhi.txt (长政办发〔2024〕28号), with the city standards of
+params/cities/changzhi.yaml: 低保 628 urban / 496 rural yuan a month (2022 Shanxi average, a
+proxy), care subsidy 100 yuan a month (item 11), resident medical premium 400 yuan a year
+(2024 national minimum). Default readings: home adaptation for the body's group (三(五)25:
+分散供养特困 with a 高龄/失能/残疾 member), carer training for 生活不能自理 at home, no caring
+visits in institutions. The document was issued on 2024-10-16, after the 1 July cut-off, so
+its items count from 2025.
 """
 
 import pandas as pd
@@ -49,7 +52,7 @@ CASES = [
         {
             "health_check": 1,
             "ability_assessment": 1,
-            "home_adaptation": 1,  # item 10: once per household
+            "home_adaptation": 0,  # item 10 (body 三(五)25): 低保, not 分散供养特困
         },
         None,
     ),
@@ -61,8 +64,8 @@ CASES = [
         {
             "health_check": 1,
             "ability_assessment": 1,
-            "home_adaptation": 1,  # item 10
-            "training": 1,  # item 12: carer training for a 失能 person's family, once
+            "home_adaptation": 0,  # item 10 (body): 低保, not 分散供养特困
+            "training": 1,  # item 12: 生活不能自理 (半护理) at home → a family carer's course, once
             "visit": 2 * 12,  # item 16: 失能 → special hardship; 不能自理 → 2 a month (assumed)
         },
         None,
@@ -79,8 +82,8 @@ CASES = [
         },
         1.3 * 628 * 12  # item 14 ①: 1.3 × urban 低保 628 a month
         + 3 * 100 * 12  # item 14 ③: 全护理 3 × care subsidy 100 a month
-        + 380  # item 14 ②: resident medical premium, paid in full
-        + 7.16 * 12,  # item 23: 特困救助对象户 electricity refund; item 11 excluded for 特困
+        + 400  # item 14 ②: resident medical premium (2024 minimum), paid in full
+        + 7.16 * 12,  # item 23: 特困救助对象户 refund; item 11 excludes dispersed 特困
         {
             "health_check": 1,
             "ability_assessment": 1,
@@ -102,7 +105,7 @@ CASES = [
         },
         1.3 * 496 * 12  # item 14 ①: 1.3 × rural 低保 496 a month
         + 3 * 100 * 12  # item 14 ③
-        + 380  # item 14 ②
+        + 400  # item 14 ② (2024 minimum)
         + 7.16 * 12,  # item 23
         {
             "health_check": 1,
@@ -124,9 +127,13 @@ CASES = [
             "adl_level": 2,
         },
         70 * 12  # item 8 高龄津贴
-        + 70 * 12,  # item 9 养老服务补贴 (特困 is 经济困难); no item 11, 14 or 23 cash
-        # item 10 excludes institution residents; item 16 does not (no 居家 condition)
-        {"health_check": 1, "ability_assessment": 1, "training": 1, "visit": 24},
+        + 70 * 12  # item 9 养老服务补贴 (特困 is 经济困难)
+        # item 11: 60+, 生活不能自理 (半护理), 经济困难, not 分散供养 → 100 a month; item 14 is
+        # for dispersed 特困 and item 23 for households, so neither pays
+        + 100 * 12,
+        # items 10 (居家 adaptation), 12 (family carers) and 16 (visits, default reading)
+        # are for those living at home
+        {"health_check": 1, "ability_assessment": 1, "training": 0, "visit": 0},
         "changzhi.15",  # 集中供养 bed
     ),
     (
@@ -175,8 +182,8 @@ CASES = [
         {
             "health_check": 1,
             "ability_assessment": 1,
-            "home_adaptation": 1,  # item 10: 经济困难 and 失能
-            "training": 1,  # item 12
+            "home_adaptation": 0,  # item 10 (body): 低保, not 分散供养特困
+            "training": 1,  # item 12 (全护理 = 生活不能自理)
             "visit": 24,  # item 16: 重残/失能, cannot care for self → 2 a month
         },
         None,
@@ -241,18 +248,11 @@ def test_placement(result, i):
     assert list(rows.item_id) == ([expected] if expected else [])
 
 
-def test_one_off_cash(result):
-    # item 12: 普惠制培训补助 1000元/人 for the family of each 失能 person (adl_level ≥ 2)
+def test_no_one_off_cash(result):
+    # item 12: the 普惠制培训补助 1000元/人 is the price of the training unit
+    # (params/outcomes.yaml), counted once as the unit's cost, never again as cash
     once = result.groupby("person_id").yuan_once.sum()
-    disabled = {
-        "70 on dibao, cannot care for self",
-        "tekun at home, full care, urban",
-        "tekun at home, full care, rural",
-        "tekun in an institution, 80, partial care",
-        "70 on dibao, grade-1 disability, full care",
-    }
-    expected = [1000 if label in disabled else 0 for label, *_ in CASES]
-    assert list(once) == pytest.approx(expected)
+    assert list(once) == [0] * len(CASES)
 
 
 def test_under_60_gets_nothing(result):
@@ -261,7 +261,8 @@ def test_under_60_gets_nothing(result):
 
 def test_tekun_split_by_item(result):
     rows = result[result.person_id == 5].set_index("item_id")  # tekun at home, urban
-    assert rows.loc["changzhi.14", "yuan_per_year"] == pytest.approx(9796.8 + 3600 + 380)
+    # item 14: 1.3 × 628 × 12 = 9796.8; 3 × 100 × 12 = 3600; premium 400
+    assert rows.loc["changzhi.14", "yuan_per_year"] == pytest.approx(9796.8 + 3600 + 400)
     assert not rows.loc["changzhi.11", "eligible"]  # no double care subsidy
     assert rows.loc["changzhi.11", "yuan_per_year"] == 0
 
@@ -305,3 +306,45 @@ def test_explain_care_subsidy_excludes_tekun(city):
     assert "✗ not" in ex.loc["changzhi.11", "conditions"]
     assert ex.loc["changzhi.14", "eligible"]
     assert not ex.loc["changzhi.25", "quantified"]
+
+
+def test_carer_training_group_reading():
+    # item 12 sits under 对象 经认定生活不能自理的老年人; its content says 失能. A person with
+    # adl 2 (中度失能) who is still 全自理: no course by default; one under 'disabled'.
+    person = {"age": 70, "adl_level": 2, "care_level": "self_care"}
+    ex = simlib.explain(simlib.load_city("changzhi"), person, YEAR).set_index("item_id")
+    assert not ex.loc["changzhi.12", "eligible"]
+    dis = simlib.load_city("changzhi", definition_variants={"carer_training_group": "disabled"})
+    ex = simlib.explain(dis, person, YEAR).set_index("item_id")
+    assert ex.loc["changzhi.12", "eligible"] and ex.loc["changzhi.12", "yuan_once"] == 0
+
+
+def test_home_adaptation_readings():
+    # item 10. default 'body' (三(五)25): 分散供养特困 with a 高龄/失能/残疾 member;
+    # 'body_extended' adds every 失能 person at home (income test not representable);
+    # 'list' = every 经济困难 (低保 or 特困) older person. All at home only.
+    def adapted(variant, person):
+        city = simlib.load_city("changzhi", definition_variants={"home_adaptation_target": variant})
+        return bool(
+            simlib.explain(city, person, YEAR).set_index("item_id").loc["changzhi.10", "eligible"]
+        )
+
+    dibao = {"age": 70, "assistance": "dibao"}
+    assert not adapted("body", dibao) and not adapted("body_extended", dibao)
+    assert adapted("list", dibao)
+    frail = {"age": 70, "adl_level": 2}  # 失能, not poor
+    assert not adapted("body", frail) and adapted("body_extended", frail)
+    assert not adapted("list", frail)
+    tekun = {"age": 81, "assistance": "tekun", "tekun_mode": "dispersed"}  # 高龄
+    assert adapted("body", tekun)
+    assert not adapted("list", {**dibao, "in_institution": True})
+
+
+def test_caring_visit_setting_reading():
+    # item 16 for the centralized 80-year-old (失能 adl 2, 半护理): 'anywhere' → 2 × 12 = 24
+    person = CASES[7][1]
+    anywhere = simlib.load_city(
+        "changzhi", definition_variants={"caring_visit_setting": "anywhere"}
+    )
+    ex = simlib.explain(anywhere, person, YEAR).set_index("item_id")
+    assert ex.loc["changzhi.16", "units"] == {"visit": 24}

@@ -1,10 +1,13 @@
 """Datong's service list (同政办发〔2024〕6号 annex) applied to hand-made persons.
 
 Every expected value below is worked out by hand from the document
-(seeds/001_acb8f526d267dac3.txt) and params/cities/datong.yaml, with one comment per term
-naming the annex item it comes from. Standards used: 低保 = Shanxi average 628 urban /
-496 rural yuan/month; care subsidy = 100 yuan/month (item 13); resident medical insurance
-premium = 380 yuan/year (assumption). Item 8 (80-99) uses the assumed default 70 yuan/month.
+(params/sources/documents/datong.txt) and params/cities/datong.yaml, with one comment per
+term naming the annex item it comes from. Standards used: 低保 = 2022 Shanxi average 628 urban
+/ 496 rural yuan/month (a proxy); care subsidy = 100 yuan/month (item 13); resident medical
+insurance premium = 400 yuan/year (2024 national minimum). Item 8 (80-99) uses the assumed
+default 70 yuan/month. Default readings: home adaptation for the body's group (二(五)20:
+分散供养特困 with a 高龄/失能/残疾 member), carer training for 生活不能自理, no caring visits in
+institutions.
 """
 
 import pandas as pd
@@ -42,7 +45,7 @@ PERSONS = [
         0,
         {
             "health_check": 1,  # item 6: 65+ yearly health management
-            "home_adaptation": 1,  # item 11: 经济困难 (低保), once
+            "home_adaptation": 0,  # item 11 (body 二(五)20): 低保, not 分散供养特困
             "visit": 12,  # item 18: 重残 is a special-hardship group; self-care → monthly
         },
         False,
@@ -75,7 +78,7 @@ PERSONS = [
         0,
         {
             "health_check": 1,  # item 6
-            "home_adaptation": 1,  # item 11: 经济困难 household, once
+            "home_adaptation": 0,  # item 11 (body 二(五)20): 低保, not 分散供养特困
             "visit": 0,  # item 18: not in a special-hardship group
         },
         False,
@@ -90,10 +93,12 @@ PERSONS = [
             "adl_level": 2,
         },
         100 * 12,  # item 13: 护理补贴 ≥ 100 yuan/month (60+, 不能自理, 经济困难)
-        1000,  # item 14: carer training subsidy 1000/person once (失能)
+        0,  # item 14: the 1000 yuan is the price of the training unit, not extra cash
         {
             "health_check": 1,  # item 6
             "visit": 2 * 12,  # item 18: 失能 → special hardship; 不能自理 → 2/month (assumed)
+            "training": 1,  # item 14: 生活不能自理 (半护理), at home → one course, once
+            "home_adaptation": 0,  # item 11: not 分散供养特困
         },
         False,
     ),
@@ -109,12 +114,14 @@ PERSONS = [
         },
         1.3 * 628 * 12  # item 16: 1.3 × urban 低保 628 yuan/month
         + 3 * 100 * 12  # item 16: 全护理 → 3 × care subsidy 100 yuan/month
-        + 380,  # item 16: resident medical insurance premium, paid in full
-        # item 13 not paid: 特困 excluded (item 16 already pays the care subsidy)
-        1000,  # item 14: carer training subsidy (失能)
+        + 400,  # item 16: resident medical insurance premium (2024 minimum), paid in full
+        # item 13 not paid: dispersed 特困 excluded (item 16 already pays the care subsidy)
+        0,  # item 14: no one-off cash (the subsidy is the training unit's price)
         {
             "health_check": 1,  # item 6
             "visit": 2 * 12,  # item 18: 失能, 不能自理 → 2/month (assumed)
+            "training": 1,  # item 14: 全护理 = 生活不能自理, at home
+            "home_adaptation": 1,  # item 11 (body): 分散供养特困 + 失能 (adl 4), at home
         },
         False,
     ),
@@ -130,9 +137,10 @@ PERSONS = [
         },
         1.3 * 496 * 12  # item 16: 1.3 × rural 低保 496 yuan/month
         + 3 * 100 * 12  # item 16: 全护理 → 3 × care subsidy
-        + 380,  # item 16: resident medical insurance premium
-        1000,  # item 14
-        {"health_check": 1, "visit": 2 * 12},  # item 6; item 18 (2/month, assumed)
+        + 400,  # item 16: resident medical insurance premium (2024 minimum)
+        0,  # item 14: no one-off cash
+        # item 6; item 18 (2/month, assumed); item 14 (one course); item 11 (body, 失能)
+        {"health_check": 1, "visit": 2 * 12, "training": 1, "home_adaptation": 1},
         False,
     ),
     (
@@ -148,9 +156,10 @@ PERSONS = [
         + 70 * 12  # item 10: 80+ 经济困难 (特困) → 70/month
         + 1.3 * 496 * 12  # item 16: 1.3 × rural 低保
         + 1 * 100 * 12  # item 16: 全自理 → 1 × care subsidy
-        + 380,  # item 16: premium
+        + 400,  # item 16: premium (2024 minimum)
         0,
-        {"health_check": 1, "visit": 1 * 12},  # item 6; item 18: 独居, self-care → 1/month
+        # item 6; item 18: 独居, self-care → 1/month; item 11 (body): 分散供养特困 + 高龄 (85)
+        {"health_check": 1, "visit": 1 * 12, "home_adaptation": 1, "training": 0},
         False,
     ),
     (
@@ -172,10 +181,40 @@ PERSONS = [
     ),
     (
         "60 tekun in an institution",
-        {"age": 60, "urban": True, "assistance": "tekun", "tekun_mode": "centralized"},
-        0,  # item 17 pays no cash; item 13 needs 不能自理 and excludes 特困
+        {
+            "age": 60,
+            "urban": True,
+            "assistance": "tekun",
+            "tekun_mode": "centralized",
+            "in_institution": True,
+        },
+        0,  # item 17 pays no cash; item 13 needs 不能自理 (this person is 全自理)
         0,
         {"health_check": 0},  # item 6 starts at 65
+        True,  # item 17: institution bed
+    ),
+    (
+        "78 tekun in an institution, full care",
+        {
+            "age": 78,
+            "urban": True,
+            "assistance": "tekun",
+            "tekun_mode": "centralized",
+            "in_institution": True,
+            "care_level": "full_care",
+            "adl_level": 4,
+        },
+        # item 13: 60+, 生活不能自理 (全护理), 经济困难 (特困), not 分散供养 → 100 yuan/month;
+        # items 8 and 10 need 80+; item 16 is for dispersed 特困 only
+        100 * 12,
+        0,
+        {
+            "health_check": 1,  # item 6
+            "ability_assessment": 1,  # item 5 (assumed yearly)
+            "visit": 0,  # item 18: institution residents not visited (default reading)
+            "training": 0,  # item 14: family carers train for care at home
+            "home_adaptation": 0,  # item 11: no home to adapt
+        },
         True,  # item 17: institution bed
     ),
     (
@@ -221,10 +260,14 @@ def test_explain_care_subsidy_excludes_tekun(city):
         "tekun_mode": "dispersed",
         "care_level": "full_care",
     }
-    assert not _row(city, tekun, "datong.13").eligible  # item 13: 特困 excluded
+    assert not _row(city, tekun, "datong.13").eligible  # item 13: dispersed 特困 excluded
     assert _row(city, tekun, "datong.16").eligible  # item 16: 分散供养
     dibao = {**tekun, "assistance": "dibao", "tekun_mode": "none"}
     assert _row(city, dibao, "datong.13").eligible
+    # centralized 特困: item 13's words cover them, item 17 pays no care → 100 × 12 = 1200
+    central = {**tekun, "tekun_mode": "centralized", "in_institution": True}
+    row = _row(city, central, "datong.13")
+    assert row.eligible and row.yuan_per_year == pytest.approx(1200)
 
 
 def test_explain_legal_aid_means_test_exemption_at_70(city):
@@ -255,3 +298,44 @@ def test_explain_old_age_allowance_bands(city):
     row = _row(city, {"age": 100}, "datong.9")  # item 9: 100+
     assert row.eligible
     assert row.yuan_per_year == pytest.approx(300 * 12)
+
+
+def test_home_adaptation_readings():
+    # item 11. default 'body' (二(五)20): 分散供养特困 with a 高龄 (80+)/失能/残疾 member;
+    # 'body_expanded' adds 低保 households with a 高龄/失能/留守/空巢/残疾 member and 计生特殊家庭;
+    # 'list' = every 经济困难 (低保 or 特困) older person. All at home only.
+    def adapted(variant, person):
+        city = simlib.load_city("datong", definition_variants={"home_adaptation_target": variant})
+        return bool(_row(city, person, "datong.11").eligible)
+
+    dibao85 = {"age": 85, "assistance": "dibao"}
+    assert not adapted("body", dibao85)
+    assert adapted("body_expanded", dibao85)  # 低保 + 高龄
+    assert adapted("list", dibao85)
+    dibao65 = {"age": 65, "assistance": "dibao"}  # 低保, no listed condition
+    assert not adapted("body_expanded", dibao65) and adapted("list", dibao65)
+    tekun85 = {"age": 85, "assistance": "tekun", "tekun_mode": "dispersed"}
+    assert adapted("body", tekun85)
+    fp = {"age": 66, "fp_special": True}  # 计划生育特殊家庭, not poor
+    assert adapted("body_expanded", fp) and not adapted("body", fp)
+    inst = {**dibao85, "in_institution": True}  # no home to adapt under any reading
+    assert not adapted("list", inst) and not adapted("body_expanded", inst)
+
+
+def test_caring_visit_setting_reading(city):
+    # item 18: a 72-year-old living alone (self-care) in an institution: not visited by
+    # default; 'anywhere' → 1 visit a month × 12 = 12
+    person = {"age": 72, "living": "alone", "in_institution": True}
+    assert not _row(city, person, "datong.18").eligible
+    anywhere = simlib.load_city("datong", definition_variants={"caring_visit_setting": "anywhere"})
+    assert _row(anywhere, person, "datong.18").units == {"visit": 12}
+
+
+def test_carer_training_group_reading(city):
+    # item 14: adl 2 (中度失能) but 全自理: not 生活不能自理 (default) → no course; the content's
+    # 失能 ('disabled') → one course, and no one-off cash under either reading
+    person = {"age": 75, "adl_level": 2, "care_level": "self_care"}
+    assert not _row(city, person, "datong.14").eligible
+    dis = simlib.load_city("datong", definition_variants={"carer_training_group": "disabled"})
+    row = _row(dis, person, "datong.14")
+    assert row.eligible and row.yuan_once == 0

@@ -2,13 +2,17 @@
 to hand-made persons.
 
 Every expected value below is worked out by hand from the document
-(seeds/003_eebc846a4c178876.txt) and params/cities/puyang.yaml, with one comment per term
+(params/sources/documents/puyang.txt) and params/cities/puyang.yaml, with one comment per term
 naming the annex item it comes from. Standards used: 低保 = Henan provincial floors 630 urban
-/ 420 rural yuan/month; minimum wage = 2000 yuan/month (assumption, Henan class II);
+/ 420 rural yuan/month (a proxy); minimum wage = 2000 yuan/month (assumption, Henan class II);
 care subsidy = 60 yuan/month (item 11); 重度残疾人护理补贴 = 75 yuan/month (item 15);
-resident medical insurance premium = 380 yuan/year (assumption); accident insurance premium
-= 100 yuan/year (assumption). Assumed frequencies: ability assessment 1/year (item 4),
-助洁 1/month (item 25), chronic-disease follow-up 1/quarter (item 30).
+resident medical insurance premium = 400 yuan/year (2024 national minimum); accident insurance
+premium = 100 yuan/year (assumption). Assumed frequencies: ability assessment 1/year (item 4),
+助洁 1/month (item 25), chronic-disease follow-up 1/quarter (item 30). Default readings: no
+funded respite bed (item 24: 可提供), no LTC insurance (item 12: Puyang is not a pilot), home
+adaptation for dispersed 特困 and 低保 households with a 高龄/失能/残疾 member (item 8 with its
+低保 extension, the group the body's 7600 households need), carer training and caring visits
+for those living at home.
 """
 
 import pandas as pd
@@ -87,8 +91,9 @@ PERSONS = [
             "health_check": 1,  # item 3
             "ability_assessment": 1,  # item 4
             "maintenance_visit": 24,  # item 21: 高龄, urban
+            "home_adaptation": 1,  # item 8 (低保 extension): 低保 + 高龄, at home, once
         },
-        {"puyang.24": "respite_bed"},  # item 24: 托养, 低保 + 高龄
+        {},  # item 24: 托养 可提供 (optional) → no funded respite bed by default
     ),
     (
         "70 on dibao, cannot care for self (partial care, moderate disability), rural",
@@ -107,9 +112,10 @@ PERSONS = [
             "ability_assessment": 1,  # item 4
             "visit": 12,  # item 19: 失能 is a special-hardship group, monthly
             "cleaning": 12,  # item 25: 经济困难失能, assumed monthly
-            "training": 1,  # item 13: carer training, once
+            "training": 1,  # item 13: 生活不能自理, at home → carer training, once
+            "home_adaptation": 1,  # item 8 (低保 extension): 低保 + 失能 (adl 2), at home
         },
-        {"puyang.24": "respite_bed"},  # item 24: 低保 + 失能
+        {},  # item 24: optional provision → no funded respite bed by default
     ),
     (
         "75 特困 at home, full care, living alone, urban",
@@ -124,8 +130,8 @@ PERSONS = [
         },
         1.3 * 630 * 12  # item 9: 基本生活 1.3 × urban 低保 (630)
         + 2000 / 3 * 12  # item 9: 全护理 1/3 of the minimum wage (2000)
-        + 380,  # item 18: 全额资助特困人员参保 (premium 380)
-        # item 7: 特困按现行政策执行 → 0; item 11: 特困 excluded (item 9 pays care)
+        + 400,  # item 18: 全额资助特困人员参保 (premium 400, 2024 minimum)
+        # item 7: 特困按现行政策执行 → 0; item 11: its 服务对象 is 低保对象, not 特困
         {
             "health_check": 1,  # item 3
             "ability_assessment": 1,  # item 4
@@ -150,7 +156,7 @@ PERSONS = [
         },
         1.3 * 420 * 12  # item 9: 基本生活 1.3 × rural 低保 (420)
         + 2000 / 3 * 12  # item 9: 全护理 1/3 of the minimum wage
-        + 380,  # item 18: 全额资助特困人员参保
+        + 400,  # item 18: 全额资助特困人员参保 (400)
         {
             "health_check": 1,  # item 3
             "ability_assessment": 1,  # item 4
@@ -173,7 +179,7 @@ PERSONS = [
         },
         1.3 * 630 * 12  # item 9: 基本生活 1.3 × urban 低保
         + 75 * 12  # item 9: 全自理 = 重度残疾人护理补贴标准 (75, item 15)
-        + 380,  # item 18: 全额资助特困人员参保
+        + 400,  # item 18: 全额资助特困人员参保 (400)
         {
             "health_check": 1,  # item 3
             "ability_assessment": 1,  # item 4
@@ -227,8 +233,9 @@ PERSONS = [
             "visit": 12,  # item 19: 失能, 重残
             "cleaning": 12,  # item 25: 经济困难失能
             "training": 1,  # item 13
+            "home_adaptation": 1,  # item 8 (低保 extension): 低保 + 失能/残疾, at home
         },
-        {"puyang.24": "respite_bed"},  # item 24: 低保 + 失能/残疾
+        {},  # item 24: optional provision → no funded respite bed by default
     ),
     (
         "82 特困 in an institution, full care, urban",
@@ -242,13 +249,15 @@ PERSONS = [
             "adl_level": 3,
         },
         50 * 12  # item 5: 高龄津贴 80-89
-        + 380  # item 18: 全额资助特困人员参保
+        + 400  # item 18: 全额资助特困人员参保 (400)
         + 100,  # item 27: 意外险, whole premium for 特困 in an institution (100)
+        # item 11: 服务对象 is 低保对象, so no care subsidy for 特困; item 12: not a pilot area
         {
             "health_check": 1,  # item 3
             "ability_assessment": 1,  # item 4
-            "training": 1,  # item 13: 生活不能自理 (the row does not exclude institutions)
-            # items 19, 21, 25: at-home services, institution residents excluded
+            # items 8, 13, 19, 21, 25: at-home services, institution residents excluded
+            "training": 0,
+            "home_adaptation": 0,
         },
         {"puyang.10": "institution_bed"},  # item 10: 集中供养
     ),
@@ -274,10 +283,8 @@ PERSONS = [
             "visit": 12,  # item 19: 计划生育特殊家庭
             "maintenance_visit": 24,  # item 21: 计划生育特殊家庭 / 高龄, urban
         },
-        {
-            "puyang.20": "priority_admission",  # item 20: 优先入住
-            "puyang.24": "respite_bed",  # item 24: 计划生育特殊家庭 + 高龄
-        },
+        # item 20: 优先入住; item 24 (计划生育特殊家庭 + 高龄) is optional: no funded bed
+        {"puyang.20": "priority_admission"},
     ),
 ]
 
@@ -354,7 +361,49 @@ def test_explain_tekun_excluded_from_care_subsidy(city):
         "adl_level": 4,
     }
     out = simlib.explain(city, person, YEAR).set_index("item_id")
-    assert not out.loc["puyang.11", "eligible"]  # item 9 already pays 特困 care
-    assert "✓ [economic_hardship]" in out.loc["puyang.11", "conditions"]
+    assert not out.loc["puyang.11", "eligible"]  # 服务对象: 低保对象 (item 9 pays 特困 care)
+    assert "✗ assistance in {dibao}" in out.loc["puyang.11", "conditions"]
+    central = {**person, "tekun_mode": "centralized", "in_institution": True}
+    out_c = simlib.explain(city, central, YEAR).set_index("item_id")
+    assert not out_c.loc["puyang.11", "eligible"]  # not 低保对象 either
     assert out.loc["puyang.7", "eligible"]  # 特困 are in item 7's target group …
     assert out.loc["puyang.7", "yuan_per_year"] == 0  # … but 按现行政策执行: no 60 yuan
+
+
+def test_respite_provision_reading():
+    # item 24 托养: 可提供 → by default no funded bed; 'listed_groups' places every person of
+    # the 服务对象 cell: 低保 or 计划生育特殊家庭 with a 高龄/失能/残疾 member
+    listed = simlib.load_city("puyang", definition_variants={"respite_provision": "listed_groups"})
+    dibao85 = {"age": 85, "urban": True, "assistance": "dibao"}  # 低保 + 高龄
+    out = simlib.explain(listed, dibao85, YEAR).set_index("item_id")
+    assert out.loc["puyang.24", "eligible"]
+    out = simlib.explain(simlib.load_city("puyang"), dibao85, YEAR).set_index("item_id")
+    assert not out.loc["puyang.24", "eligible"]
+    able70 = {"age": 70, "assistance": "dibao"}  # 低保 but not 高龄/失能/残疾
+    out = simlib.explain(listed, able70, YEAR).set_index("item_id")
+    assert not out.loc["puyang.24", "eligible"]
+
+
+def test_ltc_insurance_reading():
+    # item 12 is for 试点地区; Puyang is not a pilot (body 二(四)12: 积极申请…国家试点)
+    frail = {"age": 75, "adl_level": 3, "care_level": "partial_care"}
+    out = simlib.explain(simlib.load_city("puyang"), frail, YEAR).set_index("item_id")
+    assert not out.loc["puyang.12", "eligible"]
+    pilot = simlib.load_city("puyang", definition_variants={"ltci_pilot": "pilot"})
+    out = simlib.explain(pilot, frail, YEAR).set_index("item_id")
+    assert out.loc["puyang.12", "eligible"] and not out.loc["puyang.12", "quantified"]
+
+
+def test_home_adaptation_readings():
+    # item 8. default 'body': dispersed 特困 or 低保 with a 高龄/失能/残疾 member (the priority
+    # group plus the annex's 低保 extension); 'list': the priority group only. At home only.
+    lst = simlib.load_city("puyang", definition_variants={"home_adaptation_target": "list"})
+    dibao85 = {"age": 85, "urban": True, "assistance": "dibao"}
+    out = simlib.explain(lst, dibao85, YEAR).set_index("item_id")
+    assert not out.loc["puyang.8", "eligible"]
+    tekun = {"age": 85, "assistance": "tekun", "tekun_mode": "dispersed"}
+    out = simlib.explain(lst, tekun, YEAR).set_index("item_id")
+    assert out.loc["puyang.8", "eligible"]
+    inst = {**dibao85, "in_institution": True}
+    out = simlib.explain(simlib.load_city("puyang"), inst, YEAR).set_index("item_id")
+    assert not out.loc["puyang.8", "eligible"]

@@ -1,14 +1,17 @@
 """Xiaoyi (孝义市) basic elderly care service list: hand-checked rules.
 
 Expected amounts are worked out by hand from the document
-(../shared/seeds/002_af0a99f9c699db2f.txt, annex) and the standards in
+(params/sources/documents/xiaoyi.txt, annex) and the standards in
 params/cities/xiaoyi.yaml, never copied from the code's output:
 
-* 低保 standard (Shanxi average): urban 628, rural 496 yuan/month;
+* 低保 standard (2022 Shanxi average, a proxy): urban 628, rural 496 yuan/month;
 * care_subsidy: 100 yuan/month (annex item 11);
-* resident_medical_premium: 380 yuan/year (assumption);
+* resident_medical_premium: 400 yuan/year (2024 national minimum);
 * item 21's two disability subsidies: 100 yuan/month each (assumption);
 * item 5's ability assessment: one a year (assumption).
+
+Default readings: 非低保 (item 8) by the letter; home adaptation for the body's group
+(二(五)19); carer training for 生活不能自理 at home; no caring visits in institutions.
 
 The document was printed on 2024-11-08, so its items are in force from 2025.
 """
@@ -64,12 +67,12 @@ PERSONS = {
     "p70_dibao_cannot_self_care": dict(
         attrs=dict(age=70, assistance="dibao", care_level="partial_care", adl_level=3),
         cash=100 * 12,  # item 11 护理补贴 (1 × care_subsidy)
-        once=1000,  # item 12 carer training subsidy (普惠制 1000 元/人)
+        once=0,  # item 12: the 普惠制 1000 元/人 is the training unit's price, not extra cash
         units=dict(
             health_check=1,  # item 6
             ability_assessment=1,  # item 5
-            home_adaptation=1,  # item 10 (经济困难, 失能)
-            training=1,  # item 12
+            home_adaptation=1,  # item 10 (body 二(五)19: 城乡低保 + 失能), at home
+            training=1,  # item 12 (生活不能自理, at home), one course
             home_care_visit=2 * 12,  # item 14 (低保 失能), assumed 2/month
             visit=2 * 12,  # item 18 (失能 → 特殊困难; cannot self-care: assumed 2/month)
         ),
@@ -86,13 +89,13 @@ PERSONS = {
             urban=True,
         ),
         # item 16: 1.3 × 628 × 12 = 9796.8 basic living; 3 × 100 × 12 = 3600 care;
-        # 380 medical premium. Item 11 excludes 特困 (no double payment).
-        cash=1.3 * 628 * 12 + 3 * 100 * 12 + 380,
-        once=1000,  # item 12
+        # 400 medical premium. Item 11 excludes dispersed 特困 (no double payment).
+        cash=1.3 * 628 * 12 + 3 * 100 * 12 + 400,
+        once=0,  # item 12: no one-off cash
         units=dict(
             health_check=1,
             ability_assessment=1,
-            home_adaptation=1,  # item 10 (特困 at home, 失能)
+            home_adaptation=1,  # item 10 (body: 分散供养特困, 失能)
             training=1,  # item 12
             home_care_visit=2 * 12,  # item 15 (70+ dispersed 特困), assumed 2/month
             visit=2 * 12,  # item 18 (alone, 失能; cannot self-care)
@@ -109,8 +112,8 @@ PERSONS = {
             living="alone",
             urban=False,
         ),
-        cash=1.3 * 496 * 12 + 3 * 100 * 12 + 380,  # item 16
-        once=1000,  # item 12
+        cash=1.3 * 496 * 12 + 3 * 100 * 12 + 400,  # item 16
+        once=0,  # item 12: no one-off cash
         units=dict(
             health_check=1,
             ability_assessment=1,
@@ -121,7 +124,8 @@ PERSONS = {
         ),
     ),
     # 特困 in an institution, 82, 半护理: the literal 非低保 of item 8 lets 特困 keep item 8,
-    # and item 9 (经济困难 = 低保 or 特困) pays too; item 17 gives the bed.
+    # and item 9 (经济困难 = 低保 or 特困) pays too; item 11 pays the care subsidy (not
+    # dispersed, so item 16 does not); item 17 gives the bed.
     "tekun_centralized_82": dict(
         attrs=dict(
             age=82,
@@ -131,9 +135,10 @@ PERSONS = {
             adl_level=3,
             in_institution=True,
         ),
-        cash=70 * 12 + 70 * 12,  # item 8 + item 9
-        once=1000,  # item 12 (失能)
-        units=dict(health_check=1, ability_assessment=1, training=1, visit=2 * 12),  # 6, 5, 12, 18
+        cash=70 * 12 + 70 * 12 + 100 * 12,  # item 8 + item 9 + item 11 (不能自理, 经济困难)
+        once=0,
+        # items 6, 5; item 12 (training) and item 18 (visits) are for those living at home
+        units=dict(health_check=1, ability_assessment=1, training=0, visit=0),
         placement=True,  # item 17
     ),
     # 65 with hypertension: Xiaoyi's 健康管理 names no chronic-disease follow-ups.
@@ -162,12 +167,12 @@ PERSONS = {
         ),
         # item 11: 100 × 12; item 21: living subsidy 100 × 12 (低保) + care subsidy 100 × 12 (一级)
         cash=100 * 12 + 100 * 12 + 100 * 12,
-        once=1000,  # item 12
+        once=0,  # item 12: no one-off cash
         units=dict(
             health_check=1,
             ability_assessment=1,
-            home_adaptation=1,  # item 10
-            training=1,  # item 12
+            home_adaptation=1,  # item 10 (body: 城乡低保 + 失能/残疾)
+            training=1,  # item 12 (半护理 = 生活不能自理)
             home_care_visit=2 * 12,  # item 14
             visit=2 * 12,  # item 18 (失能, 重残)
         ),
@@ -246,6 +251,9 @@ def test_explain_care_subsidy_excludes_tekun(city):
     assert not _row(city, person, "xiaoyi.11")["eligible"]  # paid through item 16 instead
     assert _row(city, person, "xiaoyi.16")["eligible"]
     assert _row(city, PERSONS["p70_dibao_cannot_self_care"]["attrs"], "xiaoyi.11")["eligible"]
+    # centralized 特困 who cannot care for themselves: 100 × 12 = 1200 from item 11
+    central = _row(city, PERSONS["tekun_centralized_82"]["attrs"], "xiaoyi.11")
+    assert central["eligible"] and central["yuan_per_year"] == 1200
 
 
 def test_explain_old_age_allowance_excludes_dibao_80_to_99(city):
@@ -268,3 +276,47 @@ def test_explain_home_care_70_plus_special_hardship(city):
 def test_explain_resident_pension_eligible_not_quantified(city):
     row = _row(city, PERSONS["p62_resident_pension"]["attrs"], "xiaoyi.2")
     assert row["eligible"] and not row["quantified"]
+
+
+def test_old_age_allowance_non_dibao_reading(city):
+    # item 8 (80–99, 非低保) and item 9 (80+ 经济困难) for an 85-year-old dispersed 特困:
+    # default 'not_dibao' (the letter): 特困 is not 低保 → 70 × 12 = 840 from each item;
+    # 'not_economic_hardship': item 9 pays them, so item 8 does not → 0 + 840.
+    tekun = {"age": 85, "assistance": "tekun", "tekun_mode": "dispersed"}
+    assert _row(city, tekun, "xiaoyi.8")["yuan_per_year"] == 840
+    assert _row(city, tekun, "xiaoyi.9")["yuan_per_year"] == 840
+    alt = simlib.load_city(
+        "xiaoyi", definition_variants={"old_age_allowance_non_dibao": "not_economic_hardship"}
+    )
+    assert _row(alt, tekun, "xiaoyi.8")["yuan_per_year"] == 0
+    assert _row(alt, tekun, "xiaoyi.9")["yuan_per_year"] == 840
+    # a non-poor 85-year-old keeps item 8 under both readings
+    assert _row(alt, PERSONS["p85"]["attrs"], "xiaoyi.8")["yuan_per_year"] == 840
+
+
+def test_home_adaptation_readings(city):
+    # item 10. default 'body' (二(五)19): 分散供养特困 or 城乡低保 with a 高龄 (80+)/失能/残疾
+    # member; 'list': every 经济困难 (低保 or 特困) older person. Both at home only.
+    lst = simlib.load_city("xiaoyi", definition_variants={"home_adaptation_target": "list"})
+    able = {"age": 65, "assistance": "dibao"}
+    assert not _row(city, able, "xiaoyi.10")["eligible"]
+    assert _row(lst, able, "xiaoyi.10")["eligible"]
+    inst = {"age": 85, "assistance": "dibao", "in_institution": True}
+    assert not _row(city, inst, "xiaoyi.10")["eligible"]
+    assert not _row(lst, inst, "xiaoyi.10")["eligible"]
+
+
+def test_home_care_is_at_home(city):
+    # item 14 (低保 失能 居家养老服务): the same person at home gets 2 × 12 = 24 visits, in an
+    # institution none
+    home = PERSONS["p70_dibao_cannot_self_care"]["attrs"]
+    assert _row(city, home, "xiaoyi.14")["units"] == {"home_care_visit": 24}
+    assert not _row(city, {**home, "in_institution": True}, "xiaoyi.14")["eligible"]
+
+
+def test_caring_visit_setting_reading(city):
+    # item 18 for the centralized 82-year-old (失能 adl 3, 半护理): 'anywhere' → 2 × 12 = 24
+    attrs = PERSONS["tekun_centralized_82"]["attrs"]
+    assert not _row(city, attrs, "xiaoyi.18")["eligible"]
+    anywhere = simlib.load_city("xiaoyi", definition_variants={"caring_visit_setting": "anywhere"})
+    assert _row(anywhere, attrs, "xiaoyi.18")["units"] == {"visit": 24}

@@ -7,7 +7,8 @@ were made, and re-running it must reproduce them byte for byte.
 
 * ``census2020_age_sex.csv``: county × sex × 5-year age group (45–49 … 85+) population of the
   2020 census, for the five cities; and ``census2020_counties.csv``: county totals, urban and
-  rural population, households. Source: reference/census2020_counties.csv (Lei Dong, "census",
+  rural population, households (with one and two members 65+), the population 15+ by sex, and
+  the long-form sample of the 15+ by sex with its married and widowed counts. Source: reference/census2020_counties.csv (Lei Dong, "census",
   GitHub leiii/census, census_county_2020_v1.xlsx, MIT; from the county census bulletins and
   the Tabulation on the 2020 Population Census by County).
 * ``wpp2024_mx.csv``: central death rates for ages 40+ by sex and 5-year period. Source:
@@ -63,6 +64,16 @@ def main(reference: Path, out: Path) -> None:
                 "family_households": int(float(r["家庭户数"])),
                 "one_person_households": int(float(r["一人户数"])),
                 "households_with_65plus": int(float(r["有65岁及以上老年人口的户数"])),
+                "households_one_65plus": int(float(r["有一个老人"])),
+                "households_two_65plus": int(float(r["有二个老人"])),
+                "pop15_male": _pop15(r, "男"),
+                "pop15_female": _pop15(r, "女"),
+                "sample15_male": int(float(r["十五岁以上人口_男"])),
+                "sample15_female": int(float(r["十五岁以上人口_女"])),
+                "married_male": int(float(r["有配偶_男"])),
+                "married_female": int(float(r["有配偶_女"])),
+                "widowed_male": int(float(r["丧偶_男"])),
+                "widowed_female": int(float(r["丧偶_女"])),
             }
         )
         for sex, sex_zh in (("male", "男"), ("female", "女")):
@@ -84,6 +95,13 @@ def main(reference: Path, out: Path) -> None:
         if int(m["age_start"]) >= 40
     ]
     _write(out / "wpp2024_mx.csv", mx)
+
+
+def _pop15(r: dict, sex_zh: str) -> int:
+    """Census population of one sex aged 15+ (sum of the 5-year age columns from 15)."""
+    starts = range(15, 85, 5)
+    total = sum(int(float(r[_age_column(sex_zh, a)])) for a in starts)
+    return total + int(float(r[f"{sex_zh}_85岁以上"]))
 
 
 def _write(path: Path, rows: list[dict]) -> None:

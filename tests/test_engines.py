@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simlib.model import ElderCareModel
-from simlib.model import reporters
+from simlib.model import ElderCareModel, reporters
 from simlib.outcomes import cells as cells_mod
 from simlib.outcomes import ledger as ledger_mod
 

@@ -22,9 +22,9 @@ YEAR = 2025
 CITIES = simlib.cities()
 
 
-def _with_outcomes(city, outcomes):
-    """The inputs of a baseline run of ``city`` with other outcome parameters."""
-    inputs = load_inputs(city)
+def _with_outcomes(city, outcomes, scenario="baseline"):
+    """The inputs of a run of ``city`` with other outcome parameters."""
+    inputs = load_inputs(city, scenario)
     periods = tuple(dataclasses.replace(p, outcomes=outcomes) for p in inputs.periods)
     return dataclasses.replace(inputs, periods=periods)
 
@@ -35,6 +35,7 @@ def _population(rows):
     cols["county"] = np.zeros(n, np.int16)
     cols["weight"] = np.ones(n, np.float32)
     cols["alive"] = np.ones(n, bool)
+    cols["spouse"] = np.full(n, -1, np.int32)  # everyone single: a household each
     return cols
 
 
@@ -102,13 +103,16 @@ def test_take_up_scales_enrolment_and_cost():
 
 
 def test_one_off_benefits_are_paid_once(full_take_up):
-    cols = _population([{"age": 70, "assistance": "dibao"}])  # item 18 home adaptation
-    ledger = Ledger(_with_outcomes("jincheng", full_take_up), ["x"])
+    # item 18 home adaptation, read as the annex's group (经济困难): a 低保 person aged 70
+    cols = _population([{"age": 70, "assistance": "dibao"}])
+    annex = {"description": "annex reading", "definitions": {"home_adaptation_target": "list"}}
+    ledger = Ledger(_with_outcomes("jincheng", full_take_up, annex), ["x"])
     first = ledger.collect(cols, 2025)
     second = ledger.collect(cols, 2026)
     assert _measure(first, "jincheng.18", "units:home_adaptation") == 1
     assert _measure(second, "jincheng.18", "units:home_adaptation") == 0
     assert _measure(second, "jincheng.18", "eligible") == 1  # still eligible, already served
+    assert _measure(second, "jincheng.18", "households") == 1  # a household benefit
 
 
 def test_take_up_ramps_linearly_to_the_scenario_target():

@@ -25,7 +25,7 @@ def check_all(keys: list[str] | None = None, params_dir=None) -> list[str]:
     from simlib.params.scenarios import list_scenarios
     from simlib.params.tree import city_keys
     from simlib.params.vocabulary import load_reference_persons
-    from simlib.population.processes import Context, ProcessSet
+    from simlib.population.processes import ProcessSet, context_for
 
     problems: list[str] = []
     try:
@@ -39,8 +39,7 @@ def check_all(keys: list[str] | None = None, params_dir=None) -> list[str]:
         for scen in scenarios:
             try:
                 inputs = load_inputs(city, scen, params_dir=params_dir)
-                female, urban = inputs.census.shares(city)
-                ProcessSet(Context(inputs.health, inputs.mortality, female, urban))
+                ProcessSet(context_for(inputs))
             except ParamError as err:
                 line = f"{city} · {scen}: {err}"
                 if line not in problems:

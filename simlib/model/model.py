@@ -13,7 +13,7 @@ from simlib.core.errors import ParamError, ParamTypeError
 from simlib.model.reporters import MODEL_REPORTERS
 from simlib.outcomes.ledger import Ledger
 from simlib.params import Inputs, load_inputs
-from simlib.population.processes import PROCESSES, Context, Process, ProcessSet, schema_of
+from simlib.population.processes import PROCESSES, Process, ProcessSet, context_for, schema_of
 from simlib.population.streams import Streams, seed_sequence
 from simlib.population.synthesis import BASE_YEAR, Population, synthesize
 
@@ -38,8 +38,9 @@ class ElderCareModel(mesa.Model):
     2. adl — ADL onset, recovery and progression, then the care class;
     3. chronic — hypertension and diabetes incidence;
     4. assistance — 低保 / 低保边缘 exit and entry, 特困 entry (集中供养 if willing);
-    5. living — moves to empty nest and to living alone;
-    6. institution — entry of willing 特困 and by severe disability;
+    5. institution — entry of willing 特困 and by severe disability;
+    6. household — widowhood of those whose spouse died, children leaving, and the living
+       arrangement (独居, 空巢, with family) that follows;
     7. status — (drawn once in the base year; no yearly change);
     8. ageing — age + 1, pensions from the pension age, net migration;
 
@@ -108,9 +109,7 @@ class ElderCareModel(mesa.Model):
         self.streams = Streams(root)
         self.year = BASE_YEAR
         self.end_year = end_year
-        female, urban = inputs.census.shares(inputs.city)
-        ctx = Context(inputs.health, inputs.mortality, female, urban, BASE_YEAR)
-        self.processes = ProcessSet(ctx, processes)
+        self.processes = ProcessSet(context_for(inputs, BASE_YEAR), processes)
         self.state_groups = [p.reported() for p in self.processes.processes if p.reported()]
         counties = [str(c) for c in inputs.context.counties]
         self.population: Population = synthesize(

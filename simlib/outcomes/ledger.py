@@ -83,6 +83,7 @@ class Ledger:
             table, total, first_of = self._cells(period, cols)
         else:
             table, total, first_of = self._persons(cols)
+        self._cols = cols
         self.years.append(self._aggregate(period, year, table, total, first_of))
 
     def _plan(self, period, cols) -> _Plan:
@@ -94,6 +95,8 @@ class Ledger:
     def _persons(self, cols):
         alive_idx = np.flatnonzero(cols["alive"])
         table = _AliveView(cols, alive_idx)
+        self._row = np.full(cols["alive"].size, -1, np.int64)
+        self._row[alive_idx] = np.arange(alive_idx.size)
         total = county_summer(table["county"], table["weight"], len(self.counties))
 
         def first_of(item_id: str, eligible: np.ndarray) -> np.ndarray:
@@ -120,6 +123,7 @@ class Ledger:
             len(self.counties),
             self._table_bits,
         )
+        self._row = cells.cid
         # start next year's hash table at a size that fits this year's cells
         self._table_bits = max(self._table_bits, int(np.ceil(np.log2(len(cells) + 1))) + 1)
         table = PersonTable({a: cols[a][cells.rep] for a in (*plan.attrs, "age")})
@@ -151,11 +155,15 @@ class Ledger:
             take = p.take_up_for(item.family, year)
             n_elig = total(mask=r.eligible)
             rec = {"eligible": n_elig, "enrolled": n_elig * take}
-            first = first_of(item.id, r.eligible) if any(a.once for _, a in r.parts) else None
+            if item.benefit.household:
+                amounts = self._household(item, r, rec, take)
+            else:
+                first = first_of(item.id, r.eligible) if any(a.once for _, a in r.parts) else None
+                amounts = [
+                    total(a.values * first if a.once else a.values) * take for _, a in r.parts
+                ]
             cost = np.zeros(n_c)
-            for comp, amount in r.parts:
-                values = amount.values * first if amount.once else amount.values
-                n = total(values) * take
+            for (comp, _), n in zip(r.parts, amounts, strict=True):
                 for name, v in comp.measures(n, p).items():
                     if name == "cost_yuan":
                         cost = cost + v
@@ -176,6 +184,29 @@ class Ledger:
         for i, r in enumerate(records):
             values[i] = r[2]
         return year, [r[0] for r in records], [r[1] for r in records], values
+
+    def _household(self, item, r, rec: dict, take: float) -> list[np.ndarray]:
+        """Household items: eligible households and amounts once per household."""
+        from simlib.outcomes.households import household_sums
+
+        once = np.array([a.once for _, a in r.parts], dtype=bool)
+        values = (
+            np.column_stack([a.values for _, a in r.parts])
+            if r.parts
+            else np.zeros((len(r.eligible), 0))
+        )
+        households, sums = household_sums(
+            self._row,
+            r.eligible,
+            values,
+            once,
+            self.received.get(item.id) if once.any() else None,
+            self._cols,
+            len(self.counties),
+        )
+        rec["households"] = households
+        rec["enrolled_households"] = households * take
+        return [sums[j] * take for j in range(len(r.parts))]
 
     def _frame(self, year, items, measures, values) -> pd.DataFrame:
         n_c = len(self.counties)

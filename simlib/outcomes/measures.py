@@ -12,6 +12,8 @@ from __future__ import annotations
 MEASURES: dict[str, tuple[str, str]] = {
     "eligible": ("persons", "persons eligible (summed over items: person-items)"),
     "enrolled": ("persons", "eligible × take-up (summed over items: person-items)"),
+    "households": ("households", "households eligible for a household benefit (once each)"),
+    "enrolled_households": ("households", "eligible households × take-up"),
     "cash_yuan": ("yuan", "recurring cash paid, yuan a year"),
     "once_yuan": ("yuan", "one-off cash paid, yuan"),
     "service_yuan": ("yuan", "in-kind units × unit cost, yuan"),

@@ -49,6 +49,16 @@ COUNTIES = (
     Column("family_households", "int", lo=0),
     Column("one_person_households", "int", lo=0),
     Column("households_with_65plus", "int", lo=0),
+    Column("households_one_65plus", "int", lo=0),
+    Column("households_two_65plus", "int", lo=0),
+    Column("pop15_male", "int", lo=0),
+    Column("pop15_female", "int", lo=0),
+    Column("sample15_male", "int", lo=1),
+    Column("sample15_female", "int", lo=1),
+    Column("married_male", "int", lo=0),
+    Column("married_female", "int", lo=0),
+    Column("widowed_male", "int", lo=0),
+    Column("widowed_female", "int", lo=0),
 )
 WPP = (
     Column("sex", labels=SEXES),
@@ -77,6 +87,19 @@ class Census:
             self.age_sex[self.age_sex["city"] == city],
             self.counties[self.counties["city"] == city],
         )
+
+    def widowed(self, city: str, counties: list[str]) -> np.ndarray:
+        """Widowed persons per county and sex ``[county, sex]``.
+
+        The long-form share of the 15+ times the 15+ population (all widowed taken as 45+).
+        """
+        _, cty = self.city(city)
+        cty = cty.set_index("county").loc[counties]
+        out = np.zeros((len(counties), 2))
+        for s, sex in enumerate(("male", "female")):
+            share = cty[f"widowed_{sex}"] / cty[f"sample15_{sex}"]
+            out[:, s] = (share * cty[f"pop15_{sex}"]).to_numpy()
+        return out
 
     def shares(self, city: str) -> tuple[float, float]:
         """Female and urban shares of a city's census population aged 45+.
@@ -119,6 +142,13 @@ def load_census(tree: ParamTree) -> Census:
         raise ParamError(f"{tree.where(rel_a)}: line {i + 2}: the same cell is listed twice")
     if counties.duplicated(["city", "county"]).any():
         raise ParamError(f"{tree.where(rel_c)}: a county is listed twice")
+    for sex in ("male", "female"):
+        over = counties[f"married_{sex}"] + counties[f"widowed_{sex}"] > counties[f"sample15_{sex}"]
+        if over.any():
+            i = int(np.flatnonzero(over)[0])
+            raise ParamError(
+                f"{tree.where(rel_c)}: line {i + 2}: married + widowed {sex} exceed the sample"
+            )
     mism = counties["urban"] + counties["rural"] != counties["population"]
     if mism.any():
         i = int(np.flatnonzero(mism)[0])

@@ -268,10 +268,12 @@ def _check_families(scen: Scenario, vocab: Vocabulary) -> None:
 def _services(tree, scen: Scenario, list_city, vocab, conventions, schema) -> ServiceList:
     def load(key: str) -> ServiceList:
         ctx = load_context(tree, key, schema)
-        variants = {k: v for k, v in scen.definitions.items()}
-        unknown = [k for k in variants if k not in ctx.definitions]
-        if unknown:  # a reading named by the scenario applies where the city defines it
-            variants = {k: v for k, v in variants.items() if k in ctx.definitions}
+        # a reading named by the scenario applies where the city defines that reading
+        variants = {
+            k: v
+            for k, v in scen.definitions.items()
+            if k in ctx.definitions and v in ctx.definitions[k].variants
+        }
         return load_services(tree, key, ctx, vocab, conventions, variants, schema)
 
     _check_definitions(tree, scen, schema)

@@ -17,8 +17,8 @@ from simlib.population.processes.assistance import Assistance
 from simlib.population.processes.base import Context, Process
 from simlib.population.processes.chronic import Chronic
 from simlib.population.processes.death import Death
+from simlib.population.processes.household import Household
 from simlib.population.processes.institution import Institution
-from simlib.population.processes.living import Living
 from simlib.population.processes.status import Status
 
 #: The processes, in step order.
@@ -27,14 +27,22 @@ PROCESSES: tuple[type[Process], ...] = (
     Adl,
     Chronic,
     Assistance,
-    Living,
     Institution,
+    Household,
     Status,
     Ageing,
 )
 
 #: Columns the synthesis itself creates (not owned by any process).
 SYNTHESIS_COLUMNS = ("age", "sex", "urban", "county", "weight", "alive", "death_year")
+
+
+def context_for(inputs, base_year: int = 2020) -> Context:
+    """The processes' context for a run's inputs (census shares and widowed counts)."""
+    counties = [str(c) for c in inputs.context.counties]
+    female, urban = inputs.census.shares(inputs.city)
+    widowed = inputs.census.widowed(inputs.city, counties)
+    return Context(inputs.health, inputs.mortality, female, urban, base_year, widowed)
 
 
 def schema_of(processes: Sequence[type[Process]] = PROCESSES) -> Schema:
@@ -89,4 +97,4 @@ class ProcessSet:
         return [p.name for p in self.processes]
 
 
-__all__ = ["PROCESSES", "Context", "Process", "ProcessSet", "schema_of"]
+__all__ = ["PROCESSES", "Context", "Process", "ProcessSet", "context_for", "schema_of"]

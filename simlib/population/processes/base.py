@@ -41,6 +41,7 @@ class Context:
         female_share: Female share of the city's census population 45+.
         urban_share: Urban share of the city's census population 45+.
         base_year: Calendar year of the base population.
+        widowed_counts: Widowed persons per county and sex ``[county, sex]`` (census).
     """
 
     health: Health
@@ -48,6 +49,7 @@ class Context:
     female_share: float
     urban_share: float
     base_year: int = 2020
+    widowed_counts: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

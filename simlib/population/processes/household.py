@@ -1,4 +1,13 @@
-"""Living arrangement: with family, empty nest (空巢), alone (独居); left-behind (留守)."""
+"""Households: spouses linked, living arrangement from who lives with whom, widowhood by death.
+
+The model holds persons 45+; a household here is a couple (two agents, or an agent whose
+spouse is younger than 45 and so not modelled) or a single person, with or without younger
+family members (children) living with them, who are not agents. From that:
+
+* 独居 (alone): no spouse at home and no children;
+* 空巢 (empty nest): a spouse at home and no children;
+* with family: children at home; institution residents live in a collective household.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +15,52 @@ import numpy as np
 
 from simlib.core.jit import engine, kernel
 from simlib.core.people import SCHEMA
-from simlib.population.processes.base import AGES, OLD_AGE, Process, incidence, uniforms
+from simlib.population.processes.base import AGES, OLD_AGE, Process, entry_for_prevalence, uniforms
 
 _L = SCHEMA["living"].code
 WITH_FAMILY, EMPTY_NEST, ALONE = _L("with_family"), _L("empty_nest"), _L("alone")
+#: ``spouse`` values: an agent index, or one of these.
+NO_SPOUSE, SPOUSE_NOT_MODELLED = -1, -2
 
 
-class Living(Process):
-    """Living arrangement of persons at home (institution residents live collectively).
+class Household(Process):
+    """Spouses, households and living arrangement.
 
-    Base year: alone by the age curve ``alone_prevalence``; empty nest (incl. alone) at the
-    60+ share, scaled below 60. Each year: moves to living alone and to empty nest at rates
-    that keep those age profiles. Rural residents 60+ are left-behind (留守) at
-    ``left_behind_rural``.
+    Base year: each person is married, widowed or otherwise single. The widowed share by age
+    and sex follows ``widowed_<sex>`` (an age shape) scaled per county and sex so that the
+    widowed agents match the county's 2020 census count (long-form share of the 15+, all
+    taken as 45+); ``unmarried_other_45plus`` are never married or divorced. Married men and
+    women of a county are paired by age rank, oldest first (wives are then about as much
+    younger as the age structure implies); a married person left over has a spouse younger
+    than 45, not modelled. A household then lives with children (younger family, not
+    modelled) with the probability that, given its marital status and the head's age,
+    reproduces ``alone_prevalence`` (独居) and ``empty_nest_or_alone_60plus`` (空巢 or 独居).
+
+    Each year: a person whose spouse died is widowed (widowhood follows deaths, not a rate);
+    children leave a household at the rate that keeps the empty-nest profile; a spouse who
+    entered an institution no longer lives at home. ``living`` follows from all that.
+    Rural residents 60+ are left-behind (留守) at ``left_behind_rural``.
     """
 
-    name = "living"
-    owns = ("living", "left_behind")
+    name = "household"
+    owns = ("living", "left_behind", "spouse", "household", "with_children")
     reports = ("living",)
     params = {
+        "widowed_female": "curve",
+        "widowed_male": "curve",
+        "unmarried_other_45plus": "value",
         "alone_prevalence": "curve",
         "empty_nest_or_alone_60plus": "value",
         "empty_nest_45_59_ratio": "value",
         "left_behind_rural": "value",
     }
+    #: Bookkeeping columns (not person attributes rules read): allocated by this process.
+    bookkeeping = {"spouse": np.int32, "household": np.int32, "with_children": np.bool_}
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.alone = incidence(self.p.curve("alone_prevalence", AGES)).astype(np.float32)
-        self.empty_nest = incidence(self.nest_or_alone(AGES)).astype(np.float32)
+        nest = self.nest_or_alone(AGES)
+        self.leave = entry_for_prevalence(nest, np.append(nest[1:], nest[-1])).astype(np.float32)
 
     def nest_or_alone(self, age) -> np.ndarray:
         """P(empty nest or alone) by age: the 60+ share, scaled below 60, never below alone."""
@@ -44,53 +70,170 @@ class Living(Process):
             ratio * v["empty_nest_or_alone_60plus"], self.p.curve("alone_prevalence", age)
         )
 
-    def init(self, cols, rng):  # noqa: D102 - see the class docstring
-        age, n = cols["age"], cols["age"].size
-        p_alone = self.p.curve("alone_prevalence", age)
-        p_nest = self.nest_or_alone(age)
-        u = rng.random(n)
-        cols["living"][:] = np.where(
-            u < p_alone, ALONE, np.where(u < p_nest, EMPTY_NEST, WITH_FAMILY)
+    def widowed(self, age, sex, county, counts) -> np.ndarray:
+        """P(widowed) per person: the age shape scaled to each county's census count.
+
+        Args:
+            age: Ages.
+            sex: Sex codes.
+            county: County index per person.
+            counts: ``[county, sex]`` widowed persons the census gives.
+
+        Returns:
+            Probabilities, clipped to [0, 1].
+        """
+        shape = np.where(
+            sex == 1, self.p.curve("widowed_female", age), self.p.curve("widowed_male", age)
         )
+        p = np.zeros(age.size)
+        for c in range(counts.shape[0]):
+            for s in (0, 1):
+                m = (county == c) & (sex == s)
+                expected = shape[m].sum()
+                if expected > 0:
+                    p[m] = shape[m] * counts[c, s] / expected
+        return np.clip(p, 0.0, 1.0)
+
+    def init(self, cols, rng):  # noqa: D102 - see the class docstring
+        n = cols["age"].size
+        age, sex, county = cols["age"], cols["sex"], cols["county"]
+        for name, dtype in self.bookkeeping.items():
+            cols[name] = np.zeros(n, dtype)
+        counts = self.ctx.widowed_counts
+        if counts is None:  # no census counts (a synthetic cohort): the shape as it is
+            widowed = np.where(
+                sex == 1, self.p.curve("widowed_female", age), self.p.curve("widowed_male", age)
+            )
+        else:  # every agent stands for 1/sample persons; the census count is of persons
+            w = float(cols["weight"][0]) if n else 1.0
+            widowed = self.widowed(age, sex, county, counts / w)
+        p_single = np.clip(widowed + self.p.values["unmarried_other_45plus"], 0, 1)
+        married = rng.random(n) >= p_single
+        spouse = np.full(n, NO_SPOUSE, np.int32)
+        for c in np.unique(county):
+            men = np.flatnonzero(married & (county == c) & (sex == 0))
+            women = np.flatnonzero(married & (county == c) & (sex == 1))
+            men = men[np.argsort(-age[men], kind="stable")]
+            women = women[np.argsort(-age[women], kind="stable")]
+            k = min(men.size, women.size)
+            spouse[men[:k]] = women[:k]
+            spouse[women[:k]] = men[:k]
+            spouse[men[k:]] = SPOUSE_NOT_MODELLED
+            spouse[women[k:]] = SPOUSE_NOT_MODELLED
+        idx = np.arange(n, dtype=np.int32)
+        cols["spouse"][:] = spouse
+        cols["household"][:] = np.where(spouse >= 0, np.minimum(idx, spouse), idx)
+        # children at home: by marital status and the household head's (older member's) age
+        head_age = np.where(spouse >= 0, np.maximum(age, age[np.maximum(spouse, 0)]), age)
+        couple = spouse != NO_SPOUSE
+        e = self.nest_or_alone(head_age)
+        a = self.p.curve("alone_prevalence", head_age)
+        m = _share_by_age(couple, head_age)
+        no_children = np.where(
+            couple,
+            np.clip((e - a) / np.maximum(m, 1e-9), 0, 1),
+            np.clip(a / np.maximum(1 - m, 1e-9), 0, 1),
+        )
+        u = rng.random(n)
+        rep = cols["household"]
+        cols["with_children"][:] = u[rep] >= no_children[rep]
         cols["left_behind"][:] = (
             ~cols["urban"] & (age >= OLD_AGE) & (rng.random(n) < self.p.values["left_behind_rural"])
         )
+        derive_living(cols)
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
-        living = cols["living"]
-        u = uniforms(rng, living.size)
+        u, u_move = uniforms(rng, cols["alive"].size, 2)
         if engine() == "numba":
-            _living_kernel()(
+            _household_kernel()(
                 cols["alive"],
-                cols["in_institution"],
-                living,
+                cols["spouse"],
+                cols["household"],
+                cols["with_children"],
                 cols["age"],
                 u,
-                self.alone,
-                self.empty_nest,
+                self.leave,
             )
-            return
-        ai = cols["age"].astype(np.intp)
+        else:
+            _household_numpy(cols, u, self.leave)
+        derive_living(cols)
+        self.move_in(cols, u_move)
+
+    def move_in(self, cols, u: np.ndarray) -> None:
+        """Persons living alone move in with family where 独居 exceeds its age profile.
+
+        Widowhood (by death) and children leaving fill the 独居 group; at each age the
+        excess over ``alone_prevalence`` among persons at home moves in with family (children)
+        this year, each with the same probability. The sourced profile stays the input; the
+        dynamics decide who lives alone (mostly the recently widowed). The step runs before
+        ageing, so the profile is held at the age each person will have next year.
+        """
+        alone = cols["alive"] & (cols["living"] == ALONE)
         home = cols["alive"] & ~cols["in_institution"]
-        p_alone = np.take(self.alone, ai)
-        to_alone = home & (living != ALONE) & (u < p_alone)
-        to_nest = (
-            home
-            & (living == WITH_FAMILY)
-            & ~to_alone
-            & (u < p_alone + np.take(self.empty_nest, ai))
-        )
-        living[to_alone] = ALONE
-        living[to_nest] = EMPTY_NEST
+        age = np.minimum(cols["age"] + 1, AGES.size - 1)
+        n_home = np.bincount(age[home], minlength=AGES.size)
+        n_alone = np.bincount(age[alone], minlength=AGES.size)
+        target = self.p.curve("alone_prevalence", AGES) * n_home
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(n_alone > 0, (n_alone - target) / n_alone, 0.0)
+        p = np.clip(p, 0.0, 1.0).astype(np.float32)
+        movers = alone & (u < p[age])
+        cols["with_children"][movers] = True
+        cols["living"][movers] = WITH_FAMILY
+
+
+def _share_by_age(flag: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Share of ``flag`` among persons of each single year of age, per person."""
+    n = np.bincount(age, minlength=int(age.max()) + 1 if age.size else 1)
+    k = np.bincount(age, weights=flag, minlength=n.size)
+    return (k / np.maximum(n, 1))[age]
+
+
+def derive_living(cols) -> None:
+    """Set ``living`` from the household (in place).
+
+    Collective in an institution; else with children → with family; a spouse at home →
+    empty nest; otherwise alone.
+    """
+    spouse, alive, inst = cols["spouse"], cols["alive"], cols["in_institution"]
+    at_home = spouse == SPOUSE_NOT_MODELLED
+    linked = spouse >= 0
+    partner = spouse[linked]
+    at_home[linked] = alive[partner] & ~inst[partner]
+    cols["living"][:] = np.where(
+        inst | cols["with_children"], WITH_FAMILY, np.where(at_home, EMPTY_NEST, ALONE)
+    )
+
+
+def _household_numpy(cols, u, leave) -> None:
+    alive, spouse = cols["alive"], cols["spouse"]
+    linked = spouse >= 0
+    widowed = linked & alive
+    widowed[linked] &= ~alive[spouse[linked]]
+    spouse[widowed] = NO_SPOUSE
+    rep = cols["household"]
+    head_age = np.where(
+        spouse >= 0, np.maximum(cols["age"], cols["age"][np.maximum(spouse, 0)]), cols["age"]
+    )
+    go = alive & cols["with_children"] & (u[rep] < leave[head_age])
+    # a household's members share the draw of its representative, so both leave together
+    cols["with_children"][go] = False
 
 
 @kernel
-def _living_kernel(alive, in_institution, living, age, u, p_alone, p_nest):
-    for i in range(alive.shape[0]):
-        if not alive[i] or in_institution[i]:
+def _household_kernel(alive, spouse, household, with_children, age, u, leave):
+    n = alive.shape[0]
+    for i in range(n):
+        s = spouse[i]
+        if s >= 0 and alive[i] and not alive[s]:
+            spouse[i] = -1
+    for i in range(n):
+        if not alive[i] or not with_children[i]:
             continue
-        pa = p_alone[age[i]]
-        if living[i] != ALONE and u[i] < pa:
-            living[i] = ALONE
-        elif living[i] == WITH_FAMILY and u[i] < pa + p_nest[age[i]]:
-            living[i] = EMPTY_NEST
+        s = spouse[i]
+        head = age[i]
+        if s >= 0 and age[s] > head:
+            head = age[s]
+        r = household[i]
+        if u[r] < leave[head]:
+            with_children[i] = False

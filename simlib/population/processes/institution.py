@@ -9,7 +9,6 @@ from simlib.core.jit import engine, kernel
 from simlib.population.processes.adl import ADL_GRADES
 from simlib.population.processes.assistance import CENTRALIZED
 from simlib.population.processes.base import Process, uniforms
-from simlib.population.processes.living import WITH_FAMILY
 
 #: Age from which the institution-share source counts (CLHLS 65+, health.yaml).
 INSTITUTION_SHARE_AGE = 65
@@ -21,12 +20,12 @@ class Institution(Process):
     Base year: every 特困 in 集中供养, and others aged 65+ by ADL-grade weights scaled so the
     65+ share matches ``institution_share_65plus``. Each year: willing 特困 enter, and persons
     at 重度 or 完全失能 enter with ``institution_entry_disabled``. A resident's living
-    arrangement becomes the institution's collective household (``living`` = with_family).
+    arrangement becomes the institution's collective household (the household process, next
+    in order, derives ``living``).
     """
 
     name = "institution"
     owns = ("in_institution",)
-    writes = ("living",)
     params = {
         "institution_share_65plus": "value",
         "institution_adl_weights": "table",
@@ -51,7 +50,6 @@ class Institution(Process):
         c = max(target, 0.0) / max(w[old & ~central].sum(), 1e-12)
         inst = central | (old & (rng.random(age.size) < np.clip(c * w, 0, 1)))
         cols["in_institution"][:] = inst
-        cols["living"][inst] = WITH_FAMILY  # a collective household
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         u = uniforms(rng, cols["alive"].size)
@@ -59,7 +57,6 @@ class Institution(Process):
             _institution_kernel()(
                 cols["alive"],
                 cols["in_institution"],
-                cols["living"],
                 cols["tekun_mode"],
                 cols["adl_level"],
                 u,
@@ -75,13 +72,11 @@ class Institution(Process):
             & (central | (severe & (u < self.p.values["institution_entry_disabled"])))
         )
         cols["in_institution"] |= enter
-        cols["living"][enter] = WITH_FAMILY
 
 
 @kernel
-def _institution_kernel(alive, inst, living, mode, adl, u, p_entry, severe):
+def _institution_kernel(alive, inst, mode, adl, u, p_entry, severe):
     for i in range(alive.shape[0]):
         if alive[i] and not inst[i]:
             if mode[i] == CENTRALIZED or (adl[i] >= severe and u[i] < p_entry):
                 inst[i] = True
-                living[i] = WITH_FAMILY

@@ -35,7 +35,7 @@ format: $(STAMP)
 # Regenerate the .ipynb files from their jupytext py:percent twins and re-execute them,
 # storing fresh outputs (the only way stored notebook outputs change).
 notebooks-sync: $(STAMP)
-	$(BIN)/python -m simlib.notebooks sync
+	$(BIN)/python -m simlib.reporting.notebooks sync
 
 clean:
 	rm -rf $(VENV) report results .pytest_cache .ruff_cache

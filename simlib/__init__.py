@@ -7,7 +7,9 @@ The common tasks are one line each::
     simlib.explain("datong", {"age": 85, "assistance": "低保"}, 2025)   # one person, why
     res = simlib.run("datong", "targets_2025", reps=10, sample=0.01, seed=1)
     res.totals("cost_yuan")                             # with interval, SE and reps
-    res.compare(simlib.run("datong", reps=10, sample=0.01, seed=1), "cost_yuan")
+    base = simlib.run("datong", reps=10, sample=0.01, seed=1)
+    res.compare(base, "cost_yuan")                      # paired differences, with intervals
+    simlib.plot(res, "cost_yuan")                       # a figure with its 95 % band
     simlib.load_results("results/datong_targets_2025_seed1")
 
 Names are imported when first used, so ``import simlib`` is fast (plotting, reporting, dask
@@ -36,6 +38,8 @@ _EXPORTS = {
     "load_city": "simlib.params",
     "load_inputs": "simlib.params.inputs",
     "load_results": "simlib.experiments.store",
+    "save": "simlib.experiments.store",
+    "plot": "simlib.reporting.plotting",
     "read_scenario": "simlib.params.scenarios",
     "registry": "simlib.params.assumptions",
     "run": "simlib.experiments.run",

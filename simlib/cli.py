@@ -98,7 +98,8 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from simlib.experiments.run import run, specs
-    from simlib.experiments.store import check_out_dir, run_name
+    from simlib.experiments.store import run_name, write_run
+    from simlib.experiments.sweep import check_out_dir
 
     todo, inputs = specs(
         args.city,
@@ -127,13 +128,12 @@ def _run(args: argparse.Namespace) -> int:
         progress=True,
         params_dir=args.params_dir,
     )
-    print(f"wrote {Path(result.save(out, overwrite=args.overwrite))}")
+    print(f"wrote {Path(write_run(result, out, overwrite=args.overwrite))}")
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from simlib.experiments.store import check_out_dir
-    from simlib.experiments.sweep import failures, grid, identities, sweep
+    from simlib.experiments.sweep import check_out_dir, failures, grid, identities, sweep
 
     specs = grid(
         args.cities,

@@ -1,12 +1,17 @@
 """Layer 6: experiments — runs, replications, sweeps, sensitivity and uncertainty.
 
 * :mod:`~simlib.experiments.spec` — :class:`RunSpec`, what identifies one run;
-* :mod:`~simlib.experiments.run` — the one function that wires a run (:func:`run_one`) and
-  :func:`run` with replications;
+* :mod:`~simlib.experiments.wiring` — the one function that wires a run (:func:`build_model`);
+* :mod:`~simlib.experiments.run` — :func:`run`: replications into a result;
 * :mod:`~simlib.experiments.result` — :class:`Result`: tidy tables with honest intervals,
-  paired comparisons, plots;
-* :mod:`~simlib.experiments.store` — runs and sweeps on disk (atomic, manifest last);
+  paired comparisons;
+* :mod:`~simlib.experiments.store` — runs on disk (atomic, manifest last), read back;
 * :mod:`~simlib.experiments.sweep` — grids on serial / processes / dask, resumable;
-* :mod:`~simlib.experiments.sensitivity`, :mod:`~simlib.experiments.uncertainty` — Morris,
-  Sobol and parameter-uncertainty intervals over the assumption registry.
+* :mod:`~simlib.experiments.sensitivity` — Morris screening over the assumption registry;
+* :mod:`~simlib.experiments.uncertainty` — parameter and Monte-Carlo uncertainty together,
+  and Sobol indices;
+* :mod:`~simlib.experiments.validation` — the population against its sources and published
+  statistics;
+* :mod:`~simlib.experiments.check` — ``simlib check``: everything validated as a run would;
+* :mod:`~simlib.experiments.baseline` — the key numbers of the regression baseline.
 """

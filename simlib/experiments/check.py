@@ -21,9 +21,8 @@ def check_all(keys: list[str] | None = None, params_dir=None) -> list[str]:
         One line per problem (empty when everything validates).
     """
     from simlib.params import load_inputs, read_tree
-    from simlib.params.inputs import check_city
     from simlib.params.scenarios import list_scenarios
-    from simlib.params.tree import city_keys
+    from simlib.params.tree import check_city, city_keys
     from simlib.params.vocabulary import load_reference_persons
     from simlib.population.processes import ProcessSet, context_for
 

@@ -312,23 +312,3 @@ class Result:
                 t[c] = t[c] * WAN
             t["unit"] = "万元 (10k yuan)"
         return t.round({"value": 1, "lower": 1, "upper": 1, "se": 2})
-
-    def plot(self, measure: str = "cost_yuan", title: str = "", ylabel: str = ""):
-        """Line plot of a measure's yearly total with its 95 % band, labelled with the run."""
-        from simlib.reporting.plotting import line_by_year
-
-        t = self.totals(measure)
-        t["city"] = self.meta.get("city", "")
-        return line_by_year(
-            t,
-            "value",
-            title=title or measure,
-            ylabel=ylabel or unit_of(measure),
-            note=self.label,
-        )
-
-    def save(self, out, overwrite: bool = False):
-        """Write the run into ``out/<name>/`` (see :func:`simlib.experiments.store.write_run`)."""
-        from simlib.experiments.store import write_run
-
-        return write_run(self, out, overwrite=overwrite)

@@ -21,46 +21,10 @@ import pandas as pd
 from simlib.core.errors import ParamError, ParamTypeError
 from simlib.experiments.result import Result
 from simlib.experiments.spec import RunSpec, scenario_spec, version
-from simlib.model.model import ElderCareModel, check_end_year, check_sample
+from simlib.experiments.wiring import run_one
+from simlib.model.model import check_end_year, check_sample
 from simlib.params import Inputs, load_inputs
 from simlib.params.scenarios import Scenario
-from simlib.population.streams import rep_seed
-
-
-def inputs_for(spec: RunSpec) -> Inputs:
-    """The inputs of a spec (cached per content: replications share one object)."""
-    return load_inputs(
-        spec.city,
-        spec.scenario_arg(),
-        list_city=spec.list_city,
-        params_dir=spec.params_dir,
-        overrides=dict(spec.overrides),
-    )
-
-
-def build_model(spec: RunSpec, inputs: Inputs | None = None) -> ElderCareModel:
-    """The model of one spec: the one place a run is wired (run, sweeps, sensitivity, CLI).
-
-    Args:
-        spec: The run.
-        inputs: Its inputs (loaded from the spec when not given).
-
-    Returns:
-        The model, in its base year.
-    """
-    return ElderCareModel(
-        inputs=inputs or inputs_for(spec),
-        sample=spec.sample,
-        end_year=spec.end_year,
-        rng=rep_seed(spec.seed, spec.rep),
-    )
-
-
-def run_one(spec: RunSpec, inputs: Inputs | None = None) -> pd.DataFrame:
-    """Run one spec and return its outcome rows (with a ``rep`` column)."""
-    out = build_model(spec, inputs).run().outcomes()
-    out["rep"] = spec.rep
-    return out
 
 
 def check_reps(reps) -> int:

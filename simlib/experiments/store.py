@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from simlib.core.errors import ParamError
+from simlib.experiments.sweep import check_out_dir
 
 
 def run_name(meta: dict) -> str:
@@ -30,22 +31,9 @@ def run_name(meta: dict) -> str:
     return name + f"_seed{meta['seed']}"
 
 
-def check_out_dir(out: str | Path) -> Path:
-    """An output folder that exists or can be created and is writable, checked before any work.
-
-    Raises:
-        ParamError: If ``out`` is a file, cannot be created or is not writable.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ParamError(f"--out {out}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
-        probe.close()
-    except OSError as err:
-        raise ParamError(f"--out {out}: cannot write there ({err.strerror or err})") from None
-    return out
+def save(result, out: str | Path, overwrite: bool = False) -> Path:
+    """Write a run into ``out/<run_name>/`` (:func:`write_run`); ``simlib.save(res, "results")``."""
+    return write_run(result, out, overwrite)
 
 
 def write_run(result, out: str | Path, overwrite: bool = False) -> Path:

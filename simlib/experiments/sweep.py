@@ -84,7 +84,7 @@ def identities(specs: list[RunSpec]) -> tuple[list[str], str]:
             directories.
     """
     from simlib.params import read_scenario, read_tree
-    from simlib.params.inputs import check_city
+    from simlib.params.tree import check_city
 
     trees = {}
     ids, hashes = [], set()
@@ -108,7 +108,7 @@ def execute(spec: RunSpec, params_hash: str | None = None) -> pd.DataFrame:
         spec: The run.
         params_hash: The params hash the sweep expects (a run refuses other params).
     """
-    from simlib.experiments.run import inputs_for, run_one
+    from simlib.experiments.wiring import inputs_for, run_one
 
     inputs = inputs_for(spec)
     if params_hash is not None and inputs.params_hash != params_hash:
@@ -178,6 +178,24 @@ def _atomic_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def check_out_dir(out: str | Path) -> Path:
+    """An output folder that exists or can be created and is writable, checked before any work.
+
+    Raises:
+        ParamError: If ``out`` is a file, cannot be created or is not writable.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ParamError(f"--out {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
+        probe.close()
+    except OSError as err:
+        raise ParamError(f"--out {out}: cannot write there ({err.strerror or err})") from None
+    return out
 
 
 def done_ids(out: str | Path) -> set[str]:
@@ -377,8 +395,6 @@ def sweep(
     ids, params_hash = identities(specs)
     if len(set(ids)) != len(ids):
         raise ParamError("the sweep lists the same run twice")
-    from simlib.experiments.store import check_out_dir
-
     out = check_out_dir(out)
     with _Lock(out):
         _prepare(out, params_hash, overwrite)

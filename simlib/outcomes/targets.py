@@ -110,8 +110,22 @@ def evaluate_targets(result) -> pd.DataFrame:
             row["note"] = f"the run ends in {last}, before the target year"
         else:
             row.update(_evaluate(t, inputs, table))
+            row["note"] = "; ".join(x for x in (row["note"], _reading_note(t, inputs)) if x)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _reading_note(t, inputs) -> str:
+    """Say so when the run read the list otherwise than the target is about."""
+    out = []
+    for name, variant in t.reading:
+        dfn = inputs.context.definitions.get(name)
+        used = inputs.scenario.definitions.get(name, dfn.default if dfn else None)
+        if used != variant:
+            out.append(
+                f"the target is about the reading {name}={variant}; this run read {name}={used}"
+            )
+    return "; ".join(out)
 
 
 def _evaluate(t, inputs, table: pd.DataFrame) -> dict:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simlib.core.errors import ParamError
+from simlib.core.people import SCHEMA, Schema
 from simlib.core.reader import read_yaml
 from simlib.params.cities import CityContext, load_context
 from simlib.params.inputs import Inputs, check_city, load_inputs
@@ -53,6 +54,7 @@ def load_city(
     name: str,
     params_dir: str | Path | None = None,
     definition_variants: Mapping[str, str] | None = None,
+    schema: Schema | None = None,
 ) -> City:
     """Load a city's service list, context and targets, fully validated.
 
@@ -61,6 +63,9 @@ def load_city(
         params_dir: Root of a params tree (the bundled one by default).
         definition_variants: Which reading of a named definition to use, e.g.
             ``{"economic_hardship": "broad"}``.
+        schema: Person attributes rules may read (the base schema by default; a city whose
+            list reads a state a custom process adds needs that process's schema,
+            :func:`simlib.population.processes.schema_of`).
 
     Returns:
         The :class:`City`.
@@ -71,13 +76,16 @@ def load_city(
     tree = read_tree(params_dir)
     key = check_city(name, tree)
     variants = tuple(sorted((definition_variants or {}).items()))
-    cache_key = (tree.hash, key, variants)
+    schema = schema or SCHEMA
+    cache_key = (tree.hash, key, variants, tuple(schema))
     if cache_key not in _CITIES:
         if len(_CITIES) >= 64:
             _CITIES.pop(next(iter(_CITIES)))
         vocab = load_vocabulary(tree)
-        ctx = load_context(tree, key)
-        services = load_services(tree, key, ctx, vocab, load_conventions(tree), dict(variants))
+        ctx = load_context(tree, key, schema)
+        services = load_services(
+            tree, key, ctx, vocab, load_conventions(tree), dict(variants), schema
+        )
         _CITIES[cache_key] = City(
             key, ctx, services, load_targets(tree, key, vocab.target_measures)
         )

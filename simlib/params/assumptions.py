@@ -223,7 +223,7 @@ def registry(city: str, params_dir=None) -> pd.DataFrame:
         One row per assumption: key, label (readable: what and, for items, city and item
         name), value, low, high, unit, rationale, where (file).
     """
-    from simlib.params.inputs import check_city
+    from simlib.params.tree import check_city
 
     tree = read_tree(params_dir)
     city = check_city(city, tree)

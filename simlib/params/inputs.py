@@ -25,7 +25,7 @@ from simlib.params.outcomes import OutcomeParams, load_outcomes
 from simlib.params.scenarios import Change, Scenario, apply_changes, read_scenario
 from simlib.params.services import load_services
 from simlib.params.targets import Target, load_targets
-from simlib.params.tree import ParamTree, city_keys, read_tree
+from simlib.params.tree import ParamTree, check_city, city_keys, read_tree
 from simlib.params.vocabulary import Conventions, Vocabulary, load_conventions, load_vocabulary
 from simlib.rules.items import CompositeItem, ServiceList
 
@@ -135,34 +135,6 @@ class Inputs:
             "out_of_documented_range": list(self.out_of_range),
             "params_dir": self.params_dir,
         }
-
-
-def check_city(city: str, tree: ParamTree, what: str = "city") -> str:
-    """``city`` if the tree has it (Chinese names accepted), else a ParamError."""
-    cities = city_keys(tree)
-    if not isinstance(city, str):
-        raise ParamError(f"{what}: expected a city name, got {city!r}")
-    if city in cities:
-        return city
-    aliases = city_aliases(tree)
-    if city in aliases:
-        return aliases[city]
-    raise ParamError(
-        f"unknown {what} {city!r}{did_you_mean(city, cities)}; available: {', '.join(cities)}"
-    )
-
-
-def city_aliases(tree: ParamTree) -> dict[str, str]:
-    """Chinese (大同, 大同市) and English (Datong) names → city key."""
-    out = {}
-    for key in city_keys(tree):
-        d = tree.yaml(f"cities/{key}.yaml")
-        if isinstance(d, dict):
-            for name in (d.get("name_zh"), d.get("name_en")):
-                if isinstance(name, str):
-                    out[name] = key
-                    out[name.removesuffix("市")] = key
-    return out
 
 
 def load_inputs(

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from simlib.core.errors import ParamError
+from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.reader import MAX_BYTES, decode, parse_yaml, read_bytes, read_csv, sha256
 
 #: Folders under params/ that hold source documents, not parameters (not hashed or parsed).
@@ -184,3 +184,31 @@ def read_tree(params_dir: str | Path | None = None) -> ParamTree:
 def city_keys(tree: ParamTree) -> tuple[str, ...]:
     """The cities of a tree, one per ``cities/<key>.yaml``, in alphabetical order."""
     return tuple(Path(p).stem for p in tree.paths("cities"))
+
+
+def check_city(city: str, tree: ParamTree, what: str = "city") -> str:
+    """``city`` if the tree has it (Chinese names accepted), else a ParamError."""
+    cities = city_keys(tree)
+    if not isinstance(city, str):
+        raise ParamError(f"{what}: expected a city name, got {city!r}")
+    if city in cities:
+        return city
+    aliases = city_aliases(tree)
+    if city in aliases:
+        return aliases[city]
+    raise ParamError(
+        f"unknown {what} {city!r}{did_you_mean(city, cities)}; available: {', '.join(cities)}"
+    )
+
+
+def city_aliases(tree: ParamTree) -> dict[str, str]:
+    """Chinese (大同, 大同市) and English (Datong) names → city key."""
+    out = {}
+    for key in city_keys(tree):
+        d = tree.yaml(f"cities/{key}.yaml")
+        if isinstance(d, dict):
+            for name in (d.get("name_zh"), d.get("name_en")):
+                if isinstance(name, str):
+                    out[name] = key
+                    out[name.removesuffix("市")] = key
+    return out

@@ -10,8 +10,7 @@ import pandas as pd
 from simlib.core import people as people_mod
 from simlib.core.errors import ParamError, ParamTypeError
 from simlib.params import load_city, read_tree
-from simlib.params.inputs import check_city
-from simlib.params.tree import city_keys
+from simlib.params.tree import check_city, city_keys
 from simlib.policy.engine import check_year, resolve_city
 from simlib.rules.conditions import PersonTable
 

@@ -198,6 +198,44 @@ def line_by_year(
     return fig
 
 
+def plot(result, measure: str = "cost_yuan", title: str = "", ylabel: str = ""):
+    """A run's yearly total of a measure with its 95 % band, labelled with what it rests on.
+
+    Args:
+        result: A :class:`~simlib.experiments.result.Result`.
+        measure: The measure (``cost_yuan``, ``fte``, ``enrolled`` …).
+        title: Figure title (the measure by default).
+        ylabel: Axis label (the measure's unit by default).
+
+    Returns:
+        The figure.
+    """
+    t = result.totals(measure)
+    t["city"] = result.meta.get("city", "")
+    unit = t["unit"].iloc[0] if len(t) else ""
+    return line_by_year(
+        t, "value", title=title or measure, ylabel=ylabel or unit, note=result.label
+    )
+
+
+def compare(result, baseline, measure: str = "cost_yuan", title: str = ""):
+    """The paired difference ``result − baseline`` of a measure by year, with its 95 % band.
+
+    Args:
+        result: The scenario run.
+        baseline: The reference run (same city, seed, sample, replications).
+        measure: The measure.
+        title: Figure title.
+
+    Returns:
+        The figure.
+    """
+    d = result.compare(baseline, measure)
+    unit = d["unit"].iloc[0] if len(d) else ""
+    label = title or (f"{result.meta.get('scenario')} − {baseline.meta.get('scenario')}: {measure}")
+    return difference_by_year(d, title=label, ylabel=f"difference, {unit}", note=result.label)
+
+
 def difference_by_year(df: pd.DataFrame, title: str = "", ylabel: str = "", note: str = ""):
     """A paired difference by year (:meth:`simlib.Result.compare`) with its 95 % band.
 

@@ -120,7 +120,9 @@ def number(
     for a, b in bounds:
         if (a is not None and value < a) or (b is not None and value > b):
             what = f" (the domain of {unit!r})" if (a, b) != (lo, hi) else ""
-            raise ParamError(f"{where}: {value} outside [{_fmt(a)}, {_fmt(b)}]{what}")
+            raise ParamError(
+                f"{where}: {value} outside [{_fmt(a, '-inf')}, {_fmt(b, 'inf')}]{what}"
+            )
     return int(value) if integer else float(value)
 
 
@@ -130,8 +132,8 @@ def _units():
     return UNIT_DOMAINS
 
 
-def _fmt(x: float | None) -> str:
-    return "-inf" if x is None else f"{x:g}"
+def _fmt(x: float | None, unbounded: str) -> str:
+    return unbounded if x is None else f"{x:g}"
 
 
 @dataclass(frozen=True)

@@ -312,8 +312,10 @@ def read_csv(
             badb = num.notna() & ~ok
             if badb.any():
                 i = int(np.flatnonzero(badb)[0])
+                lo = "-inf" if col.lo is None else f"{col.lo:g}"
+                hi = "inf" if col.hi is None else f"{col.hi:g}"
                 raise ParamError(
-                    f"{where}: line {i + 2}: {col.name} {raw.iloc[i]} outside [{col.lo}, {col.hi}]"
+                    f"{where}: line {i + 2}: {col.name} {raw.iloc[i]} outside [{lo}, {hi}]"
                 )
         out[col.name] = num.to_numpy(dtype=np.float64)
         if col.kind == "int" and col.required:

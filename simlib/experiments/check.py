@@ -34,13 +34,16 @@ def check_all(keys: list[str] | None = None, params_dir=None) -> list[str]:
         load_reference_persons(tree)
     except ParamError as err:
         return [str(err)]
+    found: dict[str, list[str]] = {}
     for city in cities:
         for scen in scenarios:
             try:
                 inputs = load_inputs(city, scen, params_dir=params_dir)
                 ProcessSet(context_for(inputs))
             except ParamError as err:
-                line = f"{city} · {scen}: {err}"
-                if line not in problems:
-                    problems.append(line)
+                found.setdefault(str(err), []).append(f"{city} · {scen}")
+    # one line per fault, naming where it showed (a bad file fails every scenario alike)
+    for message, where in found.items():
+        shown = where[0] if len(where) == 1 else f"{where[0]} and {len(where) - 1} more"
+        problems.append(f"{message} (in {shown})")
     return problems

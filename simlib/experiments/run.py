@@ -25,6 +25,7 @@ from simlib.experiments.wiring import run_one
 from simlib.model.model import check_end_year, check_sample
 from simlib.params import Inputs, load_inputs
 from simlib.params.scenarios import Scenario
+from simlib.population.processes import ProcessSet, context_for
 
 
 def check_reps(reps) -> int:
@@ -59,6 +60,7 @@ def specs(
     check_end_year(end_year)
     reps, seed = check_reps(reps), check_seed(seed)
     inputs = load_inputs(city, scenario, list_city=list_city, params_dir=params_dir)
+    ProcessSet(context_for(inputs))  # the processes check their parameters before any run
     name, content = scenario_spec(scenario)
     base = RunSpec(
         city=inputs.city,
@@ -110,6 +112,19 @@ def run(
     Raises:
         ParamError: On an unknown city or scenario, or invalid years, reps or sample.
     """
+    paths = None
+    if not isinstance(scenario, (str, bytes)) or _has_targets(scenario, params_dir):
+        from simlib.experiments.target_paths import derive
+
+        scenario, paths = derive(
+            city,
+            scenario,
+            sample=sample,
+            seed=seed,
+            end_year=end_year,
+            list_city=list_city,
+            params_dir=params_dir,
+        )
     todo, inputs = specs(
         city,
         scenario,
@@ -142,7 +157,16 @@ def run(
         "finished": dt.datetime.now(dt.UTC).isoformat(),
     }
     meta.pop("rep")
+    if paths is not None and len(paths):
+        meta["target_paths"] = paths.to_dict("records")
     return Result.from_reps(rows, meta, inputs)
+
+
+def _has_targets(scenario, params_dir) -> bool:
+    """Whether a named or file scenario states alternative targets."""
+    from simlib.params import read_scenario, read_tree
+
+    return bool(read_scenario(scenario, read_tree(params_dir)).targets)
 
 
 _ROW_COLUMNS = ("year", "city", "county", "item_id", "measure", "value", "rep")

@@ -184,12 +184,12 @@ def load_context(tree: ParamTree, city: str, schema: Schema = SCHEMA) -> CityCon
         {"other", "note"},
     )
     if d["city"] != city:
-        raise ParamError(f"{where}.city: {d['city']!r} does not match file name {city!r}")
+        raise ParamError(f"{where}: city: {d['city']!r} does not match file name {city!r}")
     counties: dict[int | str, dict[str, str]] = {}
     if not isinstance(d["counties"], list) or not d["counties"]:
-        raise ParamError(f"{where}.counties: expected a non-empty list")
+        raise ParamError(f"{where}: counties: expected a non-empty list")
     for i, c in enumerate(d["counties"]):
-        w = f"{where}.counties[{i}]"
+        w = f"{where}: counties[{i}]"
         c = keys(c, w, {"code", "name_zh", "name_en"})
         # 区划代码 as an int; a unit the census lists without one (a development zone)
         # gets a string key so that it keeps its identity.
@@ -199,9 +199,9 @@ def load_context(tree: ParamTree, city: str, schema: Schema = SCHEMA) -> CityCon
         counties[code] = {"name_zh": text(c, "name_zh", w), "name_en": text(c, "name_en", w)}
     standards = {}
     if not isinstance(d["standards"], Mapping):
-        raise ParamError(f"{where}.standards: expected a mapping")
+        raise ParamError(f"{where}: standards: expected a mapping")
     for name, s in d["standards"].items():
-        w = f"{where}.standards.{name}"
+        w = f"{where}: standards.{name}"
         s = keys(s, w, {"value", "unit"}, QUANTITY_KEYS)
         unit = s["unit"]
         if unit not in _STANDARD_UNITS:
@@ -220,7 +220,7 @@ def load_context(tree: ParamTree, city: str, schema: Schema = SCHEMA) -> CityCon
         standards[name] = Standard(name, value, unit, prov, s.get("name_zh"), s.get("note"))
     other = {}
     for name, q in (d.get("other") or {}).items():
-        other[name] = read_quantity(q, f"{where}.other.{name}")
+        other[name] = read_quantity(q, f"{where}: other.{name}")
     return CityContext(
         city=city,
         name_zh=text(d, "name_zh", where),
@@ -228,6 +228,6 @@ def load_context(tree: ParamTree, city: str, schema: Schema = SCHEMA) -> CityCon
         province=text(d, "province", where),
         counties=counties,
         standards=standards,
-        definitions=_read_definitions(d["definitions"], f"{where}.definitions", schema),
+        definitions=_read_definitions(d["definitions"], f"{where}: definitions", schema),
         other=other,
     )

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simlib.core.checks import keys, number, text, typed
+from simlib.core.checks import keys, number, typed
 from simlib.core.errors import ParamError, ParamTypeError, did_you_mean
 from simlib.core.reader import read_yaml, sha256
 from simlib.params.tree import ParamTree
@@ -195,7 +195,9 @@ def parse_scenario(raw: Any, name: str, where: str) -> Scenario:
     """
     raw = keys(raw if raw is not None else {}, where, {"description"}, set(SCENARIO_KEYS))
     content = copy.deepcopy(raw)
-    description = text(raw, "description", where)
+    description = typed(raw["description"], str, f"{where}: description")
+    if not description.strip():
+        raise ParamError(f"{where}: description: must not be empty")
     take_up = {}
     for fam, spec in _mapping(raw.get("take_up"), f"{where}: take_up").items():
         w = f"{where}: take_up.{fam}"

@@ -158,31 +158,79 @@ def load_services(
             raise ParamError(f"{w}.id: duplicate item id")
         ids.add(item.id)
         items.append(item)
-    _check_cash_bands(items, where)
+    _check_cash_bands(items, where, schema)
     return ServiceList(city, {**doc, "effective": eff}, items, conventions.in_force_cutoff_month)
 
 
-def _check_cash_bands(items: list[Item], where: str) -> None:
+def _check_cash_bands(items: list[Item], where: str, schema: Schema = SCHEMA) -> None:
     """Age bands of one allowance must not overlap (a person would be paid twice).
 
-    Within an item, cash components that are alternatives by age (``when`` age ranges)
-    must be disjoint; so must the eligibility age ranges of two items of one family that
-    both pay cash.
+    A *band* is a cash payment whose condition reads age. Two bands of one item (each with
+    its own age condition), or the cash of two items of one family that read age, must not
+    both pay any person: the rules are evaluated on a fixed set of synthetic persons
+    covering every age and every value of every attribute, and a person paid by both is
+    reported. Components of one item that stack by design (a 特困 person's living allowance
+    plus care payment) are not age bands of each other.
     """
+    table = _probe_people(schema)
+    bands = []
+    for it in items:
+        elig = it.eligibility.mask(table)
+        item_age = _reads_age(it.eligibility)
+        for k, c in enumerate(it.benefit.cash):
+            own = _reads_age(c.when)
+            if item_age or own:
+                bands.append((it, k, own, elig & c.when.mask(table)))
+    for i, (a, ka, own_a, ma) in enumerate(bands):
+        for b, kb, own_b, mb in bands[i + 1 :]:
+            if a is b and not (own_a and own_b):
+                continue  # components of one item stack unless both are age bands
+            if a is not b and (a.family is None or a.family != b.family):
+                continue
+            both = ma & mb
+            if both.any():
+                ages = table["age"][both]
+                raise ParamError(
+                    f"{where}: {a.id}.benefit.cash[{ka}] and {b.id}.benefit.cash[{kb}] overlap: "
+                    f"persons aged {int(ages.min())}-{int(ages.max())} would be paid twice "
+                    f"(age bands {_band(a, ka)} and {_band(b, kb)})"
+                )
+
+
+def _reads_age(cond) -> bool:
     from simlib.rules.conditions import Range
 
-    def age_range(cond) -> tuple[int, int] | None:
-        if isinstance(cond, Range) and cond.attr == "age":
-            return (cond.lo if cond.lo is not None else 0, cond.hi if cond.hi is not None else 999)
-        return None
+    return any(isinstance(leaf, Range) and leaf.attr == "age" for leaf in cond.leaves())
 
-    for it in items:
-        bands = [(age_range(c.when), c) for c in it.benefit.cash]
-        bands = [(r, c) for r, c in bands if r is not None]
-        for i, (a, _) in enumerate(bands):
-            for b, _ in bands[i + 1 :]:
-                if a[0] <= b[1] and b[0] <= a[1]:
-                    raise ParamError(
-                        f"{where}: {it.id}.benefit.cash: age bands {a[0]}-{a[1]} and "
-                        f"{b[0]}-{b[1]} overlap (a person would be paid twice)"
-                    )
+
+def _band(item: Item, k: int) -> str:
+    from simlib.rules.conditions import Range
+
+    lo, hi = 0, 120
+    for cond in (item.eligibility, item.benefit.cash[k].when):
+        for leaf in cond.leaves():
+            if isinstance(leaf, Range) and leaf.attr == "age":
+                lo = max(lo, leaf.lo if leaf.lo is not None else 0)
+                hi = min(hi, leaf.hi if leaf.hi is not None else 120)
+    return f"{lo}-{hi}"
+
+
+def _probe_people(schema: Schema):
+    """Synthetic persons: every age 45-110 crossed with random values of every attribute."""
+    import numpy as np
+
+    from simlib.core import people
+    from simlib.rules.conditions import PersonTable
+
+    rng = np.random.default_rng(20240101)
+    ages = np.repeat(np.arange(45, 111), 300)
+    cols = people.empty(ages.size, schema)
+    for name, attr in schema.items():
+        if attr.kind == "category":
+            cols[name][:] = rng.integers(0, len(attr.labels), ages.size)
+        elif attr.kind == "bool":
+            cols[name][:] = rng.random(ages.size) < 0.5
+        else:
+            cols[name][:] = rng.integers(attr.lo, attr.hi + 1, ages.size)
+    cols["age"][:] = ages
+    return PersonTable(cols)

@@ -7,6 +7,8 @@
   paired comparisons;
 * :mod:`~simlib.experiments.store` — runs on disk (atomic, manifest last), read back;
 * :mod:`~simlib.experiments.sweep` — grids on serial / processes / dask, resumable;
+* :mod:`~simlib.experiments.target_paths` — alternative targets → the take-up path that meets
+  them (target-driven scenarios);
 * :mod:`~simlib.experiments.sensitivity` — Morris screening over the assumption registry;
 * :mod:`~simlib.experiments.uncertainty` — parameter and Monte-Carlo uncertainty together,
   and Sobol indices;

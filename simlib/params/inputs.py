@@ -320,6 +320,8 @@ def _targets(tree: ParamTree, city: str, scen: Scenario, vocab: Vocabulary) -> t
     for t in targets:
         if t.id in scen.targets:
             value, year = scen.targets[t.id]
+            if t.unit == "share" and value > 1:
+                raise ParamError(f"{scen.origin}: targets.{t.id}.value: {value} is a share above 1")
             t = dataclasses.replace(t, value=value, year=year or t.year)
         out.append(t)
     return tuple(out)

@@ -8,9 +8,13 @@ were made, and re-running it must reproduce them byte for byte.
 * ``census2020_age_sex.csv``: county × sex × 5-year age group (45–49 … 85+) population of the
   2020 census, for the five cities; and ``census2020_counties.csv``: county totals, urban and
   rural population, households (with one and two members 65+), the population 15+ by sex, and
-  the long-form sample of the 15+ by sex with its married and widowed counts. Source: reference/census2020_counties.csv (Lei Dong, "census",
-  GitHub leiii/census, census_county_2020_v1.xlsx, MIT; from the county census bulletins and
-  the Tabulation on the 2020 Population Census by County).
+  the long-form sample of the 15+ by sex with its married and widowed counts. Source:
+  sources/reference/census2020_counties.csv (Lei Dong, "census", GitHub leiii/census,
+  census_county_2020_v1.xlsx, MIT; from the county census bulletins and the Tabulation on
+  the 2020 Population Census by County).
+* ``census2020_single_year.csv``: China's population by single year of age (45 … 99, 100 =
+  100+) and sex, 2020 census yearbook table 6-4 (average population Nov 2019 – Oct 2020):
+  the shape that splits each county's 5-year groups into single years.
 * ``wpp2024_mx.csv``: central death rates for ages 40+ by sex and 5-year period. Source:
   reference/wpp2024_china_mx5.csv (UN WPP 2024, CC BY 3.0 IGO, via PPgp/wpp2024 mxM5/mxF5).
 """
@@ -95,6 +99,10 @@ def main(reference: Path, out: Path) -> None:
         if int(m["age_start"]) >= 40
     ]
     _write(out / "wpp2024_mx.csv", mx)
+    single = list(
+        csv.DictReader((reference / "census2020_single_year_age.csv").open(encoding="utf-8"))
+    )
+    _write(out / "census2020_single_year.csv", [r for r in single if int(r["age"]) >= 45])
 
 
 def _pop15(r: dict, sex_zh: str) -> int:

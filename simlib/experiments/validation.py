@@ -110,3 +110,218 @@ def life_expectancy_check(sex: int, age: int, n: int = 20_000, seed: int = 1, ye
         "life_table": mort.life_expectancy(sex, age, year),
         "mc_se": float(lifetime.std(ddof=1) / np.sqrt(n)),
     }
+
+
+#: Published figures the population is checked against: (statistic, value, year, source).
+#: Census and cross-sectional figures from before 2021; no post-2020 count is used.
+PUBLISHED = {
+    "unable_60plus": (
+        0.0234,
+        "sources/reference/published_statistics.md §R2.1: 2020 census long form, China 60+ "
+        "生活不能自理 (Guo et al. 2022)",
+    ),
+    "institution_per_1000_60plus": (
+        8.14,
+        "sources/reference/published_statistics.md §2-3: ~2.15 million residents of 养老机构 "
+        "(MCA, mid-2020) / 264.0 million aged 60+ (2020 census)",
+    ),
+    "age59_dip": (
+        None,
+        "sources/reference/census2020_single_year_age.csv: China 2020 census yearbook table "
+        "6-4 (the 1959-61 birth dip: persons aged 59 against the mean of 57 and 61)",
+    ),
+    "empty_nest_or_alone_60plus": (
+        0.568,
+        "sources/reference/health_facts.md §5: 1.5亿 empty-nest older persons (2020 census) / "
+        "264.0 million aged 60+",
+    ),
+    "alone_60plus": (
+        0.149,
+        "sources/reference/published_statistics.md §2: 2021 national survey of older people, "
+        "59.7 % alone or with a spouse only, about a quarter of them alone (derived, rough)",
+    ),
+    "households_two_65plus": (
+        None,
+        "params/population/census2020_counties.csv: households with two members 65+ "
+        "(有二个老人), 2020 census",
+    ),
+    "unable_years_at_60_male": (
+        0.76,
+        "sources/reference/published_statistics.md §R2.1: years lived 生活不能自理 at 60, men, "
+        "2020 (Guo, Jiang & Mei 2025; Sullivan method on the census)",
+    ),
+    "unable_years_at_60_female": (
+        1.18,
+        "sources/reference/published_statistics.md §R2.1: years lived 生活不能自理 at 60, women, "
+        "2020 (Guo, Jiang & Mei 2025; Sullivan method on the census)",
+    ),
+}
+
+
+def published_comparison(sample: float = 0.1, seed: int = 1) -> pd.DataFrame:
+    """The five cities' base-year population (pooled) against published statistics.
+
+    Each row: the statistic, the published value, the model's, their ratio, the tolerance
+    and why, and whether the model is within it. Three states were calibrated to the first
+    rows (生活不能自理, institution residents, single years of age); the others are checks the
+    model was not fitted to.
+
+    Args:
+        sample: Sample of each city's population.
+        seed: Seed.
+
+    Returns:
+        The comparison table.
+    """
+    from simlib.model.model import ElderCareModel
+    from simlib.params import cities
+    from simlib.population.processes.household import ALONE, WITH_FAMILY
+
+    models = [ElderCareModel(c, sample=sample, rng=seed, end_year=2021) for c in cities()]
+    w, age, sex, cols = _pooled(models)
+    old = age >= 60
+    home = old & ~cols["in_institution"]
+    unable = cols["care_level"] > 0
+    single = models[0].inputs.census.single_year.set_index("age")
+    # 生活不能自理 standardised to China's 60+ (the census figure is national)
+    std = 0.0
+    for s, name in enumerate(("male", "female")):
+        for a in range(60, 101):
+            m = (sex == s) & ((age == a) if a < 100 else (age >= 100))
+            if w[m].sum() > 0:
+                std += float(single.loc[a, name]) * (w[m] * unable[m]).sum() / w[m].sum()
+    std /= float(single.loc[60:, ["male", "female"]].to_numpy().sum())
+    by_age = np.bincount(age, weights=w, minlength=111)
+    census_dip = float(single.loc[59, ["male", "female"]].sum()) / np.mean(
+        [float(single.loc[a, ["male", "female"]].sum()) for a in (57, 61)]
+    )
+    model_dip = by_age[59] / np.mean([by_age[57], by_age[61]])
+    pairs = sum(_couples_65plus(m) for m in models)
+    census_pairs = sum(
+        float(m.inputs.census.city(m.city)[1]["households_two_65plus"].sum()) for m in models
+    )
+    dle = _unable_years_at_60(models[0], cols, age, sex, w)
+    rows = [
+        (
+            "unable_60plus",
+            "生活不能自理, share of the 60+ (standardised to China's ages)",
+            PUBLISHED["unable_60plus"][0],
+            std,
+            0.10,
+            "calibrated (scripts/calibrate_severity.py); 10 % allows the sample and the chain's "
+            "fit at single ages",
+        ),
+        (
+            "institution_per_1000_60plus",
+            "institution residents per 1 000 aged 60+",
+            PUBLISHED["institution_per_1000_60plus"][0],
+            1000 * (w * (old & cols["in_institution"])).sum() / w[old].sum(),
+            0.10,
+            "calibrated (institution_share_60plus); a national figure for the five cities",
+        ),
+        (
+            "age59_dip",
+            "persons aged 59 / mean of 57 and 61 (the 1959-61 birth dip)",
+            census_dip,
+            model_dip,
+            0.15,
+            "the national single-year shape splits each county's 5-year groups; counties differ",
+        ),
+        (
+            "empty_nest_or_alone_60plus",
+            "空巢 or 独居, share of the 60+ at home",
+            PUBLISHED["empty_nest_or_alone_60plus"][0],
+            (w * (home & (cols["living"] != WITH_FAMILY))).sum() / w[home].sum(),
+            0.10,
+            "the target of the household process; 10 % for the five cities against China",
+        ),
+        (
+            "alone_60plus",
+            "独居, share of the 60+ at home",
+            PUBLISHED["alone_60plus"][0],
+            (w * (home & (cols["living"] == ALONE))).sum() / w[home].sum(),
+            0.30,
+            "not fitted: a rough split of a 2021 survey share; 30 %",
+        ),
+        (
+            "households_two_65plus",
+            "households with two members 65+ (couples), five cities",
+            census_pairs,
+            pairs,
+            0.25,
+            "not fitted: spouses paired by age rank; the census counts any two 65+ members",
+        ),
+        (
+            "unable_years_at_60_male",
+            "years lived 生活不能自理 at 60, men (Sullivan, 2020 table)",
+            PUBLISHED["unable_years_at_60_male"][0],
+            dle[0],
+            0.40,
+            "not fitted: the share at each age follows the ADL chain, not the census age profile",
+        ),
+        (
+            "unable_years_at_60_female",
+            "years lived 生活不能自理 at 60, women",
+            PUBLISHED["unable_years_at_60_female"][0],
+            dle[1],
+            0.40,
+            "not fitted: the share at each age follows the ADL chain, not the census age profile",
+        ),
+    ]
+    out = pd.DataFrame(
+        rows, columns=["key", "statistic", "published", "model", "tolerance", "reason"]
+    )
+    out["ratio"] = out["model"] / out["published"]
+    out["within"] = (out["ratio"] - 1).abs() <= out["tolerance"]
+    out["source"] = [PUBLISHED.get(k, (None, ""))[1] for k in out["key"]]
+    out.attrs.update(sample=sample, seed=seed, cities=list(cities()))
+    return out[
+        [
+            "statistic",
+            "published",
+            "model",
+            "ratio",
+            "tolerance",
+            "within",
+            "reason",
+            "source",
+            "key",
+        ]
+    ]
+
+
+def _pooled(models):
+    keys = ("weight", "age", "sex", "in_institution", "care_level", "living", "alive")
+    cols = {k: np.concatenate([m.population.cols[k] for m in models]) for k in keys}
+    alive = cols["alive"]
+    cols = {k: v[alive] for k, v in cols.items()}
+    return cols["weight"].astype(float), cols["age"].astype(int), cols["sex"], cols
+
+
+def _couples_65plus(model) -> float:
+    c = model.population.cols
+    i = np.flatnonzero(c["alive"] & (c["spouse"] >= 0))
+    s = c["spouse"][i]
+    both = (i < s) & (c["age"][i] >= 65) & (c["age"][s] >= 65) & c["alive"][s]
+    return float(c["weight"][i[both]].sum())
+
+
+def _unable_years_at_60(model, cols, age, sex, w) -> tuple[float, float]:
+    """Sullivan: Σ person-years of the 2020 period life table × the share unable, from 60."""
+    from simlib.core.units import rate_to_prob
+
+    mort = model.inputs.mortality
+    out = []
+    for s in (0, 1):
+        q = rate_to_prob(mort.mx[s, 60 : MAX_AGE + 1, 2020 - FIRST_YEAR])
+        lx = np.concatenate([[1.0], np.cumprod(1 - q)[:-1]])
+        person_years = lx * (1 - q / 2)
+        share = np.zeros(person_years.size)
+        for k, a in enumerate(range(60, MAX_AGE + 1)):
+            m = (sex == s) & (age == a)
+            if w[m].sum() > 0:
+                share[k] = (w[m] * (cols["care_level"][m] > 0)).sum() / w[m].sum()
+            elif k:
+                share[k] = share[k - 1]
+        out.append(float((person_years * share).sum()))
+    return out[0], out[1]

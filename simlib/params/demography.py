@@ -60,6 +60,11 @@ COUNTIES = (
     Column("widowed_male", "int", lo=0),
     Column("widowed_female", "int", lo=0),
 )
+SINGLE_YEAR = (
+    Column("age", "int", lo=0, hi=100),
+    Column("male", "int", lo=1),
+    Column("female", "int", lo=1),
+)
 WPP = (
     Column("sex", labels=SEXES),
     Column("age_start", "int", lo=0, hi=120),
@@ -76,10 +81,13 @@ class Census:
     Attributes:
         age_sex: city, county, sex, age_start, count.
         counties: city, county, county_zh, population, urban, rural, households.
+        single_year: China's population by single year of age (45 … 99, 100 = 100+) and
+            sex (2020 census): the shape of the single-year split of the 5-year groups.
     """
 
     age_sex: pd.DataFrame
     counties: pd.DataFrame
+    single_year: pd.DataFrame | None = None
 
     def city(self, city: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The rows of one city: ``(age_sex, counties)``."""
@@ -160,7 +168,16 @@ def load_census(tree: ParamTree) -> Census:
                 f"{tree.where(rel_a)}: line {i + 2}: county {key[1]} of {key[0]} is not in "
                 f"{tree.where(rel_c)}"
             )
-    return Census(age_sex, counties)
+    rel_s = "population/census2020_single_year.csv"
+    single = tree.csv(rel_s, SINGLE_YEAR) if rel_s in tree else None
+    if single is not None:
+        ages = single["age"].to_numpy()
+        if not (np.diff(ages) == 1).all() or ages[0] > CENSUS_AGE_STARTS[0] or ages[-1] != 100:
+            raise ParamError(
+                f"{tree.where(rel_s)}: ages must run one by one from at most "
+                f"{CENSUS_AGE_STARTS[0]} to 100 (= 100+)"
+            )
+    return Census(age_sex, counties, single)
 
 
 @dataclass(frozen=True)

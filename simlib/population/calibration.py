@@ -119,7 +119,7 @@ def calibrate_adl(
     shares = np.asarray(list(health.shares["adl_grade_shares"].values()))
     rr = np.asarray(list(health.shares["adl_mortality_rr"].values()))
     rec = health.curve("adl_recovery", AGES)
-    prog = health.curve("adl_progression", AGES)
+    prog = health.curve("adl_progression", AGES) * health.values.get("adl_progression_scale", 1.0)
     n_grades = rr.size
     onset = np.zeros((2, AGES.size))
     scale = np.ones((2, AGES.size))

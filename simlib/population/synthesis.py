@@ -5,8 +5,9 @@ with weights) for every county of a city:
 
 1. County × sex × 5-year age counts come from the census table.
 2. Each 5-year group (and 85+, up to :data:`~simlib.params.demography.MAX_AGE`) is split into
-   single years in proportion to life-table survivorship ``l(x)`` of the 2015–2020 WPP
-   period table (:func:`single_year_weights`). At full scale the split is a deterministic
+   single years in proportion to China's 2020 census population by single year of age (the
+   1959–61 birth dip included; 100+ by life-table survivorship) (:func:`single_year_weights`).
+   Every county × sex × 5-year census cell stays exact. At full scale the split is a deterministic
    largest-remainder apportionment, so every census cell is reproduced exactly; at a sample
    fraction ``f`` each cell gets ``floor(n f)`` agents plus one with probability
    ``frac(n f)`` and weight ``1/f``.
@@ -36,24 +37,39 @@ SPLIT_PERIOD_YEAR = 2017
 BASE_YEAR = 2020
 
 
-def single_year_weights(mortality: Mortality, sex: int, start: int, stop: int) -> np.ndarray:
+def single_year_weights(
+    mortality: Mortality, sex: int, start: int, stop: int, single_year=None
+) -> np.ndarray:
     """Shares of a census age group ``[start, stop]`` falling on each single year of age.
 
-    Proportional to survivorship ``l(x)`` from ``start`` in the :data:`SPLIT_PERIOD_YEAR`
-    period life table, i.e. the stationary population within the group.
+    With the census single-year table (``Census.single_year``), the shares follow China's
+    2020 population by single year of age: the 1959–1961 birth dip, the 1962–1963 boom and
+    age heaping are kept, so cohorts enter the 60+ and 65+ groups in the right years. Ages
+    100+ (one census count) are split by life-table survivorship ``l(x)``, as is every group
+    when the table is absent (the stationary population within the group, from the
+    :data:`SPLIT_PERIOD_YEAR` period table).
 
     Args:
         mortality: The mortality table.
         sex: 0 male, 1 female.
         start: First age of the group.
         stop: Last age of the group (inclusive).
+        single_year: The census single-year table (age, male, female), or None.
 
     Returns:
         Shares summing to 1, one per age ``start..stop``.
     """
     q = rate_to_prob(mortality.mx[sex, start:stop, SPLIT_PERIOD_YEAR - 2000])
     lx = np.concatenate([[1.0], np.cumprod(1 - q)])
-    return lx / lx.sum()
+    if single_year is None:
+        return lx / lx.sum()
+    counts = single_year.set_index("age")["male" if sex == 0 else "female"]
+    ages = np.arange(start, stop + 1)
+    w = np.array([float(counts.get(a, 0.0)) if a < 100 else 0.0 for a in ages])
+    top = ages >= 100
+    if top.any():  # the census's 100+ spread over 100..stop by survivorship
+        w[top] = float(counts.get(100, 0.0)) * lx[top] / lx[top].sum()
+    return w / w.sum()
 
 
 def apportion(n: int, weights: np.ndarray) -> np.ndarray:
@@ -146,7 +162,7 @@ def synthesize(
     for (county, sex, start), n in tab.set_index(["county", "sex", "age_start"])["count"].items():
         s = 0 if sex == "male" else 1
         stop = start + 4 if start < CENSUS_AGE_STARTS[-1] else MAX_AGE
-        w = single_year_weights(mortality, s, start, stop)
+        w = single_year_weights(mortality, s, start, stop, census.single_year)
         if sample == 1:
             k = apportion(int(n), w)
         else:

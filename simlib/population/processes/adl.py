@@ -40,6 +40,7 @@ class Adl(Process):
         "adl_mortality_rr": "table",
         "care_level_min_adl": "group",
         "adl_onset_multiplier": "value",
+        "adl_progression_scale": "value",
     }
 
     def __init__(self, ctx):
@@ -72,7 +73,9 @@ class Adl(Process):
         onset = np.clip(self.calibration.onset * p.values["adl_onset_multiplier"], 0.0, 1.0)
         self.onset = onset.ravel().astype(np.float32)  # flat [sex, age]
         self.recovery = p.curve("adl_recovery", AGES).astype(np.float32)
-        self.progression = p.curve("adl_progression", AGES).astype(np.float32)
+        self.progression = (
+            p.curve("adl_progression", AGES) * p.values["adl_progression_scale"]
+        ).astype(np.float32)
         self.cum_shares = np.cumsum(list(p.shares["adl_grade_shares"].values()))
         self.rr = np.asarray(list(p.shares["adl_mortality_rr"].values()))
 

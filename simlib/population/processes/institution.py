@@ -10,16 +10,19 @@ from simlib.population.processes.adl import ADL_GRADES
 from simlib.population.processes.assistance import CENTRALIZED
 from simlib.population.processes.base import Process, uniforms
 
-#: Age from which the institution-share source counts (CLHLS 65+, health.yaml).
-INSTITUTION_SHARE_AGE = 65
+#: Age from which the institution-share source counts (the 60+, health.yaml).
+INSTITUTION_SHARE_AGE = 60
 
 
 class Institution(Process):
     """Institution residence.
 
-    Base year: every 特困 in 集中供养, and others aged 65+ by ADL-grade weights scaled so the
-    65+ share matches ``institution_share_65plus``. Each year: willing 特困 enter, and persons
-    at 重度 or 完全失能 enter with ``institution_entry_disabled``. A resident's living
+    Base year: every 特困 in 集中供养, and others aged 60+ by ADL-grade weights scaled so the
+    60+ share matches ``institution_share_60plus``. Each year: residents other than 集中供养
+    特困 return home with ``institution_discharge``; willing 特困 enter, and persons at 重度 or
+    完全失能 enter with ``institution_entry_disabled`` (both calibrated by
+    ``scripts/calibrate_institutions.py``: admissions to the CLHLS rate, the stock held at its
+    2020 share by the flows). A resident's living
     arrangement becomes the institution's collective household (the household process, next
     in order, derives ``living``).
     """
@@ -27,9 +30,10 @@ class Institution(Process):
     name = "institution"
     owns = ("in_institution",)
     params = {
-        "institution_share_65plus": "value",
+        "institution_share_60plus": "value",
         "institution_adl_weights": "table",
         "institution_entry_disabled": "value",
+        "institution_discharge": "value",
     }
 
     def __init__(self, ctx):
@@ -46,13 +50,15 @@ class Institution(Process):
         central = cols["tekun_mode"] == CENTRALIZED
         w = self.weights[cols["adl_level"]]
         old = age >= INSTITUTION_SHARE_AGE
-        target = self.p.values["institution_share_65plus"] * old.sum() - (central & old).sum()
+        target = self.p.values["institution_share_60plus"] * old.sum() - (central & old).sum()
         c = max(target, 0.0) / max(w[old & ~central].sum(), 1e-12)
         inst = central | (old & (rng.random(age.size) < np.clip(c * w, 0, 1)))
         cols["in_institution"][:] = inst
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         u = uniforms(rng, cols["alive"].size)
+        entry = np.float32(self.p.values["institution_entry_disabled"])
+        discharge = np.float32(self.p.values["institution_discharge"])
         if engine() == "numba":
             _institution_kernel()(
                 cols["alive"],
@@ -60,23 +66,28 @@ class Institution(Process):
                 cols["tekun_mode"],
                 cols["adl_level"],
                 u,
-                np.float32(self.p.values["institution_entry_disabled"]),
+                entry,
+                discharge,
                 ADL_GRADES.index("severe"),
             )
             return
         central = cols["tekun_mode"] == CENTRALIZED
         severe = cols["adl_level"] >= ADL_GRADES.index("severe")
-        enter = (
-            cols["alive"]
-            & ~cols["in_institution"]
-            & (central | (severe & (u < self.p.values["institution_entry_disabled"])))
-        )
-        cols["in_institution"] |= enter
+        alive, inst = cols["alive"], cols["in_institution"]
+        leave = alive & inst & ~central & (u < discharge)
+        enter = alive & ~inst & (central | (severe & (u < entry)))
+        inst &= ~leave
+        inst |= enter
 
 
 @kernel
-def _institution_kernel(alive, inst, mode, adl, u, p_entry, severe):
+def _institution_kernel(alive, inst, mode, adl, u, p_entry, p_discharge, severe):
     for i in range(alive.shape[0]):
-        if alive[i] and not inst[i]:
-            if mode[i] == CENTRALIZED or (adl[i] >= severe and u[i] < p_entry):
-                inst[i] = True
+        if not alive[i]:
+            continue
+        central = mode[i] == CENTRALIZED
+        if inst[i]:
+            if not central and u[i] < p_discharge:
+                inst[i] = False
+        elif central or (adl[i] >= severe and u[i] < p_entry):
+            inst[i] = True

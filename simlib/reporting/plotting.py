@@ -65,7 +65,14 @@ def style():
     rc = {"axes.unicode_minus": False}
     if font:
         rc["font.family"] = [font, "DejaVu Sans"]
-    with sns.axes_style("whitegrid"), sns.plotting_context("notebook"), plt.rc_context(rc):
+    with (
+        sns.axes_style("whitegrid"),
+        sns.plotting_context("notebook"),
+        plt.rc_context(rc),
+        warnings.catch_warnings(),
+    ):
+        if font is None:  # cjk_font() said it once; not again for every glyph of every label
+            warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
         yield
 
 

@@ -48,3 +48,34 @@ def unknown(what: str, value: object, choices: Iterable[object]) -> ParamError:
         f"unknown {what} {value!r}{did_you_mean(value, choices)} "
         f"(allowed: {', '.join(map(str, choices)) or 'none'})"
     )
+
+
+def checked_arguments(func):
+    """Decorate a public function so a misspelt or surplus argument says what was meant.
+
+    ``run("datong", samples=0.1)`` raises :class:`ParamTypeError` "run(): no argument
+    'samples'; did you mean 'sample'? (arguments: …)" instead of Python's bare TypeError.
+    The signature and docstring are kept (``functools.wraps``).
+    """
+    import functools
+    import inspect
+
+    sig = inspect.signature(func)
+    names = [p for p in sig.parameters if p != "self"]
+    label = func.__qualname__.replace(".__init__", "")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            sig.bind(*args, **kwargs)
+        except TypeError as err:
+            bad = next((k for k in kwargs if k not in sig.parameters), None)
+            if bad is not None:
+                raise ParamTypeError(
+                    f"{label}(): no argument {bad!r}{did_you_mean(bad, names)} "
+                    f"(arguments: {', '.join(names)})"
+                ) from None
+            raise ParamTypeError(f"{label}(): {err} (arguments: {', '.join(names)})") from None
+        return func(*args, **kwargs)
+
+    return wrapper

@@ -65,15 +65,15 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     return describe(rows, keys)
 
 
-def warn_reps(n: int, what: str = "interval") -> None:
-    """Warn once per call site when an interval rests on fewer than :data:`MIN_REPS` reps."""
+def warn_reps(n: int, what: str = "interval", stacklevel: int = 4) -> None:
+    """Warn when an interval rests on fewer than :data:`MIN_REPS` reps."""
     if n < MIN_REPS:
         detail = "no interval exists" if n == 1 else "its 95 % bounds are about the min and max"
         warnings.warn(
             f"this {what} rests on {n} replication{'s' if n != 1 else ''} ({detail}); "
             f"use reps >= {MIN_REPS} for published intervals",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
@@ -96,6 +96,13 @@ class Result:
     reps: pd.DataFrame
     meta: dict = field(default_factory=dict)
     inputs: Any = None
+    _warned: set = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def _warn_reps(self, n: int, what: str = "interval") -> None:
+        """Warn about too few replications once per result (not once per table)."""
+        if what not in self._warned:
+            self._warned.add(what)
+            warn_reps(n, what)
 
     @classmethod
     def from_reps(cls, rows: pd.DataFrame, meta: dict, inputs: Any = None) -> Result:
@@ -126,7 +133,8 @@ class Result:
         m = self.meta
         return (
             f"{m.get('city')} · {m.get('scenario')} · sample {m.get('sample')} · "
-            f"{self.n_reps} reps · seed {m.get('seed')} · simlib {m.get('simlib_version', '?')}"
+            f"{self.n_reps} reps · seed {m.get('seed')} · simlib {m.get('simlib_version', '?')} · "
+            f"params {str(m.get('params_sha256', '?'))[:10]}"
         )
 
     # ------------------------------------------------------------------ checks
@@ -204,7 +212,7 @@ class Result:
             ``by`` columns, value (mean over reps), lower, upper, se, reps, unit.
         """
         out = describe(self.per_rep(measure, by), self._by(by))
-        warn_reps(self.n_reps)
+        self._warn_reps(self.n_reps)
         out["unit"] = unit_of(measure)
         return out
 
@@ -240,7 +248,7 @@ class Result:
         den = self.per_rep(f"pop{age}", by).set_index([*by, "rep"])["value"]
         ratio = (num / den.where(den > 0)).rename("value").reset_index().dropna()
         out = describe(ratio, by)
-        warn_reps(self.n_reps)
+        self._warn_reps(self.n_reps)
         out["unit"] = f"{unit_of(measure)} per person {age}+"
         return out
 
@@ -320,7 +328,7 @@ class Result:
         diff = a.sub(b, fill_value=0.0).rename("value").reset_index()
         diff = diff[diff["rep"].isin(reps)]
         out = describe(diff, by)
-        warn_reps(len(reps), "difference")
+        self._warn_reps(len(reps), "difference")
         base = describe(b.reset_index(), by)[[*by, "value"]].rename(columns={"value": "_base"})
         out = out.merge(base, on=by, how="left")
         out["relative"] = out["value"] / out.pop("_base").where(lambda x: x != 0)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simlib.core.errors import ParamError, ParamTypeError
+from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.experiments.result import Result
 from simlib.experiments.spec import RunSpec, scenario_spec, version
 from simlib.experiments.wiring import run_one
@@ -77,6 +77,7 @@ def specs(
     return [dataclasses.replace(base, rep=r) for r in range(reps)], inputs
 
 
+@checked_arguments
 def run(
     city: str,
     scenario: str | Path | Mapping | Scenario = "baseline",
@@ -89,6 +90,8 @@ def run(
     progress: bool = False,
     params_dir: str | Path | None = None,
     cache: str | Path | None = None,
+    backend: str = "serial",
+    workers: int = 2,
 ) -> Result:
     """Run ``reps`` replications of a city under a scenario.
 
@@ -105,6 +108,9 @@ def run(
         params_dir: A params directory (the bundled one by default).
         cache: A folder of finished runs (a sweep folder): runs with the same identity
             (spec, params hash, scenario content, version) are read, not recomputed.
+        backend: ``serial`` (default), ``processes`` or ``dask``: where replications run.
+            The numbers are the same on any backend and worker count.
+        workers: Worker processes for ``processes`` or ``dask``.
 
     Returns:
         The :class:`Result`, which keeps the run's inputs.
@@ -136,10 +142,21 @@ def run(
         params_dir=params_dir,
     )
     started = dt.datetime.now(dt.UTC)
-    if cache is not None:
-        from simlib.experiments.sweep import sweep
+    if cache is not None or backend != "serial":
+        import tempfile
 
-        rows = sweep(todo, cache, progress=progress)
+        from simlib.experiments.sweep import failures, sweep
+
+        with tempfile.TemporaryDirectory(prefix="simlib-run-") as tmp:
+            out = cache if cache is not None else Path(tmp) / "runs"
+            rows = sweep(todo, out, backend=backend, workers=workers, progress=progress)
+            failed = failures(out)
+        if failed:
+            last = failed[0]["error"].strip().splitlines()[-1]
+            where = f"; see {Path(cache) / '_failures.jsonl'}" if cache is not None else ""
+            raise RuntimeError(
+                f"{len(failed)} of {len(todo)} replications failed (first: {last}){where}"
+            )
         rows = rows.drop(columns=[c for c in rows.columns if c not in _ROW_COLUMNS])
     else:
         it = todo

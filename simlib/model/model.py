@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from simlib.core.errors import ParamError, ParamTypeError
+from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.model.reporters import MODEL_REPORTERS
 from simlib.outcomes.ledger import Ledger
 from simlib.params import Inputs, load_inputs
@@ -58,6 +58,7 @@ class ElderCareModel(mesa.Model):
         rng: Integer seed, numpy Generator or SeedSequence, or None. One seed gives
             independent child streams per process and year, so two models with the same
             seed share common random numbers.
+        seed: The same as an integer ``rng`` (the name :func:`simlib.run` and the CLI use).
         list_city: Apply this city's list (policy transfer; ignored with ``inputs``).
         params_dir: A params directory (ignored with ``inputs``).
         processes: Process classes in step order (:data:`PROCESSES` by default).
@@ -69,6 +70,7 @@ class ElderCareModel(mesa.Model):
         >>> m.summary().tail(1)  # doctest: +SKIP
     """
 
+    @checked_arguments
     def __init__(
         self,
         city: str = "datong",
@@ -78,11 +80,18 @@ class ElderCareModel(mesa.Model):
         sample: float = 0.01,
         end_year: int = 2035,
         rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+        seed: int | None = None,
         list_city: str | None = None,
         params_dir: str | Path | None = None,
         processes: Sequence[type[Process]] | None = None,
         reporters: Mapping | None = None,
     ):
+        if seed is not None:  # the name run(), the CLI and sweeps use; rng is Mesa's
+            if rng is not None:
+                raise ParamError("give seed or rng, not both (they are the same thing)")
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise ParamTypeError(f"seed: expected a non-negative integer, got {seed!r}")
+            rng = int(seed)
         root = seed_sequence(rng)
         super().__init__(rng=np.random.default_rng(root))
         processes = tuple(processes or PROCESSES)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core import people as people_mod
-from simlib.core.errors import ParamError, ParamTypeError
+from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.core.units import ONE_OFF
 from simlib.params import City, load_city
 
@@ -84,6 +84,7 @@ def list_units(services, once: bool) -> set[str]:
     }
 
 
+@checked_arguments
 def apply_services(
     city, people: pd.DataFrame | Mapping[str, np.ndarray], year: int
 ) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from simlib.core import people as people_mod
-from simlib.core.errors import ParamError, ParamTypeError
+from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.params import load_city, read_tree
 from simlib.params.tree import check_city, city_keys
 from simlib.policy.engine import check_year, resolve_city
@@ -88,6 +88,7 @@ def _amounts(r) -> str:
     return ", ".join(bits) or "nothing"
 
 
+@checked_arguments
 def explain(city, person: Mapping | pd.Series, year: int) -> Explanation:
     """Explain, item by item, what one person gets from a city's list and why.
 
@@ -147,6 +148,7 @@ def explain(city, person: Mapping | pd.Series, year: int) -> Explanation:
     return ex
 
 
+@checked_arguments
 def catalogue(cities: str | Iterable[str] | None = None) -> pd.DataFrame:
     """All items of the given cities' lists in one tidy table.
 

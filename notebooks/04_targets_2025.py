@@ -12,83 +12,207 @@
 # ---
 
 # %% [markdown]
-# # 04 · The 2025 targets: attainment, gaps and what closing them takes
+# # 04 · The 2025 targets: attainment, gaps and what closing them takes (2025年目标)
 #
-# **Question.** Which of each city's quantified 2024/2025 targets does the baseline meet, how
-# large are the gaps, and what do the alternative-target scenarios cost?
+# **Question.** Which of each city's quantified 2024/2025 targets (发展目标) does the
+# baseline meet, how large are the gaps, and what do the alternative-target scenarios
+# (`params/scenarios/`) change in enrolment, staff, beds and cost?
 #
-# **Summary of findings:**
-# - At documented take-up no city reaches the 100 % monthly visit rate; closing the gap takes
-#   roughly 580–870 extra staff and 70–105 million yuan a year per city.
-# - Puyang's 7 600 home adaptations by 2025 exceed what its list's own eligible group can
-#   supply even at full take-up: the target implies a wider group than the list defines.
-# - Meeting the targets on time raises Jincheng's 2025 cost per person 60+ by about 45 %;
-#   widening 经济困难 to 低保边缘 changes little (< 1 %), since 低保边缘 is rare.
+# How to read: all scenarios of a city share the seed, so replication *r* of each rests on
+# the same population draws (common random numbers) and the differences from the baseline
+# are paired: their intervals are far narrower than either run's, and `distinguishable`
+# says whether a difference's 95 % interval excludes zero. Targets the model cannot
+# measure (facility ratings, coverage of places, administrative rules) are listed whole,
+# each with the reason.
 
 # %% tags=["parameters"]
+cities = ["jincheng", "datong", "xiaoyi", "changzhi", "puyang"]
+scenarios = ["baseline", "targets_2025", "targets_slow", "broad_hardship"]
+year = 2025
 sample = 0.02
-reps = 1
+reps = 2
 seed = 1
-scenarios = ("baseline", "targets_2025", "targets_slow", "broad_hardship")
+cache = None
+backend = "serial"
+workers = 1
 
 # %%
 import pandas as pd
 
 import simlib
-from simlib.analysis import compare_scenarios
+from simlib.reporting import plotting
+from simlib.reporting.page import Page
+from simlib.reporting.tables import compare_scenarios, headline
 
-pd.set_option("display.max_colwidth", 60)
-heads, targets = {}, {}
-for c in simlib.CITIES:
-    heads[c], targets[c] = compare_scenarios(
-        c, scenarios, 2025, sample=sample, reps=reps, seed=seed, years=(2020, 2030)
-    )
+page = Page("04_targets_2025", sample=sample, reps=reps, seed=seed, year=year)
+runs = dict(sample=sample, reps=reps, seed=seed, cache=cache, backend=backend, workers=workers)
+label = {
+    c: f"{simlib.load_city(c).context.name_zh} {simlib.load_city(c).context.name_en}"
+    for c in cities
+}
+diffs, targets, results = [], [], {}
+for c in cities:
+    d, t, r = compare_scenarios(c, tuple(scenarios), year, progress=True, **runs)
+    diffs.append(d.assign(city=label[c]))
+    targets.append(t.assign(city=label[c]))
+    results[c] = r
+diffs = pd.concat(diffs, ignore_index=True)
+targets = pd.concat(targets, ignore_index=True)
+reference = results[cities[0]][scenarios[0]]
 
 # %% [markdown]
 # ## Baseline attainment of every modelled target
+#
+# `gap` is target − projected (in the target's unit); `met_means` says what `met` compares
+# (e.g. a bed floor against the beds demanded); the `extra_…` columns are what closing the
+# gap takes at the list's standards (persons, staff FTE, 万元 a year).
 
 # %%
-# NBVAL_CHECK_OUTPUT
+base = targets[(targets.scenario == scenarios[0]) & targets.modelled].copy()
+base["extra_wan_yuan"] = base.pop("extra_yuan") * 1e-4
 cols = [
+    "city",
     "target_id",
+    "name_zh",
+    "name_en",
     "year",
+    "unit",
     "target",
     "projected",
+    "gap",
     "met",
+    "met_means",
     "extra_persons",
     "extra_fte",
-    "extra_yuan",
+    "extra_wan_yuan",
 ]
-base = pd.concat([t[(t.scenario == "baseline") & t.modelled] for t in targets.values()])
-base[cols].round(2)
+page.table(
+    base[cols].reset_index(drop=True),
+    "baseline_targets",
+    "Modelled targets under the baseline",
+    source=reference,
+)
 
 # %% [markdown]
-# Under `targets_2025` every modelled share target is met (take-up ramped to 100 % by 2025);
-# count targets are met only if the list's eligible group is large enough:
+# ## Targets met, by scenario
+
+# %%
+modelled = targets[targets.modelled]
+met = (
+    modelled.assign(met=modelled["met"].astype(bool))
+    .groupby(["city", "scenario"], sort=False)["met"]
+    .agg(met="sum", modelled="count")
+    .reset_index()
+)
+met["unit"] = "targets"
+page.table(met, "targets_met", "Modelled targets met per city and scenario", source=reference)
+
+# %% [markdown]
+# ## Targets the model cannot measure, and why
+
+# %%
+unmeasured = targets[(targets.scenario == scenarios[0]) & ~targets.modelled]
+page.table(
+    unmeasured[
+        ["city", "target_id", "name_zh", "name_en", "year", "unit", "target", "note"]
+    ].reset_index(drop=True),
+    "unmodelled_targets",
+    "Every quantified target the model does not measure, with the reason",
+)
+
+# %% [markdown]
+# ## What each scenario changes, paired against the baseline
+#
+# Mean difference per replication, its 95 % interval and standard error; money in 万元.
+
+# %%
+shown = diffs.copy()
+money = shown["unit"] == "yuan"
+for col in ("value", "lower", "upper", "se"):
+    shown.loc[money, col] = shown.loc[money, col] * 1e-4
+shown.loc[money, "unit"] = "万元"
+shown = shown[
+    [
+        "city",
+        "scenario",
+        "measure",
+        "指标",
+        "year",
+        "value",
+        "lower",
+        "upper",
+        "se",
+        "relative",
+        "distinguishable",
+        "reps",
+        "unit",
+    ]
+]
+page.table(shown, "differences", f"Scenario − baseline in {year}", source=reference)
+
+# %%
+rel = (
+    shown[shown["measure"] == "service-list cost"].pivot_table(
+        index="city", columns="scenario", values="relative", sort=False
+    )
+    * 100
+)
+fig = plotting.matrix_heatmap(
+    rel,
+    "% of the baseline cost",
+    xlabel="scenario",
+    ylabel="",
+    title=f"清单支出变化 Change in service-list cost, {year}",
+    fmt="+.1f",
+    note=page.stamp,
+)
+page.figure(fig, "cost_change_heatmap")
+
+# %%
+heads = pd.concat(
+    [
+        headline(r, (year,)).assign(city=label[c], scenario=s)
+        for c, by in results.items()
+        for s, r in by.items()
+    ],
+    ignore_index=True,
+)
+page.table(heads, "headline", f"Headline measures per scenario, {year}", source=reference)
+
+# %% [markdown]
+# ## Summary of findings
 
 # %%
 # NBVAL_CHECK_OUTPUT
-met = pd.concat([t[(t.scenario == "targets_2025") & t.modelled] for t in targets.values()])
-met[["target_id", "unit", "target", "projected", "met"]].round(2)
-
-# %% [markdown]
-# Targets the model cannot measure (facility counts, grading, staffing rules …) are listed
-# too, so none is silently dropped:
-
-# %%
-allt = pd.concat(targets.values())
-allt[(allt.scenario == "baseline") & ~allt.modelled][["target_id", "year", "target", "unit"]]
-
-# %%
-simlib.report.save_table("targets_by_scenario", allt)
-
-# %% [markdown]
-# ## Scenario comparison in 2025 (Jincheng)
-
-# %%
-# NBVAL_CHECK_OUTPUT
-heads["jincheng"].round(0)
-
-# %%
-cost = pd.DataFrame({c: h.loc["cost per person 60+, yuan"] for c, h in heads.items()}).T
-fig = cost.plot.bar(figsize=(8, 4), ylabel="yuan per person 60+ (2025)", rot=0).figure
+alt = [s for s in scenarios if s != scenarios[0]]
+cost = shown[(shown["measure"] == "service-list cost")].set_index(["city", "scenario"])
+b = met[met.scenario == scenarios[0]]
+best = cost["relative"].idxmax()
+page.say(
+    "- Under the baseline {met} of {modelled} modelled targets are met across the {n} cities; "
+    "{unmeasured} quantified targets cannot be measured by the model (listed above).\n"
+    "- Closing every baseline gap at the lists' standards takes {fte:,.0f} more staff and "
+    "{yuan:,.0f} 万元 a year in {year} (sum over cities).\n"
+    "- The largest cost change is {city}'s under `{scenario}`: {rel:+.1%} "
+    "({val:,.0f} 万元, 95 % interval {lo:,.0f} to {hi:,.0f}).\n"
+    "- {dist} of {ndiff} scenario × city cost differences are distinguishable from noise.\n"
+    "- Sample {sample}, {reps} replications, seed {seed}.",
+    met=int(b["met"].sum()),
+    modelled=int(b["modelled"].sum()),
+    n=len(cities),
+    unmeasured=len(unmeasured),
+    fte=float(base["extra_fte"].sum()),
+    yuan=float(base["extra_wan_yuan"].sum()),
+    year=year,
+    city=best[0],
+    scenario=best[1],
+    rel=float(cost.loc[best, "relative"]),
+    val=float(cost.loc[best, "value"]),
+    lo=float(cost.loc[best, "lower"]),
+    hi=float(cost.loc[best, "upper"]),
+    dist=int(cost["distinguishable"].sum()),
+    ndiff=len(cost),
+    sample=sample,
+    reps=reps,
+    seed=seed,
+)

@@ -16,6 +16,7 @@ from simlib.cli import main as cli
 from simlib.core.errors import ParamError
 from simlib.model import ElderCareModel
 from simlib.outcomes.targets import evaluate_targets
+from simlib.params import load_inputs
 
 KW = {"sample": 0.05, "seed": 7, "reps": 1, "end_year": 2027}
 
@@ -250,3 +251,44 @@ def test_a_scenario_can_be_a_dict_or_an_object():
         "xiaoyi", simlib.read_scenario(d, simlib.params.read_tree()), sample=0.01, end_year=2025
     )
     assert a.reps.equals(b.reps)
+
+
+# ------------------------------------------------------------------ notebook 07's helpers
+
+
+def test_your_scenario_is_saved_only_when_valid_and_its_difference_is_worked_by_hand(tmp_path):
+    from simlib.reporting.panel import build_scenario, quick_compare, save_scenario
+
+    bad = build_scenario("no such item", cash={("datong.999", 0): (1, None)})
+    with pytest.raises(ParamError, match="datong.999"):
+        save_scenario("datong", bad, tmp_path / "bad.yaml")
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    good = build_scenario("80-89 allowance 100 from 2026", cash={("datong.8", 0): (100, 2026)})
+    path = save_scenario("datong", good, tmp_path / "good.yaml")
+    with pytest.raises(ParamError, match="exists"):
+        save_scenario("datong", good, path)
+    q = quick_compare("datong", path, 2026, sample=KW["sample"], reps=1, seed=KW["seed"])
+    cost = q.set_index("measure").loc["service-list cost (万元)"]
+    take = load_inputs("datong").outcomes.take_up["old_age_allowance"]
+    n = _persons("datong", 2026, lambda c: (c["age"] >= 80) & (c["age"] <= 89))
+    # by hand: (100 - 70) yuan × 12 months × take-up × persons aged 80-89, in 万元
+    assert cost["difference"] == pytest.approx(30 * 12 * take * n * 1e-4)
+    assert q.set_index("measure").loc["institution beds", "difference"] == 0
+
+
+def test_the_panel_compares_and_saves_what_it_shows(tmp_path):
+    pytest.importorskip("ipywidgets")
+    from simlib.reporting.panel import scenario_panel
+
+    box = scenario_panel("xiaoyi", tmp_path, sample=0.01, reps=1)
+    widgets = {
+        getattr(w, "description", ""): w
+        for row in box.children
+        for w in getattr(row, "children", [row])
+    }
+    assert widgets["amount"].options  # xiaoyi's cash amounts are listed
+    widgets["yuan"].value = widgets["yuan"].value + 10
+    widgets["save"].click()
+    saved = list(tmp_path.glob("*.yaml"))
+    assert [p.name for p in saved] == ["my_reform.yaml"]
+    assert simlib.read_scenario(str(saved[0]), simlib.params.read_tree()).changes

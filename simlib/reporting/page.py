@@ -108,7 +108,7 @@ class Page:
 
     def table(
         self, df: pd.DataFrame, name: str, caption: str = "", source=None, digits: int = 1
-    ) -> pd.DataFrame:
+    ) -> None:
         """Show a table with a caption stating what it rests on; save it into the report.
 
         Args:
@@ -118,9 +118,6 @@ class Page:
             source: The :class:`~simlib.experiments.result.Result` it comes from, if one
                 (its own sample, replications and seed are stated).
             digits: Decimals shown for non-integer numbers.
-
-        Returns:
-            ``df`` unchanged.
         """
         prov = self.provenance(source)
         stamp = (
@@ -137,27 +134,28 @@ class Page:
             .set_caption(f"{caption}<br><small>{stamp}</small>" if caption else stamp)
         )
         _display(styler)
-        return df
 
-    def figure(self, fig, name: str):
-        """Show a figure; save it (PNG) into the report's ``figures/``.
+    def figure(self, fig, name: str) -> None:
+        """Show a figure once, save it (PNG) into the report's ``figures/``, and close it.
 
-        The plotting functions already write what the figure rests on in its footnote.
+        The figure is displayed here and closed, so it appears exactly once whatever the
+        notebook's matplotlib backend does at the end of the cell. The plotting functions
+        already write what the figure rests on in its footnote.
         """
+        import matplotlib.pyplot as plt
+
         folder = _report_dir("figures")
         if folder is not None:
             fig.savefig(folder / f"{self.name}__{name}.png", dpi=120, bbox_inches="tight")
-        return fig
+        _display(fig)
+        plt.close(fig)
 
-    def say(self, template: str, **values) -> str:
+    def say(self, template: str, **values) -> None:
         """Show a sentence (Markdown) whose numbers come from ``values``, formatted by code.
 
         Args:
             template: ``str.format`` template, e.g. ``"{v:,.0f} yuan (se {se:.1f})"``.
             **values: The computed numbers. A NaN or missing value is an error, not a blank.
-
-        Returns:
-            The sentence.
         """
         for k, v in values.items():
             if isinstance(v, (float, np.floating)) and np.isnan(v):
@@ -166,4 +164,3 @@ class Page:
         from IPython.display import Markdown
 
         _display(Markdown(text))
-        return text

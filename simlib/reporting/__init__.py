@@ -9,6 +9,8 @@
 * :mod:`~simlib.reporting.export` — Excel, Stata and CSV exports of any table;
 * :mod:`~simlib.reporting.page` — what a notebook page states about itself: its settings
   on every table and figure, prose formatted from computed numbers;
+* :mod:`~simlib.reporting.panel` — your own scenario: amounts and targets a reform may move,
+  a checked scenario file, a quick paired comparison, an ipywidgets panel;
 * :mod:`~simlib.reporting.report` — the main job: every notebook executed into ``report/``;
 * :mod:`~simlib.reporting.notebooks` — keep notebooks and their ``.py`` twins in step.
 """

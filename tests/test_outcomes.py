@@ -298,3 +298,15 @@ def test_county_sums_agree_on_the_fast_and_the_general_path():
         np.testing.assert_allclose(f(values, mask), want)
     np.testing.assert_allclose(fast(mask=mask), np.bincount(county[mask], minlength=4) * 2.0)
     assert fast(mask=mask)[2] == 0  # an empty county sums to zero, not a neighbour's value
+
+
+def test_enrolment_summed_over_items_counts_person_items(runs):
+    res = runs[("puyang", "baseline")]
+    total = res.totals("enrolled")
+    by_item = res.totals("enrolled", ("year", "item_id"))
+    assert set(total["unit"]) == {"person-items"}
+    assert set(by_item["unit"]) == {"persons"}
+    # the total is the sum of the items' persons (a person in two items counts twice)
+    summed = by_item.groupby("year")["value"].sum()
+    np.testing.assert_allclose(total.set_index("year")["value"], summed)
+    assert res.compare(res, "eligible")["unit"].eq("person-items").all()

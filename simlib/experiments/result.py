@@ -34,6 +34,8 @@ INTERVAL = (0.025, 0.975)
 MIN_REPS = 10
 #: Columns results may be grouped by.
 GROUPS = ("year", "county", "item_id", "family", "department_zh", "spending_zh")
+#: Measures that count persons within an item (summed over items: person-items).
+PER_ITEM = ("eligible", "enrolled")
 #: 万元 per yuan, for readable money.
 WAN = 1e-4
 
@@ -63,6 +65,13 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     """Describe each (year, city, county, item, measure) row across replications."""
     keys = ["year", "city", "county", "item_id", "measure"]
     return describe(rows, keys)
+
+
+def _unit(measure: str, by: list[str]) -> str:
+    """A measure's unit, as summed over everything but ``by``."""
+    if measure in PER_ITEM and "item_id" not in by:
+        return "person-items"
+    return unit_of(measure)
 
 
 def warn_reps(n: int, what: str = "interval", stacklevel: int = 4) -> None:
@@ -209,11 +218,14 @@ class Result:
                 ``department_zh``, ``spending_zh``.
 
         Returns:
-            ``by`` columns, value (mean over reps), lower, upper, se, reps, unit.
+            ``by`` columns, value (mean over reps), lower, upper, se, reps, unit. Summed over
+            items, ``eligible`` and ``enrolled`` count person-items (a person in two items
+            counts twice), and the unit says so.
         """
-        out = describe(self.per_rep(measure, by), self._by(by))
+        by = self._by(by)
+        out = describe(self.per_rep(measure, by), by)
         self._warn_reps(self.n_reps)
-        out["unit"] = unit_of(measure)
+        out["unit"] = _unit(measure, by)
         return out
 
     def fte(self, by=("year",)) -> pd.DataFrame:
@@ -333,7 +345,7 @@ class Result:
         out = out.merge(base, on=by, how="left")
         out["relative"] = out["value"] / out.pop("_base").where(lambda x: x != 0)
         out["distinguishable"] = (out["lower"] > 0) | (out["upper"] < 0)
-        out["unit"] = unit_of(measure)
+        out["unit"] = _unit(measure, by)
         return out
 
     def readable(self, measure: str, by=("year",)) -> pd.DataFrame:

@@ -39,6 +39,14 @@ def _report_dir(sub: str) -> Path | None:
     return path
 
 
+def _stamp(run: dict, version: str, params_hash: str) -> str:
+    """One line: what a table or figure rests on (a page without runs says so)."""
+    tail = f"simlib {version} · params {params_hash[:10]}"
+    if run.get("sample") is None:
+        return f"from the params files (no simulation) · {tail}"
+    return f"sample {run['sample']} · {run['reps']} reps · seed {run['seed']} · {tail}"
+
+
 def _display(obj) -> None:
     try:
         from IPython.display import display
@@ -67,9 +75,10 @@ class Page:
         self.settings = {"sample": sample, "reps": reps, "seed": seed, **settings}
         self.version = simlib.__version__
         self.params_hash = read_tree().hash
-        self.stamp = (
-            f"sample {sample} · {reps} reps · seed {seed} · simlib {self.version} · "
-            f"params {self.params_hash[:10]}"
+        self.stamp = _stamp(
+            {"sample": sample, "reps": reps, "seed": seed},
+            self.version,
+            self.params_hash,
         )
         if show:
             self.header()
@@ -120,10 +129,7 @@ class Page:
             digits: Decimals shown for non-integer numbers.
         """
         prov = self.provenance(source)
-        stamp = (
-            f"sample {prov['sample']} · {prov['reps']} reps · seed {prov['seed']} · "
-            f"simlib {prov['simlib_version']} · params {str(prov['params_sha256'])[:10]}"
-        )
+        stamp = _stamp(prov, prov["simlib_version"], str(prov["params_sha256"]))
         folder = _report_dir("tables")
         if folder is not None:
             df.assign(**prov).to_csv(folder / f"{self.name}__{name}.csv", index=False)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 #: Public name → module that defines it (imported on first use).
 _EXPORTS = {

@@ -3,16 +3,26 @@
 * ``cells`` (evaluate the list once per cell of agents with equal attributes) vs
   ``persons`` (evaluate it on every agent): the same outcome rows;
 * numba kernels vs pure numpy (``SIMLIB_ENGINE=numpy``): the same population after every
-  step, the same cells, the same state counts, the same outcomes.
+  step, the same cells, the same state counts, the same outcomes, the same yearly summary;
+* the counter-based yearly draws: the same numbers from the numba kernel and numpy, each
+  agent's draw independent of how many agents there are;
+* the model's DataCollector, which keeps state counts as arrays until read, holds what
+  Mesa's own DataCollector holds.
 """
 
+import math
+
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
 
 from simlib.model import ElderCareModel, reporters
+from simlib.model import model as model_mod
 from simlib.outcomes import cells as cells_mod
 from simlib.outcomes import ledger as ledger_mod
+from simlib.population import streams
+from simlib.population.processes import household as household_mod
 
 KEY = ["year", "county", "item_id", "measure"]
 
@@ -52,6 +62,7 @@ def test_numba_and_numpy_give_the_same_population_and_outcomes(monkeypatch):
     assert [k for k in a if not np.array_equal(a[k], b[k])] == []
     pd.testing.assert_frame_equal(runs["numpy"].outcomes(), runs["numba"].outcomes())
     pd.testing.assert_frame_equal(runs["numpy"].states(), runs["numba"].states())
+    pd.testing.assert_frame_equal(runs["numpy"].summary(), runs["numba"].summary())
 
 
 def test_cell_grouping_is_the_same_in_numba_and_numpy(monkeypatch):
@@ -84,3 +95,122 @@ def test_state_counts_are_the_same_in_numba_and_numpy(monkeypatch):
     monkeypatch.setenv("SIMLIB_ENGINE", "numpy")
     b = reporters.state_counts(model)
     pd.testing.assert_frame_equal(a, b)
+
+
+def _household_cols(n=9_000, seed=0):
+    """Columns with every household case: couples (both, one or none alive, a partner in an
+    institution), spouses not modelled, singles, the dead, with and without children."""
+    rng = np.random.default_rng(seed)
+    spouse = np.full(n, household_mod.NO_SPOUSE, np.int32)
+    pairs = rng.permutation(n)[: n // 2].reshape(-1, 2)
+    spouse[pairs[:, 0]], spouse[pairs[:, 1]] = pairs[:, 1], pairs[:, 0]
+    spouse[rng.random(n) < 0.1] = household_mod.SPOUSE_NOT_MODELLED
+    idx = np.arange(n, dtype=np.int32)
+    return {
+        "alive": rng.random(n) < 0.8,
+        "spouse": spouse,
+        "household": np.where(spouse >= 0, np.minimum(idx, spouse), idx).astype(np.int32),
+        "with_children": rng.random(n) < 0.4,
+        "in_institution": rng.random(n) < 0.05,
+        "living": rng.integers(0, 3, n).astype(np.int8),
+        "age": rng.integers(45, household_mod.AGES.size, n).astype(np.int16),
+    }
+
+
+def test_household_step_and_living_are_the_same_in_numba_and_numpy(monkeypatch):
+    process = ElderCareModel("xiaoyi", sample=0.01, rng=1).processes["household"]
+    out = {}
+    for engine in ("numpy", "numba"):
+        monkeypatch.setenv("SIMLIB_ENGINE", engine)
+        cols = _household_cols()
+        process.step(cols, 2021, np.random.default_rng(9))
+        living = _household_cols(seed=1)
+        if engine == "numba":
+            household_mod._living_kernel()(
+                living["alive"],
+                living["spouse"],
+                living["with_children"],
+                living["in_institution"],
+                living["living"],
+            )
+        else:
+            household_mod.derive_living(living)
+        out[engine] = (cols, living["living"])
+    (a, a_living), (b, b_living) = out["numpy"], out["numba"]
+    assert [k for k in a if not np.array_equal(a[k], b[k])] == []
+    assert np.array_equal(a_living, b_living)
+    # the step did something: widowhood, children leaving, moving in
+    before = _household_cols()
+    assert (a["spouse"] != before["spouse"]).any()
+    assert (a["with_children"] != before["with_children"]).any()
+
+
+def test_weighted_counts_of_the_living_and_the_dead_are_the_same_in_numba_and_numpy(
+    monkeypatch,
+):
+    model = ElderCareModel("jincheng", sample=0.3, rng=3, end_year=2024).run()
+    c = model.population.cols
+    # one weight for all (counted × weight in numba), then for the living only, then none
+    for change in (None, c["alive"], slice(None, None, 7)):
+        if change is not None:
+            c["weight"][change] *= np.float32(1.0123)
+        got = {}
+        for engine in ("numpy", "numba"):
+            monkeypatch.setenv("SIMLIB_ENGINE", engine)
+            got[engine] = (reporters.n_alive(model), reporters.n_dead(model))
+        assert got["numpy"] == got["numba"]
+        alive, dead = c["weight"][c["alive"]], c["weight"][~c["alive"]]
+        assert got["numba"] == (math.fsum(alive), math.fsum(dead))  # exact sums
+
+
+def test_the_collector_holds_what_mesas_datacollector_holds(monkeypatch):
+    fast = ElderCareModel("xiaoyi", sample=0.05, rng=5, end_year=2024).run()
+    monkeypatch.setattr(model_mod, "Collector", mesa.DataCollector)
+    plain = ElderCareModel("xiaoyi", sample=0.05, rng=5, end_year=2024).run()
+    assert type(plain.datacollector) is mesa.DataCollector
+    # the yearly state counts are kept as arrays until read
+    assert len(fast.datacollector._pending["states"]) == 5
+    pd.testing.assert_frame_equal(
+        fast.datacollector.get_model_vars_dataframe(["year", "alive", "cost_yuan"]),
+        plain.datacollector.get_model_vars_dataframe()[["year", "alive", "cost_yuan"]],
+    )
+    assert len(fast.datacollector._pending["states"]) == 5  # not built for those columns
+    a, b = fast.datacollector.model_vars, plain.datacollector.model_vars
+    assert list(a) == list(b)
+    for name in a:
+        assert len(a[name]) == len(b[name]) == 5
+        if name == "states":
+            for x, y in zip(a[name], b[name], strict=True):
+                pd.testing.assert_frame_equal(x, y)
+        else:
+            assert a[name] == b[name], name
+    assert fast.datacollector._pending["states"] == []  # built on first read, once
+    fast.step()  # collecting again after a read keeps the order
+    assert fast.datacollector.model_vars["states"][-1]["year"].iloc[0] == fast.year
+    assert len(fast.states()) > 0 and fast.states()["year"].is_monotonic_increasing
+
+
+def test_counter_based_draws_are_the_same_in_numba_and_numpy(monkeypatch):
+    keys = streams.draw_keys(np.random.default_rng(11), 3)
+    assert keys.dtype == np.uint64 and len(set(keys.tolist())) == 3
+    out = {}
+    for engine in ("numpy", "numba"):
+        monkeypatch.setenv("SIMLIB_ENGINE", engine)
+        out[engine] = streams.agent_uniforms(keys, 100_003)
+        # agent i's draw depends on its key and i only, not on the number of agents
+        assert np.array_equal(streams.agent_uniforms(keys[1:], 17), out[engine][1:, :17])
+    a, b = out["numpy"], out["numba"]
+    assert a.dtype == np.float32 and a.shape == (3, 100_003)
+    assert np.array_equal(a, b)
+    # uniform on [0, 1) in steps of 2**-24: mean 1/2 and variance 1/12 within 5 SE, the
+    # deciles filled evenly, and the three kinds of draw uncorrelated
+    assert a.min() >= 0 and a.max() < 1 and np.all(a * 2**24 == np.floor(a * 2**24))
+    n = a.shape[1]
+    assert np.abs(a.mean(axis=1) - 0.5).max() < 5 * np.sqrt(1 / 12 / n)
+    assert np.abs(a.var(axis=1) - 1 / 12).max() < 5 * np.sqrt(1 / 180 / n)
+    deciles = np.stack([np.bincount((row * 10).astype(int), minlength=10) for row in a])
+    assert np.abs(deciles - n / 10).max() < 5 * np.sqrt(n * 0.09)
+    corr = np.corrcoef(a)[np.triu_indices(3, 1)]
+    assert np.abs(corr).max() < 5 / np.sqrt(n)
+    # neighbouring agents are not correlated either
+    assert abs(np.corrcoef(a[0, :-1], a[0, 1:])[0, 1]) < 5 / np.sqrt(n)

@@ -1,7 +1,8 @@
 """Compiled kernels, optional: numba when installed, a pure-numpy path otherwise.
 
-The yearly step's hot loops (grouping agents into cells, counting states) have a numba
-kernel and a pure-numpy implementation that the tests compare with it. :func:`engine` says
+The yearly step's hot loops (the processes' steps, the yearly draws, grouping agents into
+cells, household sums, counting states) have a numba kernel and a pure-numpy implementation
+that the tests compare with it. :func:`engine` says
 which one runs: ``numba`` by default when it is installed, ``numpy`` when it is not or when
 the environment sets ``SIMLIB_ENGINE=numpy``. numba is imported only when a kernel is first
 used, so ``import simlib`` stays fast.

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
-from simlib.model.reporters import MODEL_REPORTERS
+from simlib.model.reporters import MODEL_REPORTERS, Collector
 from simlib.outcomes.ledger import Ledger
 from simlib.params import Inputs, load_inputs
 from simlib.population.processes import PROCESSES, Process, ProcessSet, context_for, schema_of
@@ -25,10 +25,15 @@ class ElderCareModel(mesa.Model):
     """A city's residents aged 45+ at the 2020 census, one agent each, aged year by year.
 
     People are held as columnar numpy arrays (:class:`~simlib.population.synthesis.Population`),
-    not one Python object per agent: at 1.5 million agents a Python object each would cost
-    about twenty times the time and memory (``docs/performance.md``). Mesa provides the
-    shell: random generator, clock and data collection (``mesa.batch_run`` works: the
-    model reporters include the outcome totals). Inspect people with :meth:`people` and
+    not one Python object per agent. ``benchmarks/bench_model.py`` measures the difference in
+    time: idiomatic Mesa with one ``mesa.Agent`` per person, running only four of these rules
+    (death, an ADL step, ageing, one eligibility count), is 25 to 33 times slower per
+    agent-year than this model running all of its processes and the whole list
+    (``docs/performance.md``); the memory of the one-object-per-agent version is not
+    measured. Mesa provides the shell: random generator, clock and data collection
+    (``mesa.batch_run`` works: the model reporters include the outcome totals; the yearly
+    state counts are kept as arrays until read, see
+    :class:`~simlib.model.reporters.Collector`). Inspect people with :meth:`people` and
     :meth:`person`. The dead are marked (``alive = False``), never deleted.
 
     Step order (one step = one calendar year, from ``year`` to ``year + 1``; the processes
@@ -133,7 +138,7 @@ class ElderCareModel(mesa.Model):
         for p in self.processes:
             p.init(self.population.cols, self.streams.base(p.name))
         self.ledger = Ledger(inputs, counties)
-        self.datacollector = mesa.DataCollector(model_reporters=dict(reporters or MODEL_REPORTERS))
+        self.datacollector = Collector(model_reporters=dict(reporters or MODEL_REPORTERS))
         self._collect()
 
     def _collect(self) -> None:
@@ -172,13 +177,12 @@ class ElderCareModel(mesa.Model):
 
     def summary(self) -> pd.DataFrame:
         """Yearly totals: year, alive, dead, agents and outcome totals (one row per year)."""
-        df = self.datacollector.get_model_vars_dataframe()
-        return df[[c for c in df.columns if c != "states"]].reset_index(drop=True)
+        dc = self.datacollector
+        return dc.get_model_vars_dataframe([c for c in dc.model_reporters if c != "states"])
 
     def states(self) -> pd.DataFrame:
         """Yearly counts by county × age group × sex × state (tidy, all years)."""
-        df = self.datacollector.get_model_vars_dataframe()
-        return pd.concat(df["states"].tolist(), ignore_index=True)
+        return pd.concat(self.datacollector.model_vars["states"], ignore_index=True)
 
     def outcomes(self) -> pd.DataFrame:
         """Yearly enrolment, workload, beds and cost per item × county (tidy, all years)."""

@@ -87,9 +87,16 @@ class Adl(Process):
 
     def init(self, cols, rng):  # noqa: D102 - see the class docstring
         age, sex = cols["age"], cols["sex"]
-        cdf = np.cumsum(self.calibration.grade_dist[sex, np.minimum(age, MAX_AGE)], axis=1)
-        u = rng.random(age.size)[:, None]
-        cols["adl_level"][:] = np.minimum((u >= cdf).sum(axis=1), cdf.shape[1] - 1)
+        # the grade is the number of cumulative shares u reaches: cumulate the [sex, age]
+        # table once and compare one grade at a time (the same numbers as cumulating every
+        # agent's row, without [agents, grades] temporaries)
+        cdf = np.cumsum(self.calibration.grade_dist, axis=-1)
+        a = np.minimum(age, MAX_AGE)
+        u = rng.random(age.size)
+        grade = np.zeros(age.size, np.int64)
+        for g in range(cdf.shape[-1]):
+            grade += u >= cdf[sex, a, g]
+        cols["adl_level"][:] = np.minimum(grade, cdf.shape[-1] - 1)
         cols["care_level"][:] = self.care_level(cols["adl_level"])
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring

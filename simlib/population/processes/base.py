@@ -24,6 +24,7 @@ import numpy as np
 from simlib.core.people import Attribute
 from simlib.params.demography import MAX_AGE, Mortality
 from simlib.params.health import Health, Section, check_entries
+from simlib.population.streams import agent_uniforms, draw_keys
 
 #: Single years of age the rate tables cover.
 AGES = np.arange(MAX_AGE + 1)
@@ -140,6 +141,18 @@ def incidence(prevalence: np.ndarray, exit_prob: float = 0.0) -> np.ndarray:
 
 
 def uniforms(rng: np.random.Generator, n: int, k: int = 1):
-    """``k`` float32 uniform draws per agent (alive or dead: common random numbers)."""
-    draws = tuple(rng.random(n, dtype=np.float32) for _ in range(k))
-    return draws[0] if k == 1 else draws
+    """``k`` float32 uniform draws per agent, alive or dead (common random numbers).
+
+    Counter-based (:func:`~simlib.population.streams.agent_uniforms`): ``k`` keys come from
+    ``rng``, and agent ``i``'s draw of each kind depends on nothing but its key and ``i``.
+
+    Args:
+        rng: The process's generator for the year.
+        n: Number of agents.
+        k: Number of draws per agent.
+
+    Returns:
+        One float32 array of ``n`` draws, or a tuple of ``k`` of them.
+    """
+    draws = agent_uniforms(draw_keys(rng, k), n)
+    return draws[0] if k == 1 else tuple(draws)

@@ -61,6 +61,7 @@ class Household(Process):
         super().__init__(ctx)
         nest = self.nest_or_alone(AGES)
         self.leave = entry_for_prevalence(nest, np.append(nest[1:], nest[-1])).astype(np.float32)
+        self.alone = self.p.curve("alone_prevalence", AGES)
 
     def nest_or_alone(self, age) -> np.ndarray:
         """P(empty nest or alone) by age: the 60+ share, scaled below 60, never below alone."""
@@ -140,24 +141,62 @@ class Household(Process):
         cols["left_behind"][:] = (
             ~cols["urban"] & (age >= OLD_AGE) & (rng.random(n) < self.p.values["left_behind_rural"])
         )
-        derive_living(cols)
+        if engine() == "numba":
+            _living_kernel()(
+                cols["alive"],
+                cols["spouse"],
+                cols["with_children"],
+                cols["in_institution"],
+                cols["living"],
+            )
+        else:
+            derive_living(cols)
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         u, u_move = uniforms(rng, cols["alive"].size, 2)
+        top = AGES.size - 1
         if engine() == "numba":
-            _household_kernel()(
+            n_home, n_alone, alone = _household_kernel()(
                 cols["alive"],
                 cols["spouse"],
                 cols["household"],
                 cols["with_children"],
+                cols["in_institution"],
+                cols["living"],
                 cols["age"],
                 u,
                 self.leave,
+                top,
             )
-        else:
-            _household_numpy(cols, u, self.leave)
+            _move_in_kernel()(
+                alone,
+                cols["living"],
+                cols["with_children"],
+                cols["age"],
+                u_move,
+                self.move_in_probability(n_home, n_alone),
+                top,
+            )
+            return
+        _household_numpy(cols, u, self.leave)
         derive_living(cols)
         self.move_in(cols, u_move)
+
+    def move_in_probability(self, n_home: np.ndarray, n_alone: np.ndarray) -> np.ndarray:
+        """P(moving in with family) this year for a person living alone, by age next year.
+
+        Args:
+            n_home: Living agents at home (not in an institution), by age next year.
+            n_alone: Living agents living alone, by age next year.
+
+        Returns:
+            float32 probability by single year of age: the share of those living alone in
+            excess of ``alone_prevalence`` × those at home (0 where none live alone).
+        """
+        target = self.alone * n_home
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(n_alone > 0, (n_alone - target) / n_alone, 0.0)
+        return np.clip(p, 0.0, 1.0).astype(np.float32)
 
     def move_in(self, cols, u: np.ndarray) -> None:
         """Persons living alone move in with family where 独居 exceeds its age profile.
@@ -166,17 +205,20 @@ class Household(Process):
         excess over ``alone_prevalence`` among persons at home moves in with family (children)
         this year, each with the same probability. The sourced profile stays the input; the
         dynamics decide who lives alone (mostly the recently widowed). The step runs before
-        ageing, so the profile is held at the age each person will have next year.
+        ageing, so the profile is held at the age each person will have next year. This is
+        the numpy twin; the numba path counts in :func:`_household_kernel`, which also lists
+        who lives alone, and moves them with :func:`_move_in_kernel`.
+
+        Args:
+            cols: The population's columns (``with_children`` and ``living`` updated).
+            u: One float32 uniform draw per agent.
         """
         alone = cols["alive"] & (cols["living"] == ALONE)
         home = cols["alive"] & ~cols["in_institution"]
         age = np.minimum(cols["age"] + 1, AGES.size - 1)
         n_home = np.bincount(age[home], minlength=AGES.size)
         n_alone = np.bincount(age[alone], minlength=AGES.size)
-        target = self.p.curve("alone_prevalence", AGES) * n_home
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.where(n_alone > 0, (n_alone - target) / n_alone, 0.0)
-        p = np.clip(p, 0.0, 1.0).astype(np.float32)
+        p = self.move_in_probability(n_home, n_alone)
         movers = alone & (u < p[age])
         cols["with_children"][movers] = True
         cols["living"][movers] = WITH_FAMILY
@@ -190,10 +232,11 @@ def _share_by_age(flag: np.ndarray, age: np.ndarray) -> np.ndarray:
 
 
 def derive_living(cols) -> None:
-    """Set ``living`` from the household (in place).
+    """Set ``living`` from the household (in place; all agents, the dead too).
 
     Collective in an institution; else with children → with family; a spouse at home →
-    empty nest; otherwise alone.
+    empty nest; otherwise alone. The numpy twin of :func:`_living_kernel` (base year) and of
+    the living part of :func:`_household_kernel` (yearly step).
     """
     spouse, alive, inst = cols["spouse"], cols["alive"], cols["in_institution"]
     at_home = spouse == SPOUSE_NOT_MODELLED
@@ -221,19 +264,60 @@ def _household_numpy(cols, u, leave) -> None:
 
 
 @kernel
-def _household_kernel(alive, spouse, household, with_children, age, u, leave):
-    n = alive.shape[0]
-    for i in range(n):
+def _household_kernel(alive, spouse, household, with_children, inst, living, age, u, leave, top):
+    # One pass does what the numpy twin does in three (_household_numpy, derive_living and
+    # the counts of Household.move_in): every update of agent i reads only its own spouse
+    # entry and columns no other agent's update writes (alive, in_institution, age).
+    n_ages = top + 1
+    n_home = np.zeros(n_ages, np.int64)
+    n_alone = np.zeros(n_ages, np.int64)
+    alone = np.empty(alive.shape[0], np.int32)  # who lives alone, for the move-in pass
+    k = 0
+    for i in range(alive.shape[0]):
         s = spouse[i]
-        if s >= 0 and alive[i] and not alive[s]:
+        if s >= 0 and alive[i] and not alive[s]:  # widowed by this year's death
+            s = -1
             spouse[i] = -1
-    for i in range(n):
-        if not alive[i] or not with_children[i]:
-            continue
+        if alive[i] and with_children[i]:
+            head = age[i]
+            if s >= 0 and age[s] > head:
+                head = age[s]
+            if u[household[i]] < leave[head]:  # one draw per household: all leave together
+                with_children[i] = False
+        if inst[i] or with_children[i]:
+            v = WITH_FAMILY
+        elif s == SPOUSE_NOT_MODELLED or (s >= 0 and alive[s] and not inst[s]):
+            v = EMPTY_NEST
+        else:
+            v = ALONE
+        living[i] = v
+        if alive[i] and not inst[i]:
+            a = min(age[i] + 1, top)
+            n_home[a] += 1
+            if v == ALONE:
+                n_alone[a] += 1
+                alone[k] = i
+                k += 1
+    return n_home, n_alone, alone[:k]
+
+
+@kernel
+def _move_in_kernel(alone, living, with_children, age, u, p, top):
+    # only the living who live alone (listed by _household_kernel), not every agent
+    for i in alone:
+        if u[i] < p[min(age[i] + 1, top)]:
+            with_children[i] = True
+            living[i] = WITH_FAMILY
+
+
+@kernel
+def _living_kernel(alive, spouse, with_children, inst, living):
+    # derive_living's numba twin (the base year; the yearly step fuses it).
+    for i in range(alive.shape[0]):
         s = spouse[i]
-        head = age[i]
-        if s >= 0 and age[s] > head:
-            head = age[s]
-        r = household[i]
-        if u[r] < leave[head]:
-            with_children[i] = False
+        if inst[i] or with_children[i]:
+            living[i] = WITH_FAMILY
+        elif s == SPOUSE_NOT_MODELLED or (s >= 0 and alive[s] and not inst[s]):
+            living[i] = EMPTY_NEST
+        else:
+            living[i] = ALONE

@@ -118,3 +118,21 @@ def test_a_household_benefit_is_counted_once_per_household(monkeypatch, engine):
     assert got.tolist() == [1, 1, 1, 1, 1, 1, 0]  # both members marked, not the resident
     hh, sums = household_sums(row, eligible, values, once, got, cols, 1)
     assert hh[0] == 4 and sums[0, 0] == 0  # a one-off benefit is not given twice
+
+
+def test_living_alone_does_not_jump_in_the_first_simulated_year():
+    # The base-year draw and the yearly step hold the same 独居 profile by own age, so the
+    # 60+ share living alone moves by ageing only (~0.1 points a year). Before the draw used
+    # own age it started 1.35 points above the profile and fell in 2021. At 20 % of Datong
+    # (~1.4 x 10^5 agents 60+ at home) each share has a sampling se of ~0.1 points; 0.5 points
+    # is the bound.
+    m = ElderCareModel("datong", sample=0.2, seed=1, end_year=2021)
+
+    def share():
+        c = m.population.cols
+        home = c["alive"] & ~c["in_institution"] & (c["age"] >= 60)
+        return (c["weight"] * (home & (c["living"] == ALONE))).sum() / c["weight"][home].sum()
+
+    before = share()
+    m.step()
+    assert abs(share() - before) < 0.005

@@ -129,11 +129,19 @@ class Household(Process):
         couple = spouse != NO_SPOUSE
         e = self.nest_or_alone(head_age)
         a = self.p.curve("alone_prevalence", head_age)
-        m = _share_by_age(couple, head_age)
+        # 独居 and 空巢 are shares of those at home by their own age, and a single's own age is
+        # its household's head age: a single at home lives alone with P = alone_prevalence /
+        # (share of singles among those at home at that age), a couple without children with
+        # P = (empty_nest_or_alone - alone) / (share of couples), at its head's age. The base
+        # year then holds the profile the yearly step keeps (move_in): no jump in 2021.
+        home = ~cols["in_institution"]
+        n_home = np.maximum(np.bincount(age[home], minlength=AGES.size), 1)
+        single_share = np.bincount(age[home & ~couple], minlength=AGES.size) / n_home
+        couple_share = np.bincount(age[home & couple], minlength=AGES.size) / n_home
         no_children = np.where(
             couple,
-            np.clip((e - a) / np.maximum(m, 1e-9), 0, 1),
-            np.clip(a / np.maximum(1 - m, 1e-9), 0, 1),
+            np.clip((e - a) / np.maximum(couple_share[head_age], 1e-9), 0, 1),
+            np.clip(a / np.maximum(single_share[head_age], 1e-9), 0, 1),
         )
         u = rng.random(n)
         rep = cols["household"]

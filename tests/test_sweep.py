@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -222,3 +223,19 @@ def test_spec_files_record_the_rows_written(tmp_path):
     (f,) = (tmp_path / "_specs").glob("*.json")
     record = json.loads(f.read_text())
     assert record["rows"] == len(pd.read_parquet(tmp_path))
+
+
+def test_ordered_assumptions_never_cross_and_repeated_points_run_once():
+    from simlib.experiments.sensitivity import ORDERED, order_design
+
+    first, second = ORDERED[0]
+    names = [first, second, "other"]
+    X = np.array([[4.0, 3.0, 0.1], [3.0, 4.0, 0.2], [3.5, 3.2, 0.3]])
+    got = order_design(X, names)
+    assert (got[:, 1] >= got[:, 0]).all()
+    np.testing.assert_array_equal(got[:, [0, 2]], X[:, [0, 2]])  # only the second moves
+    assert got[1, 1] == 4.0  # an ordered row is left as drawn
+    # Morris over both thresholds: every run valid (the model refuses a crossed pair), and a
+    # design point repeated by the ordering is run once and read twice
+    rank = morris("xiaoyi", "cost_yuan", 2025, keys=[first, second], trajectories=3, sample=0.01)
+    assert rank["mu_star"].notna().all()

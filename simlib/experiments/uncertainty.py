@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError
-from simlib.experiments.sensitivity import OUTPUTS, _run, problem, salib
+from simlib.experiments.sensitivity import OUTPUTS, _run, order_design, problem, salib
 from simlib.experiments.spec import RunSpec
 
 
@@ -80,6 +80,7 @@ def propagate(
         raise ParamError("propagate needs n >= 2 samples and reps >= 1")
     prob, _ = problem(city, keys)
     X = latin_hypercube(n, np.asarray(prob["bounds"], float), np.random.default_rng(seed))
+    X = order_design(X, prob["names"])
     specs = [
         RunSpec(
             city=city,
@@ -94,6 +95,12 @@ def propagate(
         for r in range(reps)
     ]
     rows, ids = _run(specs, out, backend, workers, progress)
+    failed = sorted(set(ids) - set(rows["run_id"])) if len(rows) else ids
+    if failed:
+        raise ParamError(
+            f"{len(failed)} of {len(ids)} runs failed; an interval over the others would "
+            "silently drop parameter combinations (see the sweep folder's _failures.jsonl)"
+        )
     run_of = pd.DataFrame({"run_id": ids, "sample": np.repeat(np.arange(n), reps)})
     table = []
     from simlib.outcomes.measures import unit_of
@@ -148,7 +155,7 @@ def sobol_indices(
     """First-order (S1) and total (ST) Sobol indices with 95 % confidence (SALib).
 
     Every run shares one seed (common random numbers), so the output is a function of the
-    assumptions alone. Runs: ``n × (2 D + 2)`` for ``D`` keys.
+    assumptions alone. Runs: ``n × (D + 2)`` for ``D`` keys (first-order and total indices only).
 
     Args:
         city: City key.

@@ -270,33 +270,42 @@ def difference_by_year(df: pd.DataFrame, title: str = "", ylabel: str = "", note
     return fig
 
 
-def morris_bars(ranking: pd.DataFrame, top: int = 12, unit: str = ""):
+def morris_bars(
+    ranking: pd.DataFrame, top: int = 12, unit: str = "", title: str = "", note: str = ""
+):
     """Horizontal bars of Morris μ* (with its confidence) for the top assumptions.
 
     Args:
         ranking: Output of :func:`simlib.experiments.sensitivity.morris`.
         top: Number of assumptions shown.
         unit: Unit of the output, for the axis label.
+        title: Figure title.
+        note: A footnote (what the numbers rest on).
 
     Returns:
-        The figure.
+        The figure (one row per assumption, even where two share a label).
     """
     t = ranking.head(top).iloc[::-1]
     with style():
         fig, ax = plt.subplots(figsize=(9, 0.38 * len(t) + 1.5))
-        ax.barh(t["label"], t["mu_star"], xerr=t["mu_star_conf"], color=sns.color_palette()[0])
+        pos = list(range(len(t)))
+        ax.barh(pos, t["mu_star"], xerr=t["mu_star_conf"], color=sns.color_palette()[0])
+        ax.set_yticks(pos, t["label"])
         ax.set_xlabel(f"μ* (mean |elementary effect|){', ' + unit if unit else ''}")
-        ax.set_title("Which assumptions drive the result (Morris screening)")
+        ax.set_title(title or "Which assumptions drive the result (Morris screening)")
         fig.tight_layout()
+        _note(fig, note)
     return fig
 
 
-def sobol_bars(indices: pd.DataFrame, top: int = 10):
+def sobol_bars(indices: pd.DataFrame, top: int = 10, title: str = "", note: str = ""):
     """First-order and total Sobol indices with their 95 % confidence, top assumptions.
 
     Args:
         indices: Output of :func:`simlib.experiments.uncertainty.sobol_indices`.
         top: Number of assumptions shown.
+        title: Figure title.
+        note: A footnote (what the numbers rest on).
 
     Returns:
         The figure.
@@ -310,5 +319,8 @@ def sobol_bars(indices: pd.DataFrame, top: int = 10):
         ax.set_yticks(list(pos), t["label"])
         ax.set_xlabel("share of output variance")
         ax.legend(loc="lower right")
+        if title:
+            ax.set_title(title)
         fig.tight_layout()
+        _note(fig, note)
     return fig

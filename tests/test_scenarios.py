@@ -292,3 +292,22 @@ def test_the_panel_compares_and_saves_what_it_shows(tmp_path):
     saved = list(tmp_path.glob("*.yaml"))
     assert [p.name for p in saved] == ["my_reform.yaml"]
     assert simlib.read_scenario(str(saved[0]), simlib.params.read_tree()).changes
+
+
+def test_a_target_scenario_runs_through_the_cache_and_on_processes(tmp_path):
+    # The report runs every scenario through a run cache (a sweep folder) on two processes:
+    # the derived scenario must re-read as a valid scenario, and give the serial numbers.
+    path = _write(
+        tmp_path,
+        "visits",
+        "description: visits 80 % by 2026\n"
+        "targets:\n  datong.visit_rate_2025: {value: 0.8, year: 2026}\n",
+    )
+    kw = {**KW, "reps": 2}
+    serial = simlib.run("datong", path, **kw)
+    cached = simlib.run("datong", path, cache=tmp_path / "runs", backend="processes", **kw)
+    a = serial.reps.sort_values(["rep", "year", "county", "item_id", "measure"])
+    b = cached.reps.sort_values(["rep", "year", "county", "item_id", "measure"])
+    np.testing.assert_array_equal(a["value"].to_numpy(), b["value"].to_numpy())
+    again = simlib.run("datong", path, cache=tmp_path / "runs", **kw)  # read back, not re-run
+    assert again.table.equals(cached.table)

@@ -129,11 +129,12 @@ def derive(
                 "a capacity or staffing rule, not a take-up: see evaluate_targets for what it takes"
             )
         rows.append(row)
+    # the derived scenario is itself a valid scenario (a run's identity and a sweep re-read
+    # it); which take-up each target gave is in the result's meta["target_paths"]
     content = {
         **scen.content,
         "take_up": {f: {"target": v, "year": y} for f, (v, y) in take_up.items()},
         "definitions": definitions,
-        "derived_from_targets": {r["target_id"]: r["take_up"] for r in rows},
     }
     derived = dataclasses.replace(scen, take_up=take_up, definitions=definitions, content=content)
     return derived, pd.DataFrame(rows)

@@ -42,8 +42,7 @@ FULL = {"sample": 1.0, "reps": 10, "seed": 1}
 #: Analyses whose cost grows with the number of runs, at a stated smaller scale (each
 #: notebook prints these settings on its page). Keys are notebook stems.
 EXTRA = {
-    "05_cross_city": {"sample": 0.25},
-    "06_uncertainty": {"sa_sample": 0.25, "trajectories": 6, "lhs_n": 48, "sobol_n": 64},
+    "06_uncertainty": {"sa_sample": 0.5, "trajectories": 6, "lhs_n": 48, "sobol_n": 128},
 }
 #: Largest relative standard error (%) of a headline figure the report aims for.
 TARGET_RSE = 1.0

@@ -36,20 +36,39 @@ seed = 1
 cache = None
 backend = "serial"
 workers = 1
+target_rse = None
 
 # %% [markdown]
 # Parameters: `city` is any of `simlib.CITIES` (or its Chinese name); `scenario` a file in
 # `params/scenarios/` or your own YAML (notebook 07); `sample` the fraction of residents
 # simulated (1.0: one agent per resident); `reps` independent replications (10 or more for
-# published intervals); `cache` a folder where finished runs are kept and re-read.
+# published intervals); `target_rse` (e.g. 0.01) adds replications until every headline
+# total's Monte-Carlo relative standard error is at most that (the report sets 0.01);
+# `cache` a folder where finished runs are kept and re-read.
 
 # %%
 import simlib
 from simlib.reporting.page import Page
 from simlib.reporting.tables import cost_by_item, headline, headline_wide
 
-page = Page("00_quickstart", sample=sample, reps=reps, seed=seed, city=city, scenario=scenario)
-runs = dict(sample=sample, reps=reps, seed=seed, cache=cache, backend=backend, workers=workers)
+page = Page(
+    "00_quickstart",
+    sample=sample,
+    reps=reps,
+    seed=seed,
+    target_rse=target_rse,
+    city=city,
+    scenario=scenario,
+)
+runs = dict(
+    sample=sample,
+    reps=reps,
+    seed=seed,
+    cache=cache,
+    backend=backend,
+    workers=workers,
+    target_rse=target_rse,
+)
 ctx = simlib.load_city(city).context
 res = simlib.run(city, scenario, progress=True, **runs)
 print(res)

@@ -31,6 +31,7 @@ seed = 1
 cache = None  # folder of finished runs (the report shares one between notebooks)
 backend = "serial"  # where the projection's replications run: serial, processes, dask
 workers = 1
+target_rse = None
 populations = 2  # fresh populations (seeds seed, seed + 1, …) behind the checks and states
 cohort = 50000  # persons in each closed cohort of the life-expectancy check
 le_ages = [60, 80]  # ages at which simulated and life-table life expectancy are compared
@@ -58,6 +59,7 @@ page = Page(
     sample=sample,
     reps=reps,
     seed=seed,
+    target_rse=target_rse,
     populations=populations,
     cohort=cohort,
 )
@@ -564,6 +566,7 @@ results = {
         cache=cache,
         backend=backend,
         workers=workers,
+        target_rse=target_rse,
     )
     for c in cities
 }

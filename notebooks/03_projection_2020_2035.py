@@ -35,6 +35,7 @@ seed = 1
 cache = None
 backend = "serial"
 workers = 1
+target_rse = None
 
 # %%
 import pandas as pd
@@ -44,8 +45,23 @@ from simlib.reporting import plotting
 from simlib.reporting.page import Page
 from simlib.reporting.tables import county_table, headline, projections
 
-page = Page("03_projection_2020_2035", sample=sample, reps=reps, seed=seed, scenario=scenario)
-runs = dict(sample=sample, reps=reps, seed=seed, cache=cache, backend=backend, workers=workers)
+page = Page(
+    "03_projection_2020_2035",
+    sample=sample,
+    reps=reps,
+    seed=seed,
+    target_rse=target_rse,
+    scenario=scenario,
+)
+runs = dict(
+    sample=sample,
+    reps=reps,
+    seed=seed,
+    cache=cache,
+    backend=backend,
+    workers=workers,
+    target_rse=target_rse,
+)
 names = {c: simlib.load_city(c).context for c in cities}
 label = {c: f"{ctx.name_zh} {ctx.name_en}" for c, ctx in names.items()}
 results = {c: simlib.run(c, scenario, progress=True, **runs) for c in cities}

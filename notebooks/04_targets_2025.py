@@ -35,6 +35,7 @@ seed = 1
 cache = None
 backend = "serial"
 workers = 1
+target_rse = None
 
 # %%
 import pandas as pd
@@ -44,8 +45,18 @@ from simlib.reporting import plotting
 from simlib.reporting.page import Page
 from simlib.reporting.tables import compare_scenarios, headline
 
-page = Page("04_targets_2025", sample=sample, reps=reps, seed=seed, year=year)
-runs = dict(sample=sample, reps=reps, seed=seed, cache=cache, backend=backend, workers=workers)
+page = Page(
+    "04_targets_2025", sample=sample, reps=reps, seed=seed, target_rse=target_rse, year=year
+)
+runs = dict(
+    sample=sample,
+    reps=reps,
+    seed=seed,
+    cache=cache,
+    backend=backend,
+    workers=workers,
+    target_rse=target_rse,
+)
 label = {
     c: f"{simlib.load_city(c).context.name_zh} {simlib.load_city(c).context.name_en}"
     for c in cities

@@ -29,6 +29,16 @@ def _fraction(text: str) -> float:
     return v
 
 
+def _percent(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
+    if not 0 < v < 100:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 100), got {v}")
+    return v
+
+
 def _positive(text: str) -> int:
     try:
         v = int(text)
@@ -167,7 +177,13 @@ def _sweep(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from simlib.reporting.report import build_report
 
-    build_report(args.out, sample=args.sample, reps=args.reps, seed=args.seed)
+    build_report(
+        args.out,
+        sample=args.sample,
+        reps=args.reps,
+        seed=args.seed,
+        target_rse="auto" if args.target_rse is None else args.target_rse / 100,
+    )
     return 0
 
 
@@ -227,6 +243,14 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--reps", type=_positive, default=None, help="replications of headline runs")
     s.add_argument("--seed", type=_seed, default=None)
+    s.add_argument(
+        "--target-rse",
+        type=_percent,
+        default=None,
+        metavar="PERCENT",
+        help="add replications until every headline total's relative standard error is at "
+        "most PERCENT (default: 1 at full scale, none when --sample or --reps is given)",
+    )
     s.set_defaults(func=_report)
     return p
 

@@ -310,3 +310,20 @@ def test_enrolment_summed_over_items_counts_person_items(runs):
     summed = by_item.groupby("year")["value"].sum()
     np.testing.assert_allclose(total.set_index("year")["value"], summed)
     assert res.compare(res, "eligible")["unit"].eq("person-items").all()
+
+
+def test_target_rse_adds_replications_until_the_headlines_are_precise_enough():
+    from simlib.experiments.run import PRECISION_MEASURES, worst_rse
+    from simlib.reporting.tables import HEADLINES
+
+    assert set(PRECISION_MEASURES) == set(HEADLINES)  # the report's headlines are controlled
+    kw = {"sample": 0.05, "seed": 4, "end_year": 2026}
+    res = run("xiaoyi", reps=2, target_rse=0.05, **kw)
+    assert res.n_reps > 2 and worst_rse(res.reps) <= 0.05
+    # replication r is the same whatever the count: the result is run(reps=n)
+    assert res.table.equals(run("xiaoyi", reps=res.n_reps, **kw).table)
+    with pytest.warns(UserWarning, match="max_reps=3"):
+        capped = run("xiaoyi", reps=2, target_rse=0.001, max_reps=3, **kw)
+    assert capped.n_reps == 3
+    with pytest.raises(ParamError, match="target_rse"):
+        run("xiaoyi", reps=2, target_rse=5, **kw)

@@ -12,12 +12,14 @@ identical draw for draw, and a difference between scenarios is the policy's, not
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from simlib.core.checks import number
 from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.experiments.result import Result
 from simlib.experiments.spec import RunSpec, scenario_spec, version
@@ -92,6 +94,8 @@ def run(
     cache: str | Path | None = None,
     backend: str = "serial",
     workers: int = 2,
+    target_rse: float | None = None,
+    max_reps: int = 100,
 ) -> Result:
     """Run ``reps`` replications of a city under a scenario.
 
@@ -111,6 +115,12 @@ def run(
         backend: ``serial`` (default), ``processes`` or ``dask``: where replications run.
             The numbers are the same on any backend and worker count.
         workers: Worker processes for ``processes`` or ``dask``.
+        target_rse: If given (a fraction, e.g. 0.01), replications are added after the
+            first ``reps`` until every headline total (:data:`PRECISION_MEASURES` by year)
+            has a Monte-Carlo relative standard error at most this, or ``max_reps`` is
+            reached (a warning says so). Replication ``r`` is the same whichever number is
+            run, so the result equals ``run(reps=n)`` for the ``n`` reached.
+        max_reps: The most replications ``target_rse`` may add up to.
 
     Returns:
         The :class:`Result`, which keeps the run's inputs.
@@ -131,6 +141,11 @@ def run(
             list_city=list_city,
             params_dir=params_dir,
         )
+    if target_rse is not None:
+        target_rse = float(number(target_rse, "target_rse", unit="share"))
+        if not 0 < target_rse < 1:
+            raise ParamError(f"target_rse must lie in (0, 1), got {target_rse}")
+        max_reps = max(check_reps(max_reps), check_reps(reps))
     todo, inputs = specs(
         city,
         scenario,
@@ -142,6 +157,78 @@ def run(
         params_dir=params_dir,
     )
     started = dt.datetime.now(dt.UTC)
+    rows = _execute(todo, inputs, cache, backend, workers, progress)
+    while target_rse is not None and len(todo) < max_reps:
+        worst = worst_rse(rows)  # infinite with one replication
+        if worst <= target_rse:
+            break
+        if len(todo) < 2:
+            need = 2
+        else:  # the se falls as 1/sqrt(reps): ask for what the target needs, plus 10 %
+            need = int(np.ceil(1.1 * len(todo) * (worst / target_rse) ** 2))
+        more, _ = specs(
+            city,
+            scenario,
+            reps=min(max(need, len(todo) + 1), max_reps),
+            sample=sample,
+            seed=seed,
+            end_year=end_year,
+            list_city=list_city,
+            params_dir=params_dir,
+        )
+        rows = pd.concat(
+            [rows, _execute(more[len(todo) :], inputs, cache, backend, workers, progress)],
+            ignore_index=True,
+        )
+        todo = more
+    if target_rse is not None and worst_rse(rows) > target_rse:
+        warnings.warn(
+            f"{inputs.city}: a headline total's relative standard error is "
+            f"{100 * worst_rse(rows):.2f} % after max_reps={max_reps} replications, above "
+            f"the target {100 * target_rse:g} %",
+            UserWarning,
+            stacklevel=2,
+        )
+    meta = {
+        **todo[0].fields(),
+        "reps": len(todo),
+        "simlib_version": version(),
+        "params_sha256": inputs.params_hash,
+        "started": started.isoformat(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    if target_rse is not None:
+        meta["target_rse"] = target_rse
+    meta.pop("rep")
+    if paths is not None and len(paths):
+        meta["target_paths"] = paths.to_dict("records")
+    return Result.from_reps(rows, meta, inputs)
+
+
+#: The totals whose precision ``run(target_rse=…)`` controls (the reports' headlines).
+PRECISION_MEASURES = ("pop60", "covered60", "enrolled", "fte", "beds:institution_bed", "cost_yuan")
+
+
+def worst_rse(rows: pd.DataFrame) -> float:
+    """The largest Monte-Carlo RSE (a fraction) of the :data:`PRECISION_MEASURES` totals.
+
+    Each measure is summed per year and replication; the RSE of a year's mean is its
+    sd / sqrt(reps) / mean (years where the mean is 0 are skipped). Infinite with fewer
+    than two replications.
+    """
+    sel = rows[rows["measure"].isin(PRECISION_MEASURES)]
+    per = sel.groupby(["measure", "year", "rep"])["value"].sum()
+    g = per.groupby(["measure", "year"])
+    n = g.count()
+    if n.empty or n.min() < 2:
+        return float("inf")
+    mean = g.mean()
+    rse = (g.std(ddof=1) / np.sqrt(n) / mean.abs()).where(mean != 0)
+    return float(rse.max()) if rse.notna().any() else 0.0
+
+
+def _execute(todo, inputs, cache, backend, workers, progress) -> pd.DataFrame:
+    """The rows of the given replications (serial, or through a sweep folder)."""
     if cache is not None or backend != "serial":
         import tempfile
 
@@ -157,26 +244,13 @@ def run(
             raise RuntimeError(
                 f"{len(failed)} of {len(todo)} replications failed (first: {last}){where}"
             )
-        rows = rows.drop(columns=[c for c in rows.columns if c not in _ROW_COLUMNS])
-    else:
-        it = todo
-        if progress:
-            from tqdm.auto import tqdm
+        return rows.drop(columns=[c for c in rows.columns if c not in _ROW_COLUMNS])
+    it = todo
+    if progress:
+        from tqdm.auto import tqdm
 
-            it = tqdm(todo, desc=f"{inputs.city} · {todo[0].scenario}", unit="rep")
-        rows = pd.concat([run_one(s, inputs) for s in it], ignore_index=True)
-    meta = {
-        **todo[0].fields(),
-        "reps": len(todo),
-        "simlib_version": version(),
-        "params_sha256": inputs.params_hash,
-        "started": started.isoformat(),
-        "finished": dt.datetime.now(dt.UTC).isoformat(),
-    }
-    meta.pop("rep")
-    if paths is not None and len(paths):
-        meta["target_paths"] = paths.to_dict("records")
-    return Result.from_reps(rows, meta, inputs)
+        it = tqdm(todo, desc=f"{inputs.city} · {todo[0].scenario}", unit="rep")
+    return pd.concat([run_one(s, inputs) for s in it], ignore_index=True)
 
 
 def _has_targets(scenario, params_dir) -> bool:

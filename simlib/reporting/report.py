@@ -37,8 +37,9 @@ import pandas as pd
 
 from simlib.reporting.page import REPORT_ENV
 
-#: The report's settings: full scale, replications for a headline RSE of at most 1 %.
-FULL = {"sample": 1.0, "reps": 10, "seed": 1}
+#: The report's settings: full scale, at least 10 replications, and more where a headline
+#: total's Monte-Carlo relative standard error would exceed 1 % (``run(target_rse=…)``).
+FULL = {"sample": 1.0, "reps": 10, "seed": 1, "target_rse": 0.01}
 #: Analyses whose cost grows with the number of runs, at a stated smaller scale (each
 #: notebook prints these settings on its page). Keys are notebook stems.
 EXTRA = {
@@ -99,6 +100,7 @@ def build_report(
     backend: str = "processes",
     workers: int = 2,
     cache: str | Path | None = None,
+    target_rse: float | None | str = "auto",
 ) -> Path:
     """Execute every notebook with the report's settings and write the report folder.
 
@@ -112,6 +114,10 @@ def build_report(
         workers: Worker processes.
         cache: Run cache folder (default under :data:`CACHE_ROOT`, keyed by version and
             params hash).
+        target_rse: Replications are added to the headline runs until each headline total's
+            relative standard error is at most this (a fraction). ``"auto"``: the
+            :data:`FULL` value when neither ``sample`` nor ``reps`` is given, else none (a
+            quick look at a smaller size keeps its replications).
 
     Returns:
         Path of ``index.html``.
@@ -132,6 +138,9 @@ def build_report(
         "reps": check_reps(FULL["reps"] if reps is None else reps),
         "seed": check_seed(FULL["seed"] if seed is None else seed),
     }
+    if target_rse == "auto":
+        target_rse = FULL["target_rse"] if sample is None and reps is None else None
+    common["target_rse"] = target_rse
     tree_hash = read_tree().hash
     key = f"{simlib.__version__}-{tree_hash[:12]}"
     if cache is None:
@@ -181,7 +190,7 @@ def build_report(
         precision = headline_precision(tmp / "tables")
         worst = float(precision["rse"].max()) if len(precision) else float("nan")
         meta = {
-            **{k: common[k] for k in ("sample", "reps", "seed")},
+            **{k: common[k] for k in ("sample", "reps", "target_rse", "seed")},
             "simlib_version": simlib.__version__,
             "params_sha256": tree_hash,
             "started": started.isoformat(),
@@ -235,6 +244,7 @@ def _index(rows, tables: list[str], meta: dict, precision: pd.DataFrame) -> str:
         for k in (
             "sample",
             "reps",
+            "target_rse",
             "seed",
             "simlib_version",
             "params_sha256",

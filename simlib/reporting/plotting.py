@@ -184,7 +184,15 @@ def line_by_year(
     with style():
         fig, ax = plt.subplots(figsize=(8, 4.2))
         sns.lineplot(
-            df, x="year", y=y, hue=hue, hue_order=order, palette=palette, marker="o", ax=ax
+            df,
+            x="year",
+            y=y,
+            hue=hue,
+            hue_order=order,
+            palette=palette,
+            marker="o",
+            errorbar=None,  # the bands are the run's intervals, drawn below
+            ax=ax,
         )
         if {"lower", "upper"} <= set(df.columns):
             for key in order:

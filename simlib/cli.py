@@ -19,54 +19,31 @@ import sys
 BAD_INPUT = 2
 
 
-def _fraction(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
-    if not 0 < v <= 1:
-        raise argparse.ArgumentTypeError(f"must lie in (0, 1], got {v}")
-    return v
+def _bounded(convert, what: str, ok, allowed: str):
+    """An argparse type: ``convert`` the text (else "expected <what>"), then check ``ok``.
+
+    The bounds are those of the library's checks (``simlib.model.model.check_sample``,
+    ``check_end_year``, ``simlib.experiments.run.check_reps``, ``check_seed``), stated here so
+    that parsing the command line imports nothing heavy.
+    """
+
+    def parse(text: str):
+        try:
+            v = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not ok(v):  # NaN and inf fail every bound
+            raise argparse.ArgumentTypeError(f"must {allowed}, got {v}")
+        return v
+
+    return parse
 
 
-def _percent(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
-    if not 0 < v < 100:
-        raise argparse.ArgumentTypeError(f"must lie in (0, 100), got {v}")
-    return v
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {v}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {v}")
-    return v
-
-
-def _year(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a year, got {text!r}") from None
-    if not 2021 <= v <= 2050:
-        raise argparse.ArgumentTypeError(f"must lie in 2021..2050, got {v}")
-    return v
+_fraction = _bounded(float, "a number in (0, 1]", lambda v: 0 < v <= 1, "lie in (0, 1]")
+_percent = _bounded(float, "a percentage", lambda v: 0 < v < 100, "lie in (0, 100)")
+_positive = _bounded(int, "a whole number", lambda v: v >= 1, "be ≥ 1")
+_seed = _bounded(int, "a whole number", lambda v: v >= 0, "be ≥ 0")
+_year = _bounded(int, "a year", lambda v: 2021 <= v <= 2050, "lie in 2021..2050")
 
 
 def _check(args: argparse.Namespace) -> int:

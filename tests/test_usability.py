@@ -505,3 +505,20 @@ def test_county_map_merges_a_zone_into_its_district_when_asked():
         _quiet(maps.county_values, res, "cost_yuan", 2030)
     with pytest.raises(ParamError, match="not a county of puyang"):
         _quiet(maps.county_values, res, "cost_yuan", 2026, merge={"410972": "140212"})
+
+
+def test_cli_argument_bounds_are_the_librarys():
+    import argparse
+
+    from simlib.cli import _fraction, _year
+    from simlib.model.model import LAST_YEAR
+    from simlib.population.synthesis import BASE_YEAR
+
+    # the CLI states the bounds itself (to import nothing heavy): they must be the model's
+    assert _year(str(BASE_YEAR + 1)) == BASE_YEAR + 1 and _year(str(LAST_YEAR)) == LAST_YEAR
+    for bad in (str(BASE_YEAR), str(LAST_YEAR + 1), "2030.5"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _year(bad)
+    for bad in ("nan", "inf", "0", "1.5"):
+        with pytest.raises(argparse.ArgumentTypeError, match="lie in"):
+            _fraction(bad)

@@ -75,6 +75,15 @@ def derive(
     inputs = load_inputs(city, scen, list_city=list_city, params_dir=params_dir)
     take_up = dict(scen.take_up)
     definitions = dict(scen.definitions)
+    # the pilot runs are replication 0 of the run's own settings, under a pilot scenario
+    pilot_spec = RunSpec(
+        city=city,
+        seed=seed,
+        sample=sample,
+        end_year=end_year,
+        list_city=list_city,
+        params_dir=str(params_dir) if params_dir else None,
+    )
     rows = []
     for t in inputs.targets:
         if t.id not in scen.targets:
@@ -108,20 +117,7 @@ def derive(
                 note="take-up (enrolled / eligible) ramps to the target value",
             )
         elif kind == "count":
-            t_needed, note = _solve_count(
-                city,
-                scen,
-                family,
-                t,
-                take_up,
-                definitions,
-                sample,
-                seed,
-                end_year,
-                list_city,
-                params_dir,
-                inputs,
-            )
+            t_needed, note = _solve_count(scen, family, t, take_up, definitions, pilot_spec, inputs)
             take_up[family] = (min(t_needed, 1.0), t.year)
             row.update(take_up=min(t_needed, 1.0), feasible=t_needed <= 1.0, note=note)
         else:
@@ -140,21 +136,13 @@ def derive(
     return derived, pd.DataFrame(rows)
 
 
-def _solve_count(
-    city,
-    scen,
-    family,
-    t,
-    take_up,
-    definitions,
-    sample,
-    seed,
-    end_year,
-    list_city,
-    params_dir,
-    inputs,
-) -> tuple[float, str]:
-    """Take-up reached by the target year that delivers the target's cumulative units."""
+def _solve_count(scen, family, t, take_up, definitions, pilot_spec, inputs) -> tuple[float, str]:
+    """Take-up reached by the target year that delivers the target's cumulative units.
+
+    One pilot run (``pilot_spec``: the run's city, seed, sample, end year, list and params)
+    at full take-up of ``family`` gives the units the eligible group could take each year;
+    the take-up ramp is then solved in closed form.
+    """
     pilot = dataclasses.replace(
         scen,
         take_up={**take_up, family: (1.0, 2020)},
@@ -171,17 +159,7 @@ def _solve_count(
         },
     )
     name, content = scenario_spec(pilot)
-    spec = RunSpec(
-        city=city,
-        scenario=name,
-        seed=seed,
-        sample=sample,
-        end_year=end_year,
-        list_city=list_city,
-        scenario_content=content,
-        params_dir=str(params_dir) if params_dir else None,
-    )
-    rows = run_one(spec)
+    rows = run_one(dataclasses.replace(pilot_spec, scenario=name, scenario_content=content))
     items = {it.id for p in inputs.periods for it in p.services.items if it.family == family}
     units = rows[rows["item_id"].isin(items) & rows["measure"].str.startswith("units:")]
     potential = units.groupby("year")["value"].sum()

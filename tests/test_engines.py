@@ -190,6 +190,30 @@ def test_the_collector_holds_what_mesas_datacollector_holds(monkeypatch):
     assert len(fast.states()) > 0 and fast.states()["year"].is_monotonic_increasing
 
 
+def test_a_kernels_inline_draw_is_the_element_of_the_draw_array():
+    """The processes' kernels draw inline (agent_uniform), their numpy twins take rows of
+    agent_uniforms: agent i's draw must be the same number, in a kernel and in Python."""
+    import numba
+
+    keys = streams.draw_keys(np.random.default_rng(12), 2)
+    n = 5_001
+    arrays = streams.agent_uniforms(keys, n)
+
+    @numba.njit
+    def inline(k, n):
+        out = np.empty(n, np.float32)
+        for i in range(n):
+            out[i] = streams.agent_uniform(k, i)
+        return out
+
+    streams._uniform_kernel()  # registers the helper with numba, as any kernel does
+    for j in range(2):
+        assert np.array_equal(inline(keys[j], n), arrays[j])
+    with np.errstate(over="ignore"):  # uint64 arithmetic is modulo 2**64 by design
+        for i in (0, 1, 4_999):
+            assert streams.agent_uniform(keys[1], i) == arrays[1, i]
+
+
 def test_counter_based_draws_are_the_same_in_numba_and_numpy(monkeypatch):
     keys = streams.draw_keys(np.random.default_rng(11), 3)
     assert keys.dtype == np.uint64 and len(set(keys.tolist())) == 3

@@ -75,6 +75,32 @@ def test_widowhood_happens_when_a_spouse_dies():
     assert not ((c["spouse"][i] == -1) & both).any()
 
 
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_the_dead_keep_the_living_arrangement_they_died_in(monkeypatch, engine):
+    """The household step updates the living only (it skips the dead): a person's ``living``
+    is frozen at death. Recomputing it for the dead would move it, e.g. to 独居 once the
+    surviving spouse dies or enters an institution (checked below: that happens here)."""
+    monkeypatch.setenv("SIMLIB_ENGINE", engine)
+    m = ElderCareModel("xiaoyi", sample=0.2, rng=8, end_year=2030)
+    c = m.population.cols
+    at_death = np.full(c["alive"].size, -1, np.int16)
+    partner_left = 0
+    while m.running:
+        before = c["living"].copy()
+        was_alive = c["alive"].copy()
+        m.step()
+        died = was_alive & ~c["alive"]
+        at_death[died] = before[died]
+        dead = at_death >= 0
+        assert (c["living"][dead] == at_death[dead]).all()
+        s = c["spouse"][dead]
+        linked = s >= 0
+        gone = ~c["alive"][s[linked]] | c["in_institution"][s[linked]]
+        partner_left += int((gone & (at_death[dead][linked] == EMPTY_NEST)).sum())
+    assert dead.sum() > 1000
+    assert partner_left > 10  # dead persons whose spouse since died or left home
+
+
 def _cols(rows):
     import pandas as pd
 

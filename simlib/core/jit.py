@@ -26,6 +26,36 @@ def engine() -> str:
     return "numba"
 
 
+#: Scalar helpers kernels may call (:func:`inlined`), registered with numba on first compile.
+_HELPERS: list[Callable] = []
+
+
+def inlined(fn: Callable) -> Callable:
+    """Decorator: a scalar helper that kernels call and numba compiles into them.
+
+    ``fn`` stays a plain Python function (numpy code may call it too); before the first
+    kernel compiles, it is registered with ``numba.extending.register_jitable``. numba's disk
+    cache keys a kernel on its own source file only: after changing a helper, delete the
+    ``__pycache__/*.nbi`` and ``*.nbc`` files of the kernels that call it.
+    """
+    _HELPERS.append(fn)
+    return fn
+
+
+_REGISTERED: list[Callable] = []
+
+
+def _register_helpers() -> None:
+    """Register the helpers not yet registered (each once: numba keeps every registration)."""
+    if len(_REGISTERED) == len(_HELPERS):
+        return
+    from numba.extending import register_jitable
+
+    for fn in _HELPERS[len(_REGISTERED) :]:
+        register_jitable(fn)
+        _REGISTERED.append(fn)
+
+
 def kernel(fn: Callable) -> Callable[[], Callable]:
     """Decorator: a function returning ``fn`` compiled with numba (once, cached on disk).
 
@@ -36,6 +66,7 @@ def kernel(fn: Callable) -> Callable[[], Callable]:
     def compiled():
         import numba
 
+        _register_helpers()
         return numba.njit(cache=True, nogil=True)(fn)
 
     return compiled

@@ -14,7 +14,8 @@ the seed, the replication, the process, the year, the kind of draw and the agent
 never on how many agents there are or who died. The hash is computed by a numba kernel or by
 its numpy twin, which give the same numbers bit for bit. The kernel takes about a quarter of
 the time of numpy's float32 ``Generator.random`` (0.6 against 2.4 ms per 1.5 million draws);
-the numpy twin about three times as long.
+the numpy twin about three times as long. The processes' numba kernels do not use the array:
+they compute each draw inline (:func:`agent_uniform`) for the agents that use it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import zlib
 import numpy as np
 
 from simlib.core.errors import ParamTypeError
-from simlib.core.jit import engine, kernel
+from simlib.core.jit import engine, inlined, kernel
 
 #: Spawn-key slot of the base-year draws (simulated years are ≥ 2020).
 BASE_DRAW = 0
@@ -141,15 +142,35 @@ def agent_uniforms(keys: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+@inlined
+def agent_uniform(key, i):
+    """Agent ``i``'s draw of ``key``: one element of :func:`agent_uniforms`, as a scalar.
+
+    The processes' numba kernels call it inline, only for the agents and kinds of draw they
+    use (the living; the grade at onset only for those with an onset), instead of reading a
+    precomputed ``[keys, agents]`` array; their numpy twins use :func:`agent_uniforms`.
+    Called from plain Python it gives the same number, and numpy warns of the uint64
+    overflow, which is intended (the arithmetic is modulo 2**64).
+
+    Args:
+        key: A uint64 key (:func:`draw_keys`).
+        i: Agent index (≥ 0).
+
+    Returns:
+        float32 in [0, 1).
+    """
+    z = key + np.uint64(i + 1) * GAMMA
+    z = (z ^ (z >> np.uint64(30))) * MIX1
+    z = (z ^ (z >> np.uint64(27))) * MIX2
+    z = z ^ (z >> np.uint64(31))
+    # < 2**24: exact in int64 and in float32 (a signed conversion is the fast one)
+    return np.float32(np.int64(z >> np.uint64(40))) * _TO_UNIT
+
+
 @kernel
 def _uniform_kernel(keys, out):
     for j in range(keys.shape[0]):
         key = keys[j]
         row = out[j]
         for i in range(row.shape[0]):
-            z = key + np.uint64(i + 1) * GAMMA
-            z = (z ^ (z >> np.uint64(30))) * MIX1
-            z = (z ^ (z >> np.uint64(27))) * MIX2
-            z = z ^ (z >> np.uint64(31))
-            # < 2**24: exact in int64 and in float32 (a signed conversion is the fast one)
-            row[i] = np.float32(np.int64(z >> np.uint64(40))) * _TO_UNIT
+            row[i] = agent_uniform(key, i)

@@ -10,7 +10,8 @@ from simlib.core.errors import ParamError
 from simlib.core.jit import engine, kernel
 from simlib.params.demography import MAX_AGE
 from simlib.population.calibration import AdlCalibration, calibrate_adl
-from simlib.population.processes.base import AGES, Process, Risk, uniforms
+from simlib.population.processes.base import AGES, Process, Risk
+from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 
 #: ADL grade names in code order (see SCHEMA["adl_level"]).
 ADL_GRADES = ("intact", "mild", "moderate", "severe", "total")
@@ -101,7 +102,7 @@ class Adl(Process):
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         alive, adl = cols["alive"], cols["adl_level"]
-        u, grade_draw = uniforms(rng, adl.size, 2)
+        keys = draw_keys(rng, 2)
         if engine() == "numba":
             _adl_kernel()(
                 alive,
@@ -109,8 +110,8 @@ class Adl(Process):
                 cols["care_level"],
                 cols["age"],
                 cols["sex"],
-                u,
-                grade_draw,
+                keys[0],
+                keys[1],
                 self.onset,
                 self.recovery,
                 self.progression,
@@ -121,6 +122,7 @@ class Adl(Process):
                 self.full,
             )
             return
+        u, grade_draw = agent_uniforms(keys, adl.size)
         ai = cols["age"].astype(np.intp)
         sa = cols["sex"].astype(np.intp) * (MAX_AGE + 1) + ai
         onset = alive & (adl == 0) & (u < np.take(self.onset, sa))
@@ -149,8 +151,8 @@ def _adl_kernel(
     care,
     age,
     sex,
-    u,
-    g,
+    k_step,
+    k_grade,
     onset,
     recovery,
     progression,
@@ -160,21 +162,24 @@ def _adl_kernel(
     partial,
     full,
 ):
+    # draws inline: the step's for the living, the grade's only at an onset
     top = cum.shape[0] - 1
     for i in range(adl.shape[0]):
         a = adl[i]
         if alive[i]:
+            u = agent_uniform(k_step, i)
             if a == 0:
-                if u[i] < onset[np.int64(sex[i]) * n_ages + age[i]]:
+                if u < onset[np.int64(sex[i]) * n_ages + age[i]]:
+                    g = agent_uniform(k_grade, i)
                     k = 0
-                    while k < cum.shape[0] and cum[k] <= g[i]:
+                    while k < cum.shape[0] and cum[k] <= g:
                         k += 1
                     a = 1 + min(k, top)
             else:
                 r = recovery[age[i]]
-                if u[i] < r:
+                if u < r:
                     a -= 1
-                elif u[i] < r + progression[age[i]] and a < n_grades - 1:
+                elif u < r + progression[age[i]] and a < n_grades - 1:
                     a += 1
             adl[i] = a
         care[i] = (a >= partial) + (a >= full)

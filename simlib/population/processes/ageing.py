@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simlib.core.errors import ParamError
+from simlib.core.jit import engine, kernel
 from simlib.core.people import SCHEMA
 from simlib.params.demography import MAX_AGE
 from simlib.population.processes.base import Process
@@ -57,10 +58,26 @@ class Ageing(Process):
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         alive, age = cols["alive"], cols["age"]
-        np.minimum(age + alive, MAX_AGE, out=age, casting="unsafe")
-        starts = alive & (age == self.pension_age) & (cols["pension"] == 0)
+        if engine() == "numba":  # one pass: age, and who reaches the pension age unpensioned
+            starts = _ageing_kernel()(alive, age, cols["pension"], MAX_AGE, self.pension_age)
+        else:
+            np.minimum(age + alive, MAX_AGE, out=age, casting="unsafe")
+            starts = alive & (age == self.pension_age) & (cols["pension"] == 0)
         if starts.any():
             self.assign(cols, rng, starts)
         migration = self.p.values["net_migration"]
         if migration:
             cols["weight"][alive] *= 1 + migration
+
+
+@kernel
+def _ageing_kernel(alive, age, pension, max_age, pension_age):
+    # the numpy twin is the branch of Ageing.step: age + 1 for the living (held at max_age),
+    # and the mask of the living who now have the pension age and no pension
+    starts = np.zeros(alive.shape[0], np.bool_)
+    for i in range(alive.shape[0]):
+        if alive[i]:
+            a = min(age[i] + 1, max_age)
+            age[i] = a
+            starts[i] = a == pension_age and pension[i] == 0
+    return starts

@@ -7,7 +7,8 @@ import numpy as np
 from simlib.core.jit import engine, kernel
 from simlib.core.people import SCHEMA
 from simlib.params.demography import MAX_AGE
-from simlib.population.processes.base import AGES, OLD_AGE, Process, entry_for_prevalence, uniforms
+from simlib.population.processes.base import AGES, OLD_AGE, Process, entry_for_prevalence
+from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 
 _A = SCHEMA["assistance"].code
 _M = SCHEMA["tekun_mode"].code
@@ -87,7 +88,7 @@ class Assistance(Process):
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         v = self.p.values
         alive, a = cols["alive"], cols["assistance"]
-        u1, u2, u3 = uniforms(rng, a.size, 3)
+        keys = draw_keys(rng, 3)
         if engine() == "numba":
             f32 = np.float32
             _assistance_kernel()(
@@ -97,9 +98,9 @@ class Assistance(Process):
                 cols["no_supporter"],
                 cols["urban"],
                 cols["age"],
-                u1,
-                u2,
-                u3,
+                keys[0],
+                keys[1],
+                keys[2],
                 self.tekun,
                 self.dibao,
                 f32(self.dibao_edge),
@@ -108,6 +109,7 @@ class Assistance(Process):
                 MAX_AGE + 1,
             )
             return
+        u1, u2, u3 = agent_uniforms(keys, a.size)
         ua = cols["urban"].astype(np.intp) * (MAX_AGE + 1) + cols["age"].astype(np.intp)
         new_tekun = alive & (a != TEKUN) & (u1 < np.take(self.tekun, ua))
         leave = alive & ((a == DIBAO) | (a == EDGE)) & (u2 < v["dibao_exit"])
@@ -132,9 +134,9 @@ def _assistance_kernel(
     no_supporter,
     urban,
     age,
-    u1,
-    u2,
-    u3,
+    k1,
+    k2,
+    k3,
     p_tekun,
     p_dibao,
     p_edge,
@@ -147,16 +149,18 @@ def _assistance_kernel(
             continue
         s = a[i]
         ua = np.int64(urban[i]) * n_ages + age[i]
-        if s != TEKUN and u1[i] < p_tekun[ua]:
+        # draws inline, each only where it is used (the 集中供养 choice by new 特困 only)
+        if s != TEKUN and agent_uniform(k1, i) < p_tekun[ua]:
             a[i] = TEKUN
             no_supporter[i] = True
-            mode[i] = CENTRALIZED if u3[i] < p_central else DISPERSED
+            mode[i] = CENTRALIZED if agent_uniform(k3, i) < p_central else DISPERSED
             continue
         if s == NONE:
             pd = p_dibao[ua]
-            if u2[i] < pd:
+            u2 = agent_uniform(k2, i)
+            if u2 < pd:
                 a[i] = DIBAO
-            elif u2[i] < pd + p_edge:
+            elif u2 < pd + p_edge:
                 a[i] = EDGE
-        elif (s == DIBAO or s == EDGE) and u2[i] < p_exit:
+        elif (s == DIBAO or s == EDGE) and agent_uniform(k2, i) < p_exit:
             a[i] = NONE

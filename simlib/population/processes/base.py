@@ -145,6 +145,9 @@ def uniforms(rng: np.random.Generator, n: int, k: int = 1):
 
     Counter-based (:func:`~simlib.population.streams.agent_uniforms`): ``k`` keys come from
     ``rng``, and agent ``i``'s draw of each kind depends on nothing but its key and ``i``.
+    The built-in processes take the keys (:func:`~simlib.population.streams.draw_keys`) and
+    let their numba kernels draw inline (:func:`~simlib.population.streams.agent_uniform`)
+    only where a draw is used; the numbers are the same.
 
     Args:
         rng: The process's generator for the year.

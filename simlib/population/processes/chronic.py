@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from simlib.core.jit import engine, kernel
-from simlib.population.processes.base import AGES, Process, incidence, uniforms
+from simlib.population.processes.base import AGES, Process, incidence
+from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 
 
 class Chronic(Process):
@@ -40,29 +41,29 @@ class Chronic(Process):
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         alive = cols["alive"]
-        u1, u2 = uniforms(rng, alive.size, 2)
+        keys = draw_keys(rng, 2)
         if engine() == "numba":
             _chronic_kernel()(
                 alive,
                 cols["age"],
                 cols["hypertension"],
                 cols["diabetes"],
-                u1,
-                u2,
+                keys[0],
+                keys[1],
                 self.hypertension,
                 self.diabetes,
             )
             return
+        u1, u2 = agent_uniforms(keys, alive.size)
         ai = cols["age"].astype(np.intp)
         cols["hypertension"] |= alive & (u1 < np.take(self.hypertension, ai))
         cols["diabetes"] |= alive & (u2 < np.take(self.diabetes, ai))
 
 
 @kernel
-def _chronic_kernel(alive, age, hypertension, diabetes, u1, u2, p_hyp, p_diab):
+def _chronic_kernel(alive, age, hypertension, diabetes, k1, k2, p_hyp, p_diab):
+    # branch-free, so that LLVM vectorises the loop, the draws' hash included
     for i in range(alive.shape[0]):
-        if alive[i]:
-            if u1[i] < p_hyp[age[i]]:
-                hypertension[i] = True
-            if u2[i] < p_diab[age[i]]:
-                diabetes[i] = True
+        a = age[i]
+        hypertension[i] |= alive[i] & (agent_uniform(k1, i) < p_hyp[a])
+        diabetes[i] |= alive[i] & (agent_uniform(k2, i) < p_diab[a])

@@ -7,7 +7,8 @@ import numpy as np
 from simlib.core.jit import engine, kernel
 from simlib.core.units import rate_to_prob
 from simlib.params.demography import FIRST_YEAR, LAST_YEAR, MAX_AGE
-from simlib.population.processes.base import Process, Risk, uniforms
+from simlib.population.processes.base import Process, Risk
+from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 
 
 class Death(Process):
@@ -57,7 +58,7 @@ class Death(Process):
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         alive = cols["alive"]
-        u = uniforms(rng, alive.size)
+        keys = draw_keys(rng, 1)
         if engine() == "numba" and self.risks:
             risk_cols = tuple(cols[r.column].astype(np.int8, copy=False) for r in self.risks)
             sizes = np.array([r.rr.size for r in self.risks], dtype=np.int64)
@@ -69,11 +70,12 @@ class Death(Process):
                 risk_cols,
                 sizes,
                 self.table(year),
-                u,
+                keys[0],
                 year,
                 MAX_AGE + 1,
             )
             return
+        u = agent_uniforms(keys, alive.size)[0]
         p_die = np.take(self.table(year), self.level(cols))
         dies = alive & (u < p_die)
         alive &= ~dies
@@ -81,7 +83,7 @@ class Death(Process):
 
 
 @kernel
-def _death_kernel(alive, death_year, sex, age, risk_cols, sizes, table, u, year, n_ages):
+def _death_kernel(alive, death_year, sex, age, risk_cols, sizes, table, key, year, n_ages):
     for i in range(alive.shape[0]):
         if not alive[i]:
             continue
@@ -90,6 +92,6 @@ def _death_kernel(alive, death_year, sex, age, risk_cols, sizes, table, u, year,
         for col in risk_cols:
             idx = idx * sizes[k] + col[i]
             k += 1
-        if u[i] < table[idx]:
+        if agent_uniform(key, i) < table[idx]:
             alive[i] = False
             death_year[i] = year

@@ -15,7 +15,8 @@ import numpy as np
 
 from simlib.core.jit import engine, kernel
 from simlib.core.people import SCHEMA
-from simlib.population.processes.base import AGES, OLD_AGE, Process, entry_for_prevalence, uniforms
+from simlib.population.processes.base import AGES, OLD_AGE, Process, entry_for_prevalence
+from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 
 _L = SCHEMA["living"].code
 WITH_FAMILY, EMPTY_NEST, ALONE = _L("with_family"), _L("empty_nest"), _L("alone")
@@ -161,7 +162,7 @@ class Household(Process):
             derive_living(cols)
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
-        u, u_move = uniforms(rng, cols["alive"].size, 2)
+        keys = draw_keys(rng, 2)
         top = AGES.size - 1
         if engine() == "numba":
             n_home, n_alone, alone = _household_kernel()(
@@ -172,7 +173,7 @@ class Household(Process):
                 cols["in_institution"],
                 cols["living"],
                 cols["age"],
-                u,
+                keys[0],
                 self.leave,
                 top,
             )
@@ -181,11 +182,12 @@ class Household(Process):
                 cols["living"],
                 cols["with_children"],
                 cols["age"],
-                u_move,
+                keys[1],
                 self.move_in_probability(n_home, n_alone),
                 top,
             )
             return
+        u, u_move = agent_uniforms(keys, cols["alive"].size)
         _household_numpy(cols, u, self.leave)
         derive_living(cols)
         self.move_in(cols, u_move)
@@ -240,20 +242,22 @@ def _share_by_age(flag: np.ndarray, age: np.ndarray) -> np.ndarray:
 
 
 def derive_living(cols) -> None:
-    """Set ``living`` from the household (in place; all agents, the dead too).
+    """Set ``living`` of the living from the household (in place).
 
     Collective in an institution; else with children → with family; a spouse at home →
-    empty nest; otherwise alone. The numpy twin of :func:`_living_kernel` (base year) and of
-    the living part of :func:`_household_kernel` (yearly step).
+    empty nest; otherwise alone. A dead person keeps the arrangement they died in. The numpy
+    twin of :func:`_living_kernel` (base year) and of the living part of
+    :func:`_household_kernel` (yearly step).
     """
     spouse, alive, inst = cols["spouse"], cols["alive"], cols["in_institution"]
     at_home = spouse == SPOUSE_NOT_MODELLED
     linked = spouse >= 0
     partner = spouse[linked]
     at_home[linked] = alive[partner] & ~inst[partner]
-    cols["living"][:] = np.where(
+    living = np.where(
         inst | cols["with_children"], WITH_FAMILY, np.where(at_home, EMPTY_NEST, ALONE)
     )
+    cols["living"][alive] = living[alive]
 
 
 def _household_numpy(cols, u, leave) -> None:
@@ -272,25 +276,29 @@ def _household_numpy(cols, u, leave) -> None:
 
 
 @kernel
-def _household_kernel(alive, spouse, household, with_children, inst, living, age, u, leave, top):
+def _household_kernel(alive, spouse, household, with_children, inst, living, age, key, leave, top):
     # One pass does what the numpy twin does in three (_household_numpy, derive_living and
     # the counts of Household.move_in): every update of agent i reads only its own spouse
-    # entry and columns no other agent's update writes (alive, in_institution, age).
+    # entry and columns no other agent's update writes (alive, in_institution, age). The
+    # dead are skipped: they keep the arrangement they died in.
     n_ages = top + 1
     n_home = np.zeros(n_ages, np.int64)
     n_alone = np.zeros(n_ages, np.int64)
     alone = np.empty(alive.shape[0], np.int32)  # who lives alone, for the move-in pass
     k = 0
     for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
         s = spouse[i]
-        if s >= 0 and alive[i] and not alive[s]:  # widowed by this year's death
+        if s >= 0 and not alive[s]:  # widowed by this year's death
             s = -1
             spouse[i] = -1
-        if alive[i] and with_children[i]:
+        if with_children[i]:
             head = age[i]
             if s >= 0 and age[s] > head:
                 head = age[s]
-            if u[household[i]] < leave[head]:  # one draw per household: all leave together
+            # one draw per household (its representative's), inline: all leave together
+            if agent_uniform(key, household[i]) < leave[head]:
                 with_children[i] = False
         if inst[i] or with_children[i]:
             v = WITH_FAMILY
@@ -299,7 +307,7 @@ def _household_kernel(alive, spouse, household, with_children, inst, living, age
         else:
             v = ALONE
         living[i] = v
-        if alive[i] and not inst[i]:
+        if not inst[i]:
             a = min(age[i] + 1, top)
             n_home[a] += 1
             if v == ALONE:
@@ -310,10 +318,10 @@ def _household_kernel(alive, spouse, household, with_children, inst, living, age
 
 
 @kernel
-def _move_in_kernel(alone, living, with_children, age, u, p, top):
+def _move_in_kernel(alone, living, with_children, age, key, p, top):
     # only the living who live alone (listed by _household_kernel), not every agent
     for i in alone:
-        if u[i] < p[min(age[i] + 1, top)]:
+        if agent_uniform(key, i) < p[min(age[i] + 1, top)]:
             with_children[i] = True
             living[i] = WITH_FAMILY
 
@@ -322,6 +330,8 @@ def _move_in_kernel(alone, living, with_children, age, u, p, top):
 def _living_kernel(alive, spouse, with_children, inst, living):
     # derive_living's numba twin (the base year; the yearly step fuses it).
     for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
         s = spouse[i]
         if inst[i] or with_children[i]:
             living[i] = WITH_FAMILY

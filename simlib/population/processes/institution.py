@@ -8,7 +8,8 @@ from simlib.core.errors import ParamError
 from simlib.core.jit import engine, kernel
 from simlib.population.processes.adl import ADL_GRADES
 from simlib.population.processes.assistance import CENTRALIZED
-from simlib.population.processes.base import Process, uniforms
+from simlib.population.processes.base import Process
+from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 
 #: Age from which the institution-share source counts (the 60+, health.yaml).
 INSTITUTION_SHARE_AGE = 60
@@ -56,7 +57,7 @@ class Institution(Process):
         cols["in_institution"][:] = inst
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
-        u = uniforms(rng, cols["alive"].size)
+        keys = draw_keys(rng, 1)
         entry = np.float32(self.p.values["institution_entry_disabled"])
         discharge = np.float32(self.p.values["institution_discharge"])
         if engine() == "numba":
@@ -65,12 +66,13 @@ class Institution(Process):
                 cols["in_institution"],
                 cols["tekun_mode"],
                 cols["adl_level"],
-                u,
+                keys[0],
                 entry,
                 discharge,
                 ADL_GRADES.index("severe"),
             )
             return
+        u = agent_uniforms(keys, cols["alive"].size)[0]
         central = cols["tekun_mode"] == CENTRALIZED
         severe = cols["adl_level"] >= ADL_GRADES.index("severe")
         alive, inst = cols["alive"], cols["in_institution"]
@@ -81,13 +83,14 @@ class Institution(Process):
 
 
 @kernel
-def _institution_kernel(alive, inst, mode, adl, u, p_entry, p_discharge, severe):
+def _institution_kernel(alive, inst, mode, adl, key, p_entry, p_discharge, severe):
+    # the draw inline, only where it is used (discharge, or entry of the severely disabled)
     for i in range(alive.shape[0]):
         if not alive[i]:
             continue
         central = mode[i] == CENTRALIZED
         if inst[i]:
-            if not central and u[i] < p_discharge:
+            if not central and agent_uniform(key, i) < p_discharge:
                 inst[i] = False
-        elif central or (adl[i] >= severe and u[i] < p_entry):
+        elif central or (adl[i] >= severe and agent_uniform(key, i) < p_entry):
             inst[i] = True

@@ -41,11 +41,11 @@ class Ageing(Process):
         self.pension_age = int(age)
 
     def assign(self, cols, rng, who: np.ndarray) -> None:
-        """Draw the pension type of the persons in mask ``who`` (in place)."""
+        """Draw the pension type of the persons ``who`` (agent indices, ascending; in place)."""
         v = self.p.values
         urban = cols["urban"][who]
         p_emp = np.where(urban, v["pension_employee_urban"], v["pension_employee_rural"])
-        u = rng.random(int(who.sum()))
+        u = rng.random(who.size)
         kind = np.where(
             u < p_emp,
             _P("employee"),
@@ -54,7 +54,7 @@ class Ageing(Process):
         cols["pension"][who] = kind
 
     def init(self, cols, rng):  # noqa: D102 - see the class docstring
-        self.assign(cols, rng, cols["age"] >= self.pension_age)
+        self.assign(cols, rng, np.flatnonzero(cols["age"] >= self.pension_age))
 
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         alive, age = cols["alive"], cols["age"]
@@ -62,8 +62,8 @@ class Ageing(Process):
             starts = _ageing_kernel()(alive, age, cols["pension"], MAX_AGE, self.pension_age)
         else:
             np.minimum(age + alive, MAX_AGE, out=age, casting="unsafe")
-            starts = alive & (age == self.pension_age) & (cols["pension"] == 0)
-        if starts.any():
+            starts = np.flatnonzero(alive & (age == self.pension_age) & (cols["pension"] == 0))
+        if starts.size:
             self.assign(cols, rng, starts)
         migration = self.p.values["net_migration"]
         if migration:
@@ -73,11 +73,15 @@ class Ageing(Process):
 @kernel
 def _ageing_kernel(alive, age, pension, max_age, pension_age):
     # the numpy twin is the branch of Ageing.step: age + 1 for the living (held at max_age),
-    # and the mask of the living who now have the pension age and no pension
-    starts = np.zeros(alive.shape[0], np.bool_)
+    # and the indices of the living who now have the pension age and no pension
+    # two loops: the first is branch-free and vectorised, the second rarely branches
+    top = age.dtype.type(max_age)
     for i in range(alive.shape[0]):
-        if alive[i]:
-            a = min(age[i] + 1, max_age)
-            age[i] = a
-            starts[i] = a == pension_age and pension[i] == 0
-    return starts
+        age[i] = min(age[i] + age.dtype.type(alive[i]), top)
+    starts = np.empty(alive.shape[0], np.int64)
+    k = 0
+    for i in range(alive.shape[0]):
+        if age[i] == pension_age and alive[i] and pension[i] == 0:
+            starts[k] = i
+            k += 1
+    return starts[:k].copy()

@@ -471,7 +471,10 @@ PARTS = {
     "DataCollector.collect (simlib's Collector)": ("simlib/model/reporters.py", "collect"),
     "  state counts kept as arrays (state_table)": ("simlib/model/reporters.py", "state_table"),
     "  weighted alive and dead (weight_sums)": ("simlib/model/reporters.py", "weight_sums"),
-    "random draws (uniforms, all processes)": ("simlib/population/processes/base.py", "uniforms"),
+    "random streams: a generator per process and year (Streams.get)": (
+        "simlib/population/streams.py",
+        "get",
+    ),
     **{
         f"process step: {name}": (f"simlib/population/processes/{name}.py", "step")
         for name in (

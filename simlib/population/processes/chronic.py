@@ -62,8 +62,10 @@ class Chronic(Process):
 
 @kernel
 def _chronic_kernel(alive, age, hypertension, diabetes, k1, k2, p_hyp, p_diab):
-    # branch-free, so that LLVM vectorises the loop, the draws' hash included
     for i in range(alive.shape[0]):
-        a = age[i]
-        hypertension[i] |= alive[i] & (agent_uniform(k1, i) < p_hyp[a])
-        diabetes[i] |= alive[i] & (agent_uniform(k2, i) < p_diab[a])
+        if alive[i]:
+            a = age[i]
+            if agent_uniform(k1, i) < p_hyp[a]:
+                hypertension[i] = True
+            if agent_uniform(k2, i) < p_diab[a]:
+                diabetes[i] = True

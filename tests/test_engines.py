@@ -20,6 +20,7 @@ import pytest
 from simlib.model import ElderCareModel, reporters
 from simlib.model import model as model_mod
 from simlib.outcomes import cells as cells_mod
+from simlib.outcomes import households as households_mod
 from simlib.outcomes import ledger as ledger_mod
 from simlib.population import streams
 from simlib.population.processes import household as household_mod
@@ -143,6 +144,45 @@ def test_household_step_and_living_are_the_same_in_numba_and_numpy(monkeypatch):
     before = _household_cols()
     assert (a["spouse"] != before["spouse"]).any()
     assert (a["with_children"] != before["with_children"]).any()
+
+
+@pytest.mark.parametrize("eligible_share", [0.002, 0.3, 1.0])
+def test_household_sums_are_the_same_in_numba_and_numpy(monkeypatch, eligible_share):
+    """The kernel visits only the households of eligible agents, the numpy twin every agent:
+    the same households, amounts (added in the same order: equal to the last bit) and
+    one-off marks, whether few, many or all rows are eligible."""
+    rng = np.random.default_rng(int(eligible_share * 1000))
+    n, rows, n_c = 30_000, 500, 4
+    spouse = np.full(n, -1, np.int32)
+    pairs = rng.permutation(n)[: n // 2].reshape(-1, 2)  # a third of agents in couples
+    spouse[pairs[:, 0]], spouse[pairs[:, 1]] = pairs[:, 1], pairs[:, 0]
+    single = spouse == -1
+    spouse[single & (rng.random(n) < 0.1)] = -2  # spouse younger than 45, not modelled
+    alive = rng.random(n) < 0.85
+    spouse[alive & (spouse >= 0) & ~alive[np.maximum(spouse, 0)]] = -1  # widowed
+    row = np.where(alive, rng.integers(0, rows, n), -1)
+    cols = {
+        "spouse": spouse,
+        "alive": alive,
+        "in_institution": rng.random(n) < 0.03,
+        "county": np.sort(rng.integers(0, n_c, n)).astype(np.int16),
+        "weight": np.full(n, 2.5, np.float32),
+    }
+    eligible = rng.random(rows) < eligible_share
+    values = rng.random((rows, 2)) * 1000  # not whole numbers: the order of additions shows
+    once = np.array([False, True])
+    received = (rng.random(n) < 0.2).astype(np.int8)
+    out = {}
+    for engine in ("numpy", "numba"):
+        monkeypatch.setenv("SIMLIB_ENGINE", engine)
+        got = received.copy()
+        households, sums = households_mod.household_sums(
+            row, eligible, values, once, got, cols, n_c
+        )
+        out[engine] = (households, sums, got)
+    for a, b in zip(out["numpy"], out["numba"], strict=True):
+        assert np.array_equal(a, b)
+    assert out["numba"][0].sum() > 0 and (out["numba"][2] != received).any()
 
 
 def test_weighted_counts_of_the_living_and_the_dead_are_the_same_in_numba_and_numpy(

@@ -195,16 +195,16 @@ def side_by_side(ref, sample: float, rounds: int, mesa_n: int, mesa_years: int) 
         if state is None:
             state = ref.synthetic_state(row["agents"], n_counties, SEED)
 
-    def run_np(r):
+    def run_reference(rows, runner, ref_state, ref_tables, ref_years, r):
         gc.collect()
         t0 = time.perf_counter()
-        res = ref.run_numpy(state, tables, years, SEED + r)
+        res = runner(ref_state, ref_tables, ref_years, SEED + r)
         call_s = time.perf_counter() - t0
-        numpy_rows.append(
+        rows.append(
             {
                 "round": r,
-                "agents": int(state["age"].size),
-                "years": years,
+                "agents": int(ref_state["age"].size),
+                "years": ref_years,
                 "agent_years": res.agent_years,
                 "step_s": res.step_s,
                 "call_s": call_s,
@@ -212,22 +212,11 @@ def side_by_side(ref, sample: float, rounds: int, mesa_n: int, mesa_years: int) 
             }
         )
 
+    def run_np(r):
+        run_reference(numpy_rows, ref.run_numpy, state, tables, years, r)
+
     def run_mesa(r):
-        gc.collect()
-        t0 = time.perf_counter()
-        res = ref.run_mesa(mesa_state, mesa_tables, mesa_years, SEED + r)
-        call_s = time.perf_counter() - t0
-        mesa_rows.append(
-            {
-                "round": r,
-                "agents": mesa_n,
-                "years": mesa_years,
-                "agent_years": res.agent_years,
-                "step_s": res.step_s,
-                "call_s": call_s,
-                "rate": _rate(res.agent_years, res.step_s),
-            }
-        )
+        run_reference(mesa_rows, ref.run_mesa, mesa_state, mesa_tables, mesa_years, r)
 
     contestants = [("full", run_full), ("numpy", run_np), ("mesa", run_mesa)]
     for r in range(rounds):

@@ -42,18 +42,20 @@ def inlined(fn: Callable) -> Callable:
     return fn
 
 
-_REGISTERED: list[Callable] = []
-
-
 def _register_helpers() -> None:
     """Register the helpers not yet registered (each once: numba keeps every registration)."""
-    if len(_REGISTERED) == len(_HELPERS):
+    global _N_REGISTERED
+    if _N_REGISTERED == len(_HELPERS):
         return
     from numba.extending import register_jitable
 
-    for fn in _HELPERS[len(_REGISTERED) :]:
+    for fn in _HELPERS[_N_REGISTERED:]:
         register_jitable(fn)
-        _REGISTERED.append(fn)
+    _N_REGISTERED = len(_HELPERS)
+
+
+#: How many of :data:`_HELPERS` are registered with numba (helpers only ever get appended).
+_N_REGISTERED = 0
 
 
 def kernel(fn: Callable) -> Callable[[], Callable]:

@@ -124,8 +124,9 @@ class Ledger:
             self._table_bits,
         )
         self._row = cells.cid
-        # start next year's hash table at a size that fits this year's cells
-        self._table_bits = max(self._table_bits, int(np.ceil(np.log2(len(cells) + 1))) + 1)
+        # next year's hash table: this year's cells at most half full (a smaller table stays
+        # in cache; the kernel retries with a larger one if the cells outgrow it)
+        self._table_bits = int(np.ceil(np.log2(len(cells) + 1))) + 1
         table = PersonTable({a: cols[a][cells.rep] for a in (*plan.attrs, "age")})
         for i, item_id in enumerate(plan.once):
             table[f"_received_{i}"] = self.received[item_id][cells.rep]

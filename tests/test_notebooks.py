@@ -148,12 +148,40 @@ def test_report_injects_settings_and_records_them(tmp_path):
     assert meta["notebooks"]["00_toy"]["settings"] == {"sample": 0.25, "reps": 4, "seed": 3}
     assert meta["notebooks"]["01_plain"]["settings"] == {}
     assert meta["headline_max_rse_percent"] == pytest.approx(0.125)  # 0.5 / 4 reps
+    assert meta["headline_reps"] == [4, 4]  # read from the saved table, not the setting
     table = pd.read_csv(out / "tables" / "00_toy__headline.csv")
     assert table.loc[0, "reps"] == 4 and table.loc[0, "sample"] == 0.25
     assert "0.25" in (out / "index.html").read_text(encoding="utf-8")
     executed = nbformat.read(out / "notebooks" / "00_toy.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert ast.literal_eval(injected[0].source.split("sample = ")[1].split("\n")[0]) == 0.25
+
+
+def test_precision_line_states_the_replications_and_aim_of_its_own_build():
+    from simlib.reporting.report import _precision_line
+
+    precision = pd.DataFrame(
+        {
+            "table": ["t", "t"],
+            "measure": ["m", "m"],
+            "year": [2025, 2030],
+            "rse": [1.5, 0.2],
+            "reps": [29, 10],
+        }
+    )
+    meta = {
+        "headline_figures": 2,
+        "sample": 1.0,
+        "reps": 10,
+        "target_rse": 0.02,
+        "headline_reps": [10, 29],
+        "headline_max_rse_percent": 1.5,
+    }
+    line = _precision_line(meta, precision)
+    # more replications than the minimum setting were run, and the build asked for 2 %
+    assert "10–29 reps" in line and "within the 2 % aim" in line
+    line = _precision_line({**meta, "target_rse": None}, precision)
+    assert "ABOVE the 1 % aim" in line  # no target of its own: the full report's 1 %
 
 
 def test_a_failed_report_leaves_the_previous_one(tmp_path):

@@ -226,7 +226,7 @@ def test_spec_files_record_the_rows_written(tmp_path):
 
 
 def test_ordered_assumptions_never_cross_and_repeated_points_run_once():
-    from simlib.experiments.sensitivity import ORDERED, order_design
+    from simlib.params.assumptions import ORDERED, order_design
 
     first, second = ORDERED[0]
     names = [first, second, "other"]

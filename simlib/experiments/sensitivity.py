@@ -19,7 +19,7 @@ import pandas as pd
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.experiments.spec import RunSpec
 from simlib.experiments.sweep import sweep
-from simlib.params.assumptions import registry
+from simlib.params.assumptions import order_design, registry
 
 #: Outputs the analysis can target: measure summed over items and counties in one year.
 OUTPUTS = ("cost_yuan", "fte", "enrolled", "cash_yuan", "beds:institution_bed")
@@ -67,27 +67,11 @@ def outputs(rows: pd.DataFrame, ids: list[str], output: str, year: int) -> np.nd
     return y
 
 
-#: Assumptions sampled independently that must stay ordered (first ≤ second): the model
-#: refuses the other order (全护理 cannot start below 半护理). Each sampled row is ordered
-#: before it becomes a run; the analyses read the design as drawn, so where the order binds
-#: the second assumption's effect is that of the clipped value.
-ORDERED = (("health:care_level_min_adl.partial_care", "health:care_level_min_adl.full_care"),)
-
-
-def order_design(X: np.ndarray, names: list[str]) -> np.ndarray:
-    """The design with every :data:`ORDERED` pair put in order (a copy)."""
-    X = np.array(X, dtype=float, copy=True)
-    for first, second in ORDERED:
-        if first in names and second in names:
-            i, j = names.index(first), names.index(second)
-            X[:, j] = np.maximum(X[:, j], X[:, i])
-    return X
-
-
 def specs_for(city: str, X: np.ndarray, names: list[str], **common) -> list[RunSpec]:
     """One spec per row of a design matrix.
 
-    Assumption values become overrides; ordered pairs are put in order (:func:`order_design`).
+    Assumption values become overrides; ordered pairs are put in order
+    (:func:`simlib.params.assumptions.order_design`).
     """
     X = order_design(X, names)
     return [

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError
-from simlib.experiments.sensitivity import OUTPUTS, _run, order_design, problem, salib
+from simlib.experiments.sensitivity import OUTPUTS, _run, problem, salib
 from simlib.experiments.spec import RunSpec
+from simlib.params.assumptions import order_design
 
 
 def latin_hypercube(n: int, bounds: np.ndarray, rng: np.random.Generator) -> np.ndarray:

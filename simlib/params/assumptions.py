@@ -9,7 +9,7 @@ validated exactly like a scenario, and must stay inside the documented range. Ke
 * ``health:<entry>`` — a scalar of ``params/population/health.yaml``;
 * ``health:<curve>@<age>`` — one assumed point of a curve;
 * ``health:<group>.<member>`` — a member of a group (the ADL care-class thresholds, rounded
-  to whole grades);
+  to whole grades (:data:`WHOLE`) and kept in order in a sampled design (:data:`ORDERED`));
 * ``outcomes:take_up.<family>`` / ``outcomes:take_up.default``, ``outcomes:minutes.<unit>``,
   ``outcomes:unit_cost.<unit>``, ``outcomes:bed_cost.<kind>``, ``outcomes:travel_minutes``,
   ``outcomes:fte_hours``;
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError, did_you_mean
@@ -41,6 +42,22 @@ _OUTCOME_SCALARS = {
 }
 #: Keys whose values are whole numbers (an override is rounded).
 WHOLE = ("health:care_level_min_adl.",)
+
+#: Assumptions sampled independently that must stay ordered (first ≤ second): the model
+#: refuses the other order (the ADL process: 全护理 cannot start below 半护理). Each
+#: sampled row is ordered before it becomes a run; the analyses read the design as drawn,
+#: so where the order binds the second assumption's effect is that of the clipped value.
+ORDERED = (("health:care_level_min_adl.partial_care", "health:care_level_min_adl.full_care"),)
+
+
+def order_design(X: np.ndarray, names: list[str]) -> np.ndarray:
+    """The design with every :data:`ORDERED` pair put in order (a copy)."""
+    X = np.array(X, dtype=float, copy=True)
+    for first, second in ORDERED:
+        if first in names and second in names:
+            i, j = names.index(first), names.index(second)
+            X[:, j] = np.maximum(X[:, j], X[:, i])
+    return X
 
 
 def _row(key, label, block, value, unit, where, change):

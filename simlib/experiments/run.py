@@ -158,9 +158,9 @@ def run(
     )
     started = dt.datetime.now(dt.UTC)
     rows = _execute(todo, inputs, cache, backend, workers, progress)
-    while target_rse is not None and len(todo) < max_reps:
+    while target_rse is not None:
         worst = worst_rse(rows)  # infinite with one replication
-        if worst <= target_rse:
+        if worst <= target_rse or len(todo) >= max_reps:
             break
         if len(todo) < 2:
             need = 2
@@ -181,10 +181,10 @@ def run(
             ignore_index=True,
         )
         todo = more
-    if target_rse is not None and worst_rse(rows) > target_rse:
+    if target_rse is not None and worst > target_rse:
         warnings.warn(
             f"{inputs.city}: a headline total's relative standard error is "
-            f"{100 * worst_rse(rows):.2f} % after max_reps={max_reps} replications, above "
+            f"{100 * worst:.2f} % after max_reps={max_reps} replications, above "
             f"the target {100 * target_rse:g} %",
             UserWarning,
             stacklevel=2,

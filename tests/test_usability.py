@@ -522,3 +522,18 @@ def test_cli_argument_bounds_are_the_librarys():
     for bad in ("nan", "inf", "0", "1.5"):
         with pytest.raises(argparse.ArgumentTypeError, match="lie in"):
             _fraction(bad)
+
+
+def test_cli_report_target_rse_is_a_percentage_passed_on_as_a_fraction(monkeypatch, capsys):
+    import simlib.reporting.report as report_mod
+    from simlib.cli import main
+
+    seen = {}
+    monkeypatch.setattr(report_mod, "build_report", lambda out, **kw: seen.update(kw))
+    assert main(["report", "--target-rse", "2"]) == 0
+    assert seen["target_rse"] == pytest.approx(0.02)  # 2 % → 0.02
+    assert main(["report", "--sample", "0.1"]) == 0
+    assert seen["target_rse"] == "auto"  # not given: the report decides (1 % at full scale)
+    for bad in ("0", "100", "nan", "x"):  # outside (0, 100), or not a number
+        assert main(["report", "--target-rse", bad]) == 2
+    assert "--target-rse" in capsys.readouterr().err

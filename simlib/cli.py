@@ -97,6 +97,7 @@ def _run(args: argparse.Namespace) -> int:
         end_year=args.end_year,
         list_city=args.list_city,
         params_dir=args.params_dir,
+        processes=args.process,
     )
     out = check_out_dir(args.out)
     target = out / run_name({**todo[0].fields(), "city": inputs.city})
@@ -114,12 +115,14 @@ def _run(args: argparse.Namespace) -> int:
         list_city=args.list_city,
         progress=True,
         params_dir=args.params_dir,
+        processes=todo[0].processes,
     )
     print(f"wrote {Path(write_run(result, out, overwrite=args.overwrite))}")
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from simlib.experiments.run import process_refs
     from simlib.experiments.sweep import check_out_dir, failures, grid, identities, sweep
 
     specs = grid(
@@ -130,6 +133,7 @@ def _sweep(args: argparse.Namespace) -> int:
         sample=args.sample,
         end_year=args.end_year,
         params_dir=args.params_dir,
+        processes=process_refs(args.process),
     )
     identities(specs)  # every city and scenario checked before anything is written
     check_out_dir(args.out)
@@ -185,6 +189,15 @@ def parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--seed", type=_seed, default=1)
     common.add_argument("--end-year", type=_year, default=2035)
+    common.add_argument(
+        "--process",
+        action="append",
+        default=[],
+        metavar="MODULE:CLASS",
+        help="an experimental process (module:Class or path/to/file.py:Class), replacing the "
+        "built-in process of its name or run after them; repeatable. Its runs are kept apart "
+        "from the default model's",
+    )
     common.add_argument(
         "--overwrite",
         action="store_true",

@@ -80,3 +80,75 @@ def test_an_unknown_entry_of_the_new_section_is_refused(params, tmp_path):
     )
     with pytest.raises(ParamError, match="toy_onsett.*did you mean 'toy_onset'"):
         ElderCareModel("toyville", params_dir=bad, processes=(*PROCESSES, Toy), sample=0.1)
+
+
+def test_a_process_goes_through_run_sweeps_and_the_cli_apart_from_the_default_model(
+    params, tmp_path
+):
+    import simlib
+    from simlib.cli import main
+    from simlib.experiments.spec import RunSpec
+    from simlib.experiments.sweep import identities, load
+
+    kw = {"params_dir": params, "sample": 0.05, "end_year": 2025, "seed": 2}
+    serial = simlib.run("toyville", processes=[Toy], **kw)
+    assert serial.meta["processes"] == "toy_process:Toy"
+    # the same run on worker processes, the process named by its file: the same numbers
+    cache = tmp_path / "cache"
+    ref = f"{FIXTURES / 'toy_process.py'}:Toy"
+    spread = simlib.run("toyville", processes=[ref], cache=cache, backend="processes", **kw)
+    assert spread.totals("cash_yuan").value.tolist() == serial.totals("cash_yuan").value.tolist()
+    # a default-model run and a toy run of one city share a cache but never a run
+    kw = {"params_dir": params, "sample": 0.02, "end_year": 2022, "cache": cache}
+    plain = simlib.run("xiaoyi", **kw)
+    toy = simlib.run("xiaoyi", processes=[Toy], **kw)
+    assert len(load(cache).run_id.unique()) == 3
+    # the toy's relative risk of 3 kills more: the two runs differ
+    assert toy.totals("pop60").value.iloc[-1] < plain.totals("pop60").value.iloc[-1]
+    spec = RunSpec(city="xiaoyi", params_dir=str(params))
+    with_toy = RunSpec(city="xiaoyi", params_dir=str(params), processes=("toy_process:Toy",))
+    a, b = identities([spec, with_toy])[0]
+    assert a != b
+    # the command line, run and sweep: written apart from the default model's folder
+    common = ["--params-dir", str(params)]
+    args = ["--sample", "0.05", "--end-year", "2025", "--process", "toy_process:Toy"]
+    assert main([*common, "run", "--city", "toyville", *args, "--out", str(tmp_path / "o")]) == 0
+    (folder,) = (tmp_path / "o").iterdir()
+    assert folder.name.startswith("toyville_baseline_proc-")
+    out = tmp_path / "sw"  # on dask: a worker imports the process by its reference
+    assert (
+        main(
+            [
+                *common,
+                "sweep",
+                "--cities",
+                "toyville",
+                "--backend",
+                "dask",
+                "--workers",
+                "1",
+                *args,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert set(load(out).processes) == {"toy_process:Toy"}
+
+
+def test_a_process_reference_that_names_nothing_is_a_clear_error(params, tmp_path, capsys):
+    from simlib.cli import main
+    from simlib.core.errors import ParamError
+    from simlib.population.processes import load_process
+
+    with pytest.raises(ParamError, match="no class 'Tyo'.*did you mean 'Toy'"):
+        load_process("toy_process:Tyo")
+    with pytest.raises(ParamError, match="cannot import 'no_such_module'"):
+        load_process("no_such_module:Toy")
+    with pytest.raises(ParamError, match="expected 'module:Class'"):
+        load_process("toy_process")
+    argv = ["run", "--city", "xiaoyi", "--process", "simlib.core.people:Attribute"]
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert "not a simlib Process subclass" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from simlib.experiments.wiring import run_one
 from simlib.model.model import check_end_year, check_sample
 from simlib.params import Inputs, load_inputs
 from simlib.params.scenarios import Scenario
-from simlib.population.processes import ProcessSet, context_for
+from simlib.population.processes import Process, ProcessSet, context_for, process_ref, schema_of
 
 
 def check_reps(reps) -> int:
@@ -37,6 +37,13 @@ def check_reps(reps) -> int:
     if reps < 1:
         raise ParamError(f"reps must be ≥ 1, got {reps}")
     return int(reps)
+
+
+def process_refs(processes) -> tuple[str, ...]:
+    """References of a run's experimental processes (classes or references), checked."""
+    if isinstance(processes, (str, type)):
+        processes = (processes,)
+    return tuple(process_ref(p) for p in processes)
 
 
 def check_seed(seed) -> int:
@@ -56,13 +63,23 @@ def specs(
     end_year: int = 2035,
     list_city: str | None = None,
     params_dir: str | Path | None = None,
+    processes: Sequence[type[Process] | str] = (),
 ) -> tuple[list[RunSpec], Inputs]:
     """Validated specs of ``reps`` replications, and their inputs (loaded once, checked)."""
     check_sample(sample)
     check_end_year(end_year)
     reps, seed = check_reps(reps), check_seed(seed)
-    inputs = load_inputs(city, scenario, list_city=list_city, params_dir=params_dir)
-    ProcessSet(context_for(inputs))  # the processes check their parameters before any run
+    refs = process_refs(processes)
+    probe = RunSpec(city=city, processes=refs)
+    inputs = load_inputs(
+        city,
+        scenario,
+        list_city=list_city,
+        params_dir=params_dir,
+        schema=schema_of(probe.process_classes()),
+    )
+    # the processes check their parameters and declarations before any run
+    ProcessSet(context_for(inputs), probe.process_classes())
     name, content = scenario_spec(scenario)
     base = RunSpec(
         city=inputs.city,
@@ -73,6 +90,7 @@ def specs(
         list_city=inputs.list_city if inputs.list_city != inputs.city else None,
         scenario_content=content,
         params_dir=str(params_dir) if params_dir is not None else None,
+        processes=refs,
     )
     import dataclasses
 
@@ -96,6 +114,7 @@ def run(
     workers: int = 2,
     target_rse: float | None = None,
     max_reps: int = 100,
+    processes: Sequence[type[Process] | str] = (),
 ) -> Result:
     """Run ``reps`` replications of a city under a scenario.
 
@@ -121,6 +140,10 @@ def run(
             reached (a warning says so). Replication ``r`` is the same whichever number is
             run, so the result equals ``run(reps=n)`` for the ``n`` reached.
         max_reps: The most replications ``target_rse`` may add up to.
+        processes: Experimental processes (classes, or ``module:Class`` /
+            ``path/to/file.py:Class`` references): each replaces the built-in process of
+            its ``name``, or is appended after them. They are part of the run's identity:
+            a cache never mixes their runs with the default model's.
 
     Returns:
         The :class:`Result`, which keeps the run's inputs.
@@ -140,6 +163,7 @@ def run(
             end_year=end_year,
             list_city=list_city,
             params_dir=params_dir,
+            processes=process_refs(processes),
         )
     if target_rse is not None:
         target_rse = float(number(target_rse, "target_rse", unit="share"))
@@ -155,6 +179,7 @@ def run(
         end_year=end_year,
         list_city=list_city,
         params_dir=params_dir,
+        processes=processes,
     )
     started = dt.datetime.now(dt.UTC)
     rows = _execute(todo, inputs, cache, backend, workers, progress)
@@ -175,6 +200,7 @@ def run(
             end_year=end_year,
             list_city=list_city,
             params_dir=params_dir,
+            processes=processes,
         )
         rows = pd.concat(
             [rows, _execute(more[len(todo) :], inputs, cache, backend, workers, progress)],

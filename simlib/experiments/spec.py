@@ -1,8 +1,9 @@
 """What identifies one run: :class:`RunSpec`, and its identity with the parameters it used.
 
 A run's identity is its spec **and** the content of what it used — the hash of the params
-tree, the scenario's content hash and the simlib version — so a sweep never returns a result
-computed with other parameters (:func:`run_id`).
+tree, the scenario's content hash, the source of any experimental process and the simlib
+version — so a sweep never returns a result computed with other parameters or another model
+(:func:`run_id`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class RunSpec:
         overrides: Assumption values, as sorted ``(key, value)`` pairs (registry keys).
         scenario_content: The scenario as JSON when it was given as a dict or object.
         params_dir: A params directory other than the bundled one.
+        processes: Experimental processes as references (``module:Class`` or
+            ``path/to/file.py:Class``), each replacing the built-in process of its name or
+            appended after them (:func:`simlib.population.processes.process_list`); empty
+            for the default model.
     """
 
     city: str
@@ -52,8 +57,14 @@ class RunSpec:
     overrides: tuple[tuple[str, float], ...] = ()
     scenario_content: str | None = None
     params_dir: str | None = None
+    processes: tuple[str, ...] = ()
 
     def __post_init__(self):
+        if isinstance(self.processes, str) or not all(isinstance(p, str) for p in self.processes):
+            raise ParamTypeError(
+                f"processes: expected references 'module:Class', got {self.processes!r}"
+            )
+        object.__setattr__(self, "processes", tuple(self.processes))
         for name, kinds in (("rep", int), ("seed", int), ("end_year", int)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, kinds):
@@ -74,7 +85,14 @@ class RunSpec:
         d = dataclasses.asdict(self)
         d["overrides"] = json.dumps(dict(self.overrides), sort_keys=True)
         d["list_city"] = self.list_city or self.city
+        d["processes"] = " ".join(self.processes)
         return d
+
+    def process_classes(self) -> tuple:
+        """The run's process classes in step order (the default model's plus its own)."""
+        from simlib.population.processes import process_list
+
+        return process_list(self.processes)
 
 
 def scenario_spec(scenario: str | Path | dict | Scenario) -> tuple[str, str | None]:
@@ -98,11 +116,20 @@ def scenario_spec(scenario: str | Path | dict | Scenario) -> tuple[str, str | No
 def run_id(spec: RunSpec, params_hash: str, scenario_hash: str) -> str:
     """A 16-hex-digit identity of a run (a change in any part gives a new id).
 
-    The parts: the spec, the params hash, the scenario's content hash, the simlib version.
+    The parts: the spec, the params hash, the scenario's content hash, the source of the
+    spec's experimental processes (none for the default model, whose ids do not mention
+    them), the simlib version.
     """
+    from simlib.population.processes import process_digest
+
+    d = dataclasses.asdict(spec)
+    if spec.processes:
+        d["process_sources"] = process_digest(spec.processes)
+    else:
+        d.pop("processes")
     text = json.dumps(
         {
-            "spec": dataclasses.asdict(spec),
+            "spec": d,
             "params": params_hash,
             "scenario": scenario_hash,
             "version": version(),

@@ -23,11 +23,19 @@ from simlib.experiments.sweep import check_out_dir
 
 
 def run_name(meta: dict) -> str:
-    """Folder name of a run: ``<city>_<scenario>[_list-<city>]_seed<seed>``."""
+    """Folder name of a run: ``<city>_<scenario>[_list-<city>][_proc-<hash>]_seed<seed>``.
+
+    A run with experimental processes gets a ``_proc-`` part (a hash of their references),
+    so its folder never replaces or passes for the default model's.
+    """
     scen = Path(str(meta["scenario"])).stem
     name = f"{meta['city']}_{scen}"
     if meta.get("list_city") and meta["list_city"] != meta["city"]:
         name += f"_list-{meta['list_city']}"
+    if meta.get("processes"):
+        import hashlib
+
+        name += f"_proc-{hashlib.sha256(str(meta['processes']).encode()).hexdigest()[:8]}"
     return name + f"_seed{meta['seed']}"
 
 

@@ -62,7 +62,8 @@ def grid(
         scenarios: Scenario names or paths.
         reps: Replications per combination.
         samples: Assumption overrides, one dict per parameter sample.
-        **common: Other :class:`RunSpec` fields (seed, sample, end_year, list_city).
+        **common: Other :class:`RunSpec` fields (seed, sample, end_year, list_city,
+            processes).
 
     Returns:
         The specs.
@@ -118,7 +119,7 @@ def execute(spec: RunSpec, params_hash: str | None = None) -> pd.DataFrame:
         )
     out = run_one(spec, inputs)
     fields = spec.fields()
-    for k in ("scenario", "list_city", "seed", "sample", "end_year", "overrides"):
+    for k in ("scenario", "list_city", "seed", "sample", "end_year", "overrides", "processes"):
         out[k] = fields[k]
     out["params_sha256"] = inputs.params_hash
     out["simlib_version"] = version()

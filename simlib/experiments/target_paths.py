@@ -36,6 +36,7 @@ from simlib.outcomes.targets import MEASURES
 from simlib.params import load_inputs
 from simlib.params.scenarios import Scenario, read_scenario
 from simlib.params.tree import read_tree
+from simlib.population.processes import schema_of
 
 #: Measures a target can drive, and how.
 SHARE = ("share",)
@@ -51,6 +52,7 @@ def derive(
     end_year: int,
     list_city: str | None = None,
     params_dir=None,
+    processes: tuple[str, ...] = (),
 ) -> tuple[Scenario, pd.DataFrame]:
     """The scenario with a take-up path for each of its alternative targets.
 
@@ -62,6 +64,7 @@ def derive(
         end_year: Last simulated year.
         list_city: Whose list is applied.
         params_dir: A params directory.
+        processes: The run's experimental processes (references, as in ``RunSpec``).
 
     Returns:
         ``(scenario, paths)``: the scenario with the derived take-up schedules (and
@@ -72,10 +75,6 @@ def derive(
     scen = read_scenario(scenario, tree)
     if not scen.targets:
         return scen, pd.DataFrame()
-    inputs = load_inputs(city, scen, list_city=list_city, params_dir=params_dir)
-    take_up = dict(scen.take_up)
-    definitions = dict(scen.definitions)
-    # the pilot runs are replication 0 of the run's own settings, under a pilot scenario
     pilot_spec = RunSpec(
         city=city,
         seed=seed,
@@ -83,7 +82,18 @@ def derive(
         end_year=end_year,
         list_city=list_city,
         params_dir=str(params_dir) if params_dir else None,
+        processes=tuple(processes),
     )
+    inputs = load_inputs(
+        city,
+        scen,
+        list_city=list_city,
+        params_dir=params_dir,
+        schema=schema_of(pilot_spec.process_classes()),
+    )
+    take_up = dict(scen.take_up)
+    definitions = dict(scen.definitions)
+    # the pilot runs are replication 0 of the run's own settings, under a pilot scenario
     rows = []
     for t in inputs.targets:
         if t.id not in scen.targets:

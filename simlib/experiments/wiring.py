@@ -11,6 +11,7 @@ import pandas as pd
 from simlib.experiments.spec import RunSpec
 from simlib.model.model import ElderCareModel
 from simlib.params import Inputs, load_inputs
+from simlib.population.processes import schema_of
 from simlib.population.streams import rep_seed
 
 
@@ -22,6 +23,7 @@ def inputs_for(spec: RunSpec) -> Inputs:
         list_city=spec.list_city,
         params_dir=spec.params_dir,
         overrides=dict(spec.overrides),
+        schema=schema_of(spec.process_classes()),
     )
 
 
@@ -40,6 +42,7 @@ def build_model(spec: RunSpec, inputs: Inputs | None = None) -> ElderCareModel:
         sample=spec.sample,
         end_year=spec.end_year,
         rng=rep_seed(spec.seed, spec.rep),
+        processes=spec.process_classes(),
     )
 
 

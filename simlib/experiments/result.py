@@ -61,9 +61,16 @@ def describe(per_rep: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out.drop(columns=["_"]) if not by else out
 
 
+def group_columns(rows: pd.DataFrame) -> list[str]:
+    """The groupings of persons (:mod:`simlib.outcomes.groups`) the rows are aggregated by."""
+    from simlib.outcomes.groups import GROUPINGS
+
+    return [g for g in GROUPINGS if g in rows.columns]
+
+
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Describe each (year, city, county, item, measure) row across replications."""
-    keys = ["year", "city", "county", "item_id", "measure"]
+    """Describe each (year, city, county, [groups], item, measure) row across replications."""
+    keys = ["year", "city", "county", *group_columns(rows), "item_id", "measure"]
     return describe(rows, keys)
 
 
@@ -176,18 +183,31 @@ class Result:
             raise ParamError(f"year: {year} is not in this result; it holds {years[0]}–{years[-1]}")
         return int(year)
 
-    @staticmethod
-    def _by(by) -> list[str]:
+    @property
+    def groups(self) -> list[str]:
+        """The groupings of persons this run was aggregated by (``run(groups=...)``)."""
+        return group_columns(self.reps)
+
+    def _by(self, by) -> list[str]:
+        from simlib.outcomes.groups import GROUPINGS
+
         if isinstance(by, str):
             by = (by,)
         if not isinstance(by, Iterable):
             raise ParamTypeError(f"by: expected a column name or a tuple of them, got {by!r}")
         by = list(by)
+        allowed = (*GROUPS, *self.groups)
         for b in by:
-            if b not in GROUPS:
+            if b in GROUPINGS and b not in allowed:
                 raise ParamError(
-                    f"by: unknown column {b!r}{did_you_mean(b, GROUPS)}; "
-                    f"allowed: {', '.join(GROUPS)}"
+                    f"by: this run was not aggregated by {b!r}; run it with "
+                    f"groups=({b!r},) (CLI: --groups {b}) to read results by it"
+                )
+            if b not in allowed:
+                every = (*GROUPS, *GROUPINGS)
+                raise ParamError(
+                    f"by: unknown column {b!r}{did_you_mean(b, every)}; "
+                    f"allowed: {', '.join(every)} (groupings of persons need run(groups=...))"
                 )
         return by
 
@@ -215,18 +235,22 @@ class Result:
             measure: e.g. ``"cost_yuan"``, ``"enrolled"``, ``"fte"``,
                 ``"beds:institution_bed"`` (:mod:`simlib.outcomes.measures`).
             by: Grouping column(s): ``year``, ``county``, ``item_id``, ``family``,
-                ``department_zh``, ``spending_zh``.
+                ``department_zh``, ``spending_zh``, and the groupings of persons the run
+                was made with (``run(groups=...)``: ``age5``, ``sex``, ``urban``,
+                ``assistance``, ``care_level``, ``living``, ``household``).
 
         Returns:
             ``by`` columns, value (mean over reps), lower, upper, se, reps, unit. Summed over
             items, ``eligible`` and ``enrolled`` count person-items (a person in two items
             counts twice), and the unit says so.
         """
+        from simlib.outcomes.groups import in_order
+
         by = self._by(by)
         out = describe(self.per_rep(measure, by), by)
         self._warn_reps(self.n_reps)
         out["unit"] = _unit(measure, by)
-        return out
+        return in_order(out, by)
 
     def fte(self, by=("year",)) -> pd.DataFrame:
         """Staff full-time equivalents for in-kind services, at the run's hours per FTE."""
@@ -346,7 +370,9 @@ class Result:
         out["relative"] = out["value"] / out.pop("_base").where(lambda x: x != 0)
         out["distinguishable"] = (out["lower"] > 0) | (out["upper"] < 0)
         out["unit"] = _unit(measure, by)
-        return out
+        from simlib.outcomes.groups import in_order
+
+        return in_order(out, by)
 
     def readable(self, measure: str, by=("year",)) -> pd.DataFrame:
         """:meth:`totals` for a reader: money in 万元, rounded, with the unit named."""

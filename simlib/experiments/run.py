@@ -64,8 +64,12 @@ def specs(
     list_city: str | None = None,
     params_dir: str | Path | None = None,
     processes: Sequence[type[Process] | str] = (),
+    groups=(),
 ) -> tuple[list[RunSpec], Inputs]:
     """Validated specs of ``reps`` replications, and their inputs (loaded once, checked)."""
+    from simlib.outcomes.groups import check_groups
+
+    groups = check_groups(groups)
     check_sample(sample)
     check_end_year(end_year)
     reps, seed = check_reps(reps), check_seed(seed)
@@ -91,6 +95,7 @@ def specs(
         scenario_content=content,
         params_dir=str(params_dir) if params_dir is not None else None,
         processes=refs,
+        groups=groups,
     )
     import dataclasses
 
@@ -115,6 +120,7 @@ def run(
     target_rse: float | None = None,
     max_reps: int = 100,
     processes: Sequence[type[Process] | str] = (),
+    groups=(),
 ) -> Result:
     """Run ``reps`` replications of a city under a scenario.
 
@@ -144,6 +150,10 @@ def run(
             ``path/to/file.py:Class`` references): each replaces the built-in process of
             its ``name``, or is appended after them. They are part of the run's identity:
             a cache never mixes their runs with the default model's.
+        groups: Groupings of persons to aggregate by besides the county
+            (:data:`simlib.outcomes.groups.GROUPINGS`: ``age5``, ``sex``, ``urban``,
+            ``assistance``, ``care_level``, ``living``, ``household``), so that tables
+            can be read by them: ``res.totals("cost_yuan", by=("year", "age5"))``.
 
     Returns:
         The :class:`Result`, which keeps the run's inputs.
@@ -180,6 +190,7 @@ def run(
         list_city=list_city,
         params_dir=params_dir,
         processes=processes,
+        groups=groups,
     )
     started = dt.datetime.now(dt.UTC)
     rows = _execute(todo, inputs, cache, backend, workers, progress)
@@ -201,6 +212,7 @@ def run(
             list_city=list_city,
             params_dir=params_dir,
             processes=processes,
+            groups=groups,
         )
         rows = pd.concat(
             [rows, _execute(more[len(todo) :], inputs, cache, backend, workers, progress)],
@@ -226,6 +238,7 @@ def run(
     if target_rse is not None:
         meta["target_rse"] = target_rse
     meta.pop("rep")
+    meta["groups"] = list(meta.get("groups") or ())
     if paths is not None and len(paths):
         meta["target_paths"] = paths.to_dict("records")
     return Result.from_reps(rows, meta, inputs)
@@ -270,7 +283,10 @@ def _execute(todo, inputs, cache, backend, workers, progress) -> pd.DataFrame:
             raise RuntimeError(
                 f"{len(failed)} of {len(todo)} replications failed (first: {last}){where}"
             )
-        return rows.drop(columns=[c for c in rows.columns if c not in _ROW_COLUMNS])
+        from simlib.outcomes.groups import GROUPINGS
+
+        keep = (*_ROW_COLUMNS, *GROUPINGS)
+        return rows.drop(columns=[c for c in rows.columns if c not in keep])
     it = todo
     if progress:
         from tqdm.auto import tqdm

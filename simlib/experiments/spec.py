@@ -45,6 +45,8 @@ class RunSpec:
             ``path/to/file.py:Class``), each replacing the built-in process of its name or
             appended after them (:func:`simlib.population.processes.process_list`); empty
             for the default model.
+        groups: Groupings of persons the outcomes are also aggregated by
+            (:data:`simlib.outcomes.groups.GROUPINGS`, e.g. ``("age5", "sex")``).
     """
 
     city: str
@@ -58,6 +60,7 @@ class RunSpec:
     scenario_content: str | None = None
     params_dir: str | None = None
     processes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
     def __post_init__(self):
         if isinstance(self.processes, str) or not all(isinstance(p, str) for p in self.processes):
@@ -127,6 +130,8 @@ def run_id(spec: RunSpec, params_hash: str, scenario_hash: str) -> str:
         d["process_sources"] = process_digest(spec.processes)
     else:
         d.pop("processes")
+    if not d["groups"]:  # runs without groups keep the identity they had before groups
+        del d["groups"]
     text = json.dumps(
         {
             "spec": d,

@@ -112,6 +112,7 @@ def load_results(path: str | Path):
         ParamError: If the folder is neither.
     """
     from simlib.experiments.result import Result
+    from simlib.outcomes.groups import GROUPINGS
 
     path = Path(path)
     if (path / "manifest.json").is_file() and (path / "reps.parquet").is_file():
@@ -134,7 +135,8 @@ def load_results(path: str | Path):
             label = f"{meta['city']}·{Path(str(meta['scenario'])).stem}·list {meta['list_city']}"
             if meta["overrides"] != "{}":
                 label += f"·{meta['overrides']}"
-            body = g[["year", "city", "county", "item_id", "measure", "value", "rep"]]
+            groups = [c for c in GROUPINGS if c in g.columns and g[c].notna().any()]
+            body = g[["year", "city", "county", *groups, "item_id", "measure", "value", "rep"]]
             out[label] = Result.from_reps(body.reset_index(drop=True), meta, _inputs(meta))
         return next(iter(out.values())) if len(out) == 1 else out
     raise ParamError(f"{path}: not a run folder (manifest.json + reps.parquet) or a sweep folder")

@@ -43,6 +43,7 @@ def build_model(spec: RunSpec, inputs: Inputs | None = None) -> ElderCareModel:
         end_year=spec.end_year,
         rng=rep_seed(spec.seed, spec.rep),
         processes=spec.process_classes(),
+        groups=spec.groups,
     )
 
 

@@ -68,6 +68,9 @@ class ElderCareModel(mesa.Model):
         params_dir: A params directory (ignored with ``inputs``).
         processes: Process classes in step order (:data:`PROCESSES` by default).
         reporters: DataCollector model reporters (:data:`MODEL_REPORTERS` by default).
+        groups: Groupings of persons the outcomes are also aggregated by
+            (:data:`simlib.outcomes.groups.GROUPINGS`): :meth:`outcomes` then has one
+            column per grouping.
 
     Example:
         >>> m = ElderCareModel("xiaoyi", sample=0.01, rng=1)
@@ -90,6 +93,7 @@ class ElderCareModel(mesa.Model):
         params_dir: str | Path | None = None,
         processes: Sequence[type[Process]] | None = None,
         reporters: Mapping | None = None,
+        groups: Sequence[str] = (),
     ):
         if seed is not None:  # the name run(), the CLI and sweeps use; rng is Mesa's
             if rng is not None:
@@ -137,7 +141,7 @@ class ElderCareModel(mesa.Model):
         )
         for p in self.processes:
             p.init(self.population.cols, self.streams.base(p.name))
-        self.ledger = Ledger(inputs, counties)
+        self.ledger = Ledger(inputs, counties, groups=tuple(groups))
         self.datacollector = Collector(model_reporters=dict(reporters or MODEL_REPORTERS))
         self._collect()
 

@@ -4,6 +4,8 @@
 * :mod:`~simlib.outcomes.cells` — agents grouped into cells of equal attributes, so the list
   is evaluated once per cell;
 * :mod:`~simlib.outcomes.households` — household benefits counted once per household;
+* :mod:`~simlib.outcomes.groups` — groups of persons (age group, sex, household …) that
+  results can be broken down by;
 * :mod:`~simlib.outcomes.measures` — every measure's unit and meaning;
 * :mod:`~simlib.outcomes.targets` — projected values of a city's targets and what closing a
   gap takes.

@@ -48,14 +48,34 @@ class Ledger:
         inputs: The run's inputs (policy by year: list and outcome parameters).
         counties: County keys of the population, in index order.
         engine: ``cells`` or ``persons``.
+        groups: Groupings of persons (:data:`simlib.outcomes.groups.GROUPINGS`) to aggregate
+            by besides the county: each row then also names its group(s).
+        per_person: Keep each agent's benefit value of the last recorded year
+            (:attr:`person_yuan`), for who-gains comparisons.
     """
 
-    def __init__(self, inputs, counties: list[str], engine: str = "cells"):
+    def __init__(
+        self,
+        inputs,
+        counties: list[str],
+        engine: str = "cells",
+        groups: tuple[str, ...] = (),
+        per_person: bool = False,
+    ):
+        from simlib.outcomes.groups import check_groups, n_groups
+
         if engine not in ("cells", "persons"):
             raise ValueError(f"engine must be cells or persons, got {engine!r}")
         self.inputs = inputs
         self.counties = counties
         self.engine = engine
+        self.groups = check_groups(groups)
+        #: Aggregation slots: county × group combination (the counties with no groups).
+        self.n_slots = len(counties) * n_groups(self.groups)
+        self.per_person = per_person
+        #: Per agent, the expected yuan per year of the non-pension items' benefits it
+        #: received in the last recorded year (× take-up; see :meth:`_person_values`).
+        self.person_yuan: np.ndarray | None = None
         #: Per item with one-off benefits: who has already received them (by agent index).
         self.received: dict[str, np.ndarray] = {}
         #: Per collected year: (year, item ids, measures, values [records × counties]).
@@ -75,10 +95,14 @@ class Ledger:
             cols: The population's columns (all agents; the dead are skipped).
             year: Calendar year of the state.
         """
+        from simlib.outcomes.groups import slots
+
         period = self.inputs.policy(year)
         n = len(cols["alive"])
         for item_id in self._plan(period, cols).once:
             self.received.setdefault(item_id, np.zeros(n, np.int8))
+        if self.groups:  # aggregate by county × group: the slot stands for the county
+            cols = {**cols, "county": slots(cols, self.groups)}
         if self.engine == "cells":
             table, total, first_of = self._cells(period, cols)
         else:
@@ -97,7 +121,7 @@ class Ledger:
         table = _AliveView(cols, alive_idx)
         self._row = np.full(cols["alive"].size, -1, np.int64)
         self._row[alive_idx] = np.arange(alive_idx.size)
-        total = county_summer(table["county"], table["weight"], len(self.counties))
+        total = county_summer(table["county"], table["weight"], self.n_slots)
 
         def first_of(item_id: str, eligible: np.ndarray) -> np.ndarray:
             got = self.received[item_id]
@@ -120,7 +144,7 @@ class Ledger:
             plan.bits,
             cols["county"],
             cols["weight"],
-            len(self.counties),
+            self.n_slots,
             self._table_bits,
         )
         self._row = cells.cid
@@ -146,9 +170,10 @@ class Ledger:
 
     def _aggregate(self, period, year, table, total, first_of) -> pd.DataFrame:
         p = period.outcomes
-        n_c = len(self.counties)
+        n_c = self.n_slots
         records: list[tuple[str, str, np.ndarray]] = []
         covered = np.zeros(len(table["age"]), dtype=bool)
+        yuan = np.zeros(len(table["age"])) if self.per_person else None
         for r in period.services.evaluate(table, year):
             item = r.item
             if item.benefit.of_kind(Cash) or item.benefit.of_kind(Placement):
@@ -156,6 +181,7 @@ class Ledger:
             take = p.take_up_for(item.family, year)
             n_elig = total(mask=r.eligible)
             rec = {"eligible": n_elig, "enrolled": n_elig * take}
+            first = None
             if item.benefit.household:
                 amounts = self._household(item, r, rec, take)
             else:
@@ -163,6 +189,8 @@ class Ledger:
                 amounts = [
                     total(a.values * first if a.once else a.values) * take for _, a in r.parts
                 ]
+            if yuan is not None and not item.pension:
+                yuan += _row_yuan(item, r, first, take, p)
             cost = np.zeros(n_c)
             for (comp, _), n in zip(r.parts, amounts, strict=True):
                 for name, v in comp.measures(n, p).items():
@@ -184,6 +212,8 @@ class Ledger:
         values = np.empty((len(records), n_c))
         for i, r in enumerate(records):
             values[i] = r[2]
+        if yuan is not None:
+            self.person_yuan = np.where(self._row >= 0, yuan[np.maximum(self._row, 0)], 0.0)
         return year, [r[0] for r in records], [r[1] for r in records], values
 
     def _household(self, item, r, rec: dict, take: float) -> list[np.ndarray]:
@@ -203,23 +233,31 @@ class Ledger:
             once,
             self.received.get(item.id) if once.any() else None,
             self._cols,
-            len(self.counties),
+            self.n_slots,
         )
         rec["households"] = households
         rec["enrolled_households"] = households * take
         return [sums[j] * take for j in range(len(r.parts))]
 
     def _frame(self, year, items, measures, values) -> pd.DataFrame:
-        n_c = len(self.counties)
-        return pd.DataFrame(
-            {
-                "year": year,
-                "county": np.tile(np.asarray(self.counties, dtype=object), len(items)),
-                "item_id": np.repeat(items, n_c),
-                "measure": np.repeat(measures, n_c),
-                "value": values.ravel(),
-            }
-        )
+        from simlib.outcomes.groups import labels
+
+        n_c = self.n_slots
+        per_county = n_c // len(self.counties)
+        cols = {
+            "year": year,
+            "county": np.tile(
+                np.repeat(np.asarray(self.counties, dtype=object), per_county), len(items)
+            ),
+        }
+        for g, labs in labels(self.groups).items():
+            cols[g] = np.tile(labs, len(items) * len(self.counties))
+        cols |= {
+            "item_id": np.repeat(items, n_c),
+            "measure": np.repeat(measures, n_c),
+            "value": values.ravel(),
+        }
+        return pd.DataFrame(cols)
 
     def total(self, measure: str, year_index: int = -1) -> float:
         """A measure summed over items and counties in one collected year (the last)."""
@@ -230,6 +268,26 @@ class Ledger:
     def table(self) -> pd.DataFrame:
         """All collected years as one tidy DataFrame."""
         return pd.concat([self._frame(*y) for y in self.years], ignore_index=True)
+
+
+def _row_yuan(item, r, first, take: float, prices) -> np.ndarray:
+    """Per row of the evaluation table, the expected yuan of one item's benefit (× take-up).
+
+    A person's value is what the item's components cost for that person: cash as paid,
+    services at their unit cost, beds at their cost per bed-year. One-off cash counts in the
+    year it is first received. Household benefits count each eligible member's own amount
+    (recurring components only: whose household received a one-off benefit is decided per
+    household), so the persons' values of a household item can exceed its cost.
+    """
+    out = np.zeros(len(r.eligible))
+    for comp, a in r.parts:
+        if a.once and first is None:
+            continue
+        n = np.where(r.eligible, np.broadcast_to(a.values, out.shape), 0.0)
+        if a.once:
+            n = n * first
+        out += comp.measures(n * take, prices).get("cost_yuan", 0.0)
+    return out
 
 
 @dataclass(frozen=True)

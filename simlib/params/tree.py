@@ -106,6 +106,16 @@ class ParamTree:
             raise self._missing(rel)
         return _csv(self.root / rel, self.digests[rel], self.where(rel), columns).copy()
 
+    def parquet(self, rel: str) -> Any:
+        """The table of the Parquet file at ``rel`` as a DataFrame (whole numbers as ``Int64``).
+
+        Raises:
+            ParamError: If the file is missing or not a readable Parquet file.
+        """
+        if rel not in self.digests:
+            raise self._missing(rel)
+        return _parquet(self.root / rel, self.digests[rel], self.where(rel)).copy()
+
     def with_documents(self, docs: dict[str, Any], note: str, by: str = "") -> ParamTree:
         """A tree whose parsed documents at some paths are replaced (nothing on disk changes).
 
@@ -141,6 +151,22 @@ def _csv(path: Path, digest: str, where: str, columns) -> Any:
     if sha256(data) != digest:
         raise ParamError(f"{where}: changed while being read; try again")
     return read_csv(path, columns, where, data=data)
+
+
+@lru_cache(maxsize=8)
+def _parquet(path: Path, digest: str, where: str) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = read_bytes(path, where)
+    if sha256(data) != digest:
+        raise ParamError(f"{where}: changed while being read; try again")
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError) as e:
+        raise ParamError(f"{where}: not a readable Parquet file ({e})") from None
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 def _walk(root: Path) -> Iterator[Path]:

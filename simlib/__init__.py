@@ -44,6 +44,7 @@ _EXPORTS = {
     "registry": "simlib.params.assumptions",
     "run": "simlib.experiments.run",
     "standards": "simlib.reporting.tables",
+    "who_gains": "simlib.experiments.gains",
 }
 #: Public sub-modules reachable as attributes (``simlib.plotting.line_by_year``).
 _MODULES = {

@@ -4,6 +4,7 @@ Sub-commands:
     check [CITY ...]   validate every params file and scenario, exactly as a run would
     list               show cities and scenarios (--items CITY: the items of a list)
     run                run a city under a scenario; write Parquet, CSV and a manifest
+    gains              who gains from a reform: gainers, losers, average gain by group
     sweep              cities × scenarios × replications on a backend (resumable)
     report             the main job: every notebook executed into a report folder
 
@@ -121,6 +122,43 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gains(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from simlib.experiments.gains import who_gains
+    from simlib.reporting.distribution import gains_table
+
+    def one(names):
+        return names[0] if len(names) == 1 else names
+
+    g = who_gains(
+        args.city,
+        one(args.reform),
+        one(args.baseline),
+        by=args.by,
+        reps=args.reps,
+        sample=args.sample,
+        seed=args.seed,
+        end_year=args.end_year,
+        list_city=args.list_city,
+        params_dir=args.params_dir,
+        progress=True,
+    )
+    year = args.year or int(g.reps["year"].max())
+    print(f"who gains in {year} · {g.label}")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        for by in g.groups:
+            print(gains_table(g, year, by).to_string(index=False))
+    if args.out:
+        from pathlib import Path
+
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        g.summary().to_csv(out, index=False)
+        print(f"wrote {out} (every year and group, with intervals)")
+    return 0
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from simlib.experiments.run import process_refs
     from simlib.experiments.sweep import check_out_dir, failures, grid, identities, sweep
@@ -214,6 +252,32 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="results", help="output folder (default: results)")
     s.set_defaults(func=_run)
     s = sub.add_parser(
+        "gains", help="who gains from a reform, by group of persons", parents=[common]
+    )
+    s.add_argument("--city", required=True, help="city key or name (datong, 大同)")
+    s.add_argument(
+        "--reform",
+        nargs="+",
+        required=True,
+        help="scenario names or .yaml files; several are applied in order (a stack)",
+    )
+    s.add_argument(
+        "--baseline",
+        nargs="+",
+        default=["baseline"],
+        help="what the reform is compared with (default: baseline; e.g. targets_2025)",
+    )
+    s.add_argument(
+        "--by",
+        nargs="+",
+        default=["age5"],
+        help="groupings: age5 sex urban assistance care_level living household (default age5)",
+    )
+    s.add_argument("--year", type=_year, help="the year shown (default: the last)")
+    s.add_argument("--list-city", help="apply this city's list instead (policy transfer)")
+    s.add_argument("--out", help="also write every year and group, with intervals, to this CSV")
+    s.set_defaults(func=_gains)
+    s = sub.add_parser(
         "sweep", help="cities × scenarios × replications, resumable", parents=[common]
     )
     s.add_argument("--cities", nargs="+", required=True)
@@ -258,8 +322,14 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as exit_:  # argparse: --help (0) or a bad argument (2), already printed
         return int(exit_.code or 0)
+    import warnings
+
     from simlib.core.errors import ParamError
 
+    # a warning is one readable line on the console, not a source line under a path
+    warnings.formatwarning = lambda message, category, *_, **__: (
+        f"warning: {message}\n" if issubclass(category, UserWarning) else f"{message}\n"
+    )
     try:
         return args.func(args)
     except ParamError as err:

@@ -86,3 +86,119 @@ def test_a_grouped_run_gives_the_same_totals_and_reads_by_group():
 def test_in_order_sorts_age_groups_by_age_not_text():
     f = pd.DataFrame({"age5": ["100+", "45-49", "95-99"], "value": [1, 2, 3]})
     assert in_order(f).age5.tolist() == ["45-49", "95-99", "100+"]
+
+
+# ------------------------------------------------------------------ who gains
+
+
+def test_who_gains_tally_is_worked_by_hand():
+    from simlib.experiments.gains import tally
+
+    # five agents in two groups; weights 2, 2, 1, 1, 3 persons; values in yuan a year
+    t = tally(
+        base_yuan=np.array([100.0, 0.0, 50.0, 50.0, 0.0, 999.0]),
+        reform_yuan=np.array([150.0, 0.0, 20.0, 50.0, 10.0, 0.0]),
+        slot=np.array([0, 0, 1, 1, 1, 1]),
+        weight=np.array([2, 2, 1, 1, 3, 5], np.float32),
+        counted=np.array([True, True, True, True, True, False]),  # the last one is dead
+        n_slots=2,
+    )
+    # group 0: 4 persons; agent 0 (2 persons) gains 50 each: +100 in all, 25 per person
+    # group 1: 5 persons; agent 2 (1) loses 30, agent 4 (3) gains 10 each: 30 − 30 = 0
+    assert t["persons"].tolist() == [4, 5]
+    assert t["gainers"].tolist() == [2, 3]
+    assert t["losers"].tolist() == [0, 1]
+    assert t["gain_yuan"].tolist() == [100, 0]
+    assert t["base_yuan"].tolist() == [200, 100]
+
+
+def test_who_gains_intervals_are_per_replication_ratios_worked_by_hand():
+    from simlib.experiments.gains import Gains
+
+    # one group, two replications: 4 persons each; gains of 100 and 140 yuan in all, so the
+    # average gain per person is 25 and 35: mean 30, SE = sd / √2 = 7.071 / 1.414 = 5
+    rows = []
+    for rep, gain, gainers in ((0, 100.0, 2.0), (1, 140.0, 4.0)):
+        for m, v in (("persons", 4.0), ("gainers", gainers), ("losers", 0.0)):
+            rows.append((2030, "c", "male", m, v, rep))
+        rows += [(2030, "c", "male", "gain_yuan", gain, rep)]
+        rows += [(2030, "c", "male", m, 0.0, rep) for m in ("base_yuan", "reform_yuan")]
+    g = Gains(pd.DataFrame(rows, columns=["year", "county", "sex", "measure", "value", "rep"]))
+    with pytest.warns(UserWarning, match="2 replications"):
+        s = g.summary().set_index("measure")
+    assert s.loc["gain_per_person", "value"] == pytest.approx(30)
+    assert s.loc["gain_per_person", "se"] == pytest.approx(5)
+    assert s.loc["gainer_share", "value"] == pytest.approx((0.5 + 1.0) / 2)
+    assert s.loc["gain_yuan", "reps"] == 2
+    t = g.table(2030).set_index("sex")  # warned once per result, above
+    assert t.loc["all", "gainers %"] == pytest.approx(75)
+    assert t.loc["male", "total gain (万元/yr)"] == pytest.approx(120 * 1e-4)
+
+
+def test_who_gains_adds_up_to_the_paired_cost_difference():
+    from simlib.experiments.gains import who_gains
+
+    # Datong's 80–89 allowance (datong.8: 70 yuan a month) raised by half from 2026
+    reform = {
+        "description": "80-89 allowance +50 % from 2026",
+        "changes": [{"item": "datong.8", "from": 2026, "set": {"benefit.cash[0].yuan": 105}}],
+    }
+    kw = {"reps": 2, "sample": 0.01, "seed": 2, "end_year": 2026}
+    with pytest.warns(UserWarning):
+        g = who_gains("datong", reform, by="age5", **kw)
+        diff = run("datong", reform, **kw).compare(run("datong", **kw), "cost_yuan")
+        t = g.table(2026).set_index("age5")
+    s = g.summary([], 2026).set_index("measure")
+    # the persons' changes add up to the change in cost, replication by replication
+    assert s.loc["gain_yuan", "value"] == pytest.approx(diff.set_index("year").value[2026])
+    # only 80–89-year-olds gain, each 35 yuan a month × 12 × the allowance's take-up
+    take = load_inputs("datong").outcomes.take_up_for("old_age_allowance", 2026)
+    assert t.loc["80-84", "gain per person (yuan/yr)"] == pytest.approx(35 * 12 * take)
+    assert t.loc["80-84", "gainers %"] == pytest.approx(100)
+    assert t.loc[["60-64", "75-79", "90-94"], "gainers"].eq(0).all()
+    assert t["losers"].eq(0).all()
+    assert "45-49" not in t.index  # below min_age 60: no row
+
+
+def test_who_gains_on_the_command_line_prints_readable_tables_and_writes_a_csv(tmp_path, capsys):
+    from simlib.cli import main
+
+    reform = tmp_path / "allowance.yaml"
+    reform.write_text(
+        "description: 80-89 allowance +50 % from 2026\n"
+        "changes:\n"
+        "  - item: datong.8\n"
+        "    from: 2026\n"
+        '    set: {"benefit.cash[0].yuan": 105}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "gains.csv"
+    argv = ["gains", "--city", "datong", "--reform", str(reform), "--by", "sex"]
+    argv += ["--sample", "0.01", "--end-year", "2026", "--out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "who gains in 2026" in text and "female" in text
+    assert "e+" not in text  # no scientific notation
+    rows = pd.read_csv(out)
+    assert {"gain_per_person", "gainers", "persons"} <= set(rows.measure)
+
+
+def test_the_who_gains_figure_has_a_bar_per_group():
+    import matplotlib.pyplot as plt
+
+    from simlib.experiments.gains import Gains
+    from simlib.reporting.distribution import gains_figure, gains_table
+
+    rows = []
+    for sex, gain in (("male", 10.0), ("female", 30.0)):
+        for m, v in (("persons", 2.0), ("gainers", 1.0), ("losers", 0.0), ("gain_yuan", gain)):
+            rows.append((2030, "c", sex, m, v, 0))
+    g = Gains(pd.DataFrame(rows, columns=["year", "county", "sex", "measure", "value", "rep"]))
+    with pytest.warns(UserWarning, match="1 replication"):
+        fig = gains_figure(g, 2030)
+    left, right = fig.axes[:2]
+    assert [round(p.get_width()) for p in right.patches] == [5, 15]  # 10 / 2, 30 / 2 yuan
+    assert [t.get_text() for t in left.get_yticklabels()] == ["男", "女"]
+    plt.close(fig)
+    t = gains_table(g, 2030)
+    assert t["gain per person (yuan/yr)"].tolist() == ["5.0", "15.0", "10.0"]

@@ -5,6 +5,8 @@
 * :mod:`~simlib.experiments.run` — :func:`run`: replications into a result;
 * :mod:`~simlib.experiments.result` — :class:`Result`: tidy tables with honest intervals,
   paired comparisons;
+* :mod:`~simlib.experiments.gains` — :func:`who_gains`: gainers, losers and the average gain
+  per person, by group, with the same per-replication intervals;
 * :mod:`~simlib.experiments.store` — runs on disk (atomic, manifest last), read back;
 * :mod:`~simlib.experiments.sweep` — grids on serial / processes / dask, resumable;
 * :mod:`~simlib.experiments.target_paths` — alternative targets → the take-up path that meets

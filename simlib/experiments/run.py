@@ -161,20 +161,16 @@ def run(
     Raises:
         ParamError: On an unknown city or scenario, or invalid years, reps or sample.
     """
-    paths = None
-    if not isinstance(scenario, (str, bytes)) or _has_targets(scenario, params_dir):
-        from simlib.experiments.target_paths import derive
-
-        scenario, paths = derive(
-            city,
-            scenario,
-            sample=sample,
-            seed=seed,
-            end_year=end_year,
-            list_city=list_city,
-            params_dir=params_dir,
-            processes=process_refs(processes),
-        )
+    scenario, paths = resolve_scenario(
+        city,
+        scenario,
+        sample=sample,
+        seed=seed,
+        end_year=end_year,
+        list_city=list_city,
+        params_dir=params_dir,
+        processes=processes,
+    )
     if target_rse is not None:
         target_rse = float(number(target_rse, "target_rse", unit="share"))
         if not 0 < target_rse < 1:
@@ -293,6 +289,49 @@ def _execute(todo, inputs, cache, backend, workers, progress) -> pd.DataFrame:
 
         it = tqdm(todo, desc=f"{inputs.city} · {todo[0].scenario}", unit="rep")
     return pd.concat([run_one(s, inputs) for s in it], ignore_index=True)
+
+
+def resolve_scenario(
+    city: str,
+    scenario,
+    *,
+    sample: float,
+    seed: int,
+    end_year: int,
+    list_city: str | None = None,
+    params_dir=None,
+    processes=(),
+):
+    """The scenario a run applies: alternative targets turned into take-up paths.
+
+    Args:
+        city: Population city.
+        scenario: A name, path, dict or Scenario.
+        sample: The run's sample (the target paths' pilot runs use it).
+        seed: The run's seed.
+        end_year: The run's last year.
+        list_city: Whose list is applied.
+        params_dir: A params directory.
+        processes: Experimental processes.
+
+    Returns:
+        ``(scenario, paths)``: the scenario to run, and the derived target paths (None
+        when the scenario states no targets and was given by name).
+    """
+    if isinstance(scenario, (str, bytes)) and not _has_targets(scenario, params_dir):
+        return scenario, None
+    from simlib.experiments.target_paths import derive
+
+    return derive(
+        city,
+        scenario,
+        sample=sample,
+        seed=seed,
+        end_year=end_year,
+        list_city=list_city,
+        params_dir=params_dir,
+        processes=process_refs(processes),
+    )
 
 
 def _has_targets(scenario, params_dir) -> bool:

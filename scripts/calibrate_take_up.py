@@ -1,0 +1,93 @@
+"""Calibrate take-up to published recipients, and derive wage-based unit costs.
+
+Take-up (``params/outcomes.yaml`` ``take_up.by_family``) of the families with a published
+national recipient count (``simlib/experiments/recipients.py: NATIONAL``): the five cities are
+run under the baseline, pooled, and take-up = published recipients per resident aged 60+ ÷ the
+model's eligible per resident aged 60+, in the calibration year. Where that exceeds 1 the
+cities' rules are narrower than the national mix and the count cannot fix take-up (printed as
+not identified). Inputs: the national counts of 2024 (check: 2023) against the model's
+2025 (the first year all five lists are in force), the baseline scenario, the
+2020 census population aged forward by the model (no post-2020 stock is fitted).
+
+Unit costs of staff-delivered units (``unit_cost_yuan``): labour cost per hour = monthly
+care-worker pay × 12 × (1 + employer on-costs) ÷ ``fte_hours_per_year``, times the unit's
+minutes plus travel (home units) ÷ 60. Inputs printed below with their sources.
+
+Run: ``PYTHONPATH=$PWD .venv/bin/python scripts/calibrate_take_up.py [--sample 0.05 --reps 2]``
+and copy the printed values into ``params/outcomes.yaml`` (each entry cites this script).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import simlib
+from simlib.experiments.recipients import recipients_comparison, take_up_from_recipients
+from simlib.params import load_inputs
+
+#: Care-worker pay, yuan/month: 2025 national job postings, average (reportify summary of
+#: a recruitment-platform report, ../shared/research/outcome_data.md §3; third-party). The
+#: 2025 range reported by 经济观察报 (via reportify) is 5 000-7 000; entry level 4 000-6 000.
+PAY_YUAN_MONTH = 5720
+#: Employer on-costs (social insurance, housing fund), share of pay: an assumption — Shanxi's
+#: employer pension contribution is 16 %, medical about 8 %, the rest about 2 %; the housing
+#: fund is often not paid to care workers.
+ON_COSTS = 0.26
+#: Units whose cost is staff time (the others are subsidies or prices set by a document).
+STAFF_UNITS = ("visit", "home_care_visit", "cleaning", "maintenance_visit")
+
+
+def main(sample: float, reps: int, year: int, model_year: int, seed: int) -> None:
+    """Print the take-up calibration and the wage-based unit costs."""
+    results = {
+        c: simlib.run(c, "baseline", sample=sample, reps=reps, seed=seed, end_year=model_year)
+        for c in simlib.CITIES
+    }
+    cmp = recipients_comparison(results, year, model_year)
+    pd_opts = dict(float_format=lambda v: f"{v:.3f}")
+    print(
+        f"Recipients per 1 000 aged 60+: published {year}, model {model_year} "
+        f"(sample {sample}, {reps} reps, seed {seed})"
+    )
+    print(cmp.drop(columns="why_cities_differ").to_string(index=False, **pd_opts))
+    print("\nTake-up implied by the national counts (pooled five cities):")
+    print(take_up_from_recipients(cmp).to_string(**pd_opts))
+    for fam, src in cmp.attrs["sources"].items():
+        print(f"  {fam}: {src}")
+    variant = "care_subsidy_self_report"
+    alt = {
+        c: simlib.run(c, variant, sample=sample, reps=reps, seed=seed, end_year=model_year)
+        for c in simlib.CITIES
+    }
+    alt_cmp = recipients_comparison(alt, year, model_year)
+    care = alt_cmp[(alt_cmp["family"] == "care_subsidy") & (alt_cmp["city"] == "pooled")]
+    print(
+        f"\nCheck, reading {variant}: care subsidy eligible "
+        f"{care['eligible_per_1000'].iloc[0]:.2f}, enrolled {care['enrolled_per_1000'].iloc[0]:.2f}"
+        f" per 1 000 aged 60+ against {care['published_per_1000'].iloc[0]:.2f} published "
+        f"(ratio {care['ratio'].iloc[0]:.2f})"
+    )
+
+    out = load_inputs("jincheng").outcomes
+    hourly = PAY_YUAN_MONTH * 12 * (1 + ON_COSTS) / out.fte_hours
+    print(
+        f"\nLabour cost per hour: {PAY_YUAN_MONTH} yuan/month × 12 × (1 + {ON_COSTS}) / "
+        f"{out.fte_hours:g} h = {hourly:.1f} yuan"
+    )
+    for unit in STAFF_UNITS:
+        minutes = out.minutes[unit] + (out.travel_minutes if unit in out.home_units else 0)
+        print(
+            f"  {unit}: ({out.minutes[unit]:g} + travel) = {minutes:g} min → "
+            f"{hourly * minutes / 60:.0f} yuan (now {out.unit_cost[unit]:g})"
+        )
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sample", type=float, default=0.05)
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--year", type=int, default=2024)
+    ap.add_argument("--model-year", type=int, default=2025, help="every list in force")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    main(a.sample, a.reps, a.year, a.model_year, a.seed)

@@ -14,6 +14,8 @@
 * :mod:`~simlib.experiments.sensitivity` — Morris screening over the assumption registry;
 * :mod:`~simlib.experiments.uncertainty` — parameter and Monte-Carlo uncertainty together,
   and Sobol indices;
+* :mod:`~simlib.experiments.recipients` — benefit recipients against published administrative
+  counts (take-up calibration, notebook 02's administrative validation);
 * :mod:`~simlib.experiments.validation` — the population against its sources and published
   statistics;
 * :mod:`~simlib.experiments.check` — ``simlib check``: everything validated as a run would;

@@ -30,11 +30,18 @@ class ElderCareModel(mesa.Model):
     (death, an ADL step, ageing, one eligibility count), is 25 to 33 times slower per
     agent-year than this model running all of its processes and the whole list
     (``docs/performance.md``); the memory of the one-object-per-agent version is not
-    measured. Mesa provides the shell: random generator, clock and data collection
-    (``mesa.batch_run`` works: the model reporters include the outcome totals; the yearly
-    state counts are kept as arrays until read, see
-    :class:`~simlib.model.reporters.Collector`). Inspect people with :meth:`people` and
-    :meth:`person`. The dead are marked (``alive = False``), never deleted.
+    measured. Mesa provides the shell: random generator, clock and data collection (the
+    model reporters include the outcome totals; the yearly state counts are kept as arrays
+    until read, see :class:`~simlib.model.reporters.Collector`). Inspect people with
+    :meth:`people` and :meth:`person`. The dead are marked (``alive = False``), never deleted.
+
+    ``mesa.batch_run`` runs the model but, with Mesa 3.3.1 (the newest release on PyPI),
+    does not return its final year: row ``Step`` k holds year ``start year + k`` for
+    k = 0 … steps − 1, so a run to ``end_year`` stops at ``end_year − 1``; with the default
+    ``data_collection_period=-1`` the one row is year ``end_year − 1`` (Mesa indexes the
+    collected values by step, and the model also collects its start year; mesa issue
+    #2514, fixed upstream by mesa PR #3109, unreleased). For the final year read
+    ``model.run().datacollector`` or use :func:`simlib.run`.
 
     Step order (one step = one calendar year, from ``year`` to ``year + 1``; the processes
     of :data:`simlib.population.processes.PROCESSES`, in this order):

@@ -3,7 +3,8 @@
 Each reporter takes the model and returns a number or a tidy DataFrame. They are plain
 functions (no lambdas) so they can be tested and pickled. Besides population counts, the
 outcome totals (enrolment, cost, FTE, beds) are model reporters, so ``mesa.batch_run`` over
-:class:`~simlib.model.model.ElderCareModel` returns them.
+:class:`~simlib.model.model.ElderCareModel` returns them (for every year but the final one
+with Mesa 3.3.1: see the model's docstring).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,47 @@ def test_processes_backend_matches_serial(tmp_path):
     serial = sweep(SPECS[:2], tmp_path / "a", backend="serial")
     procs = sweep(SPECS[:2], tmp_path / "b", backend="processes", workers=2)
     pd.testing.assert_frame_equal(_canon(serial), _canon(procs))
+
+
+def _script(tmp_path, head: str = "") -> subprocess.CompletedProcess:
+    """A plain script (no main guard) running two replications on the processes backend."""
+    body = head + textwrap.dedent(
+        """
+        import simlib
+
+        res = simlib.run("xiaoyi", sample=0.01, reps=2, end_year=2021, backend="processes",
+                         workers=2)
+        print("reps", res.n_reps)
+        """
+    )
+    path = tmp_path / "script.py"
+    path.write_text(body, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(
+        [sys.executable, str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers are Linux's start method")
+def test_a_plain_script_needs_no_main_guard_on_linux_even_after_mesa_sets_spawn(tmp_path):
+    # importing mesa.batchrunner sets the global start method to "spawn" (Mesa 3.3)
+    done = _script(tmp_path, "import mesa.batchrunner  # noqa: F401\n")
+    assert done.returncode == 0 and "reps 2" in done.stdout, done.stderr[-2000:]
+
+
+def test_where_workers_re_import_the_script_a_missing_guard_is_said_plainly(tmp_path):
+    head = (
+        "import multiprocessing\nimport simlib.experiments.sweep as sw\n"
+        "sw._process_context = lambda: multiprocessing.get_context('spawn')\n"
+    )
+    done = _script(tmp_path, head)
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr, done.stderr[-2000:]
 
 
 def test_the_folder_is_a_standard_parquet_dataset_with_the_spec_on_every_row(tmp_path):

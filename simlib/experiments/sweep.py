@@ -21,7 +21,10 @@ when its partition is readable with the row count its spec file records, so a ru
 mid-write, or a truncated file, is recomputed. Two sweeps into one folder are refused (a
 lock). Worker processes exit when the sweep that started them dies.
 
-Backends: ``serial``; ``processes`` (local processes); ``dask`` (``dask.distributed``: a
+Backends: ``serial``; ``processes`` (local processes: forked on Linux, so a plain script
+needs no ``if __name__ == "__main__":`` guard there; elsewhere Python starts each worker by
+re-importing the script, which must then keep its runs under that guard, and a missing guard
+is reported as such); ``dask`` (``dask.distributed``: a
 ``Client``, a scheduler address such as a dask-jobqueue SLURM cluster's, or a
 ``LocalCluster`` started for the sweep; install ``simlib[distributed]``).
 """
@@ -31,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -38,6 +42,7 @@ import threading
 import traceback
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
@@ -318,17 +323,50 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _process_context():
+    """How worker processes start: forked on Linux, the platform's default elsewhere.
+
+    Forking copies the parent as it is, so a worker never re-imports the user's script: a
+    plain script without an ``if __name__ == "__main__":`` guard works. The start method is
+    chosen here, not inherited, because importing ``mesa.batchrunner`` sets the global one to
+    "spawn" (Mesa 3.3). macOS and Windows keep their default ("spawn"), under which the
+    guard is needed; :func:`_results` says so when it is missing.
+    """
+    import sys
+
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context(None if sys.platform == "win32" else "spawn")
+
+
+#: Said when worker processes die at start-up where Python re-imports the user's script.
+MAIN_GUARD = (
+    "the worker processes stopped as they started. With backend='processes' outside Linux, "
+    "Python starts each worker by re-importing your script, so a script must keep its runs "
+    'under `if __name__ == "__main__":` (notebooks need nothing); or use backend="serial"'
+)
+
+
 def _results(backend: str, todo: list[tuple[RunSpec, str]], workers: int, client, params_hash):
     if backend == "serial":
         for spec, _ in todo:
             yield _safe_execute(spec, params_hash)
     elif backend == "processes":
+        ctx = _process_context()
         with ProcessPoolExecutor(
-            max_workers=workers, initializer=_watch_parent, initargs=(os.getpid(),)
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
         ) as pool:
             futures = [pool.submit(_safe_execute, s, params_hash) for s, _ in todo]
-            for fut in as_completed(futures):
-                yield fut.result()
+            try:
+                for fut in as_completed(futures):
+                    yield fut.result()
+            except BrokenProcessPool as err:
+                if ctx.get_start_method() == "fork":
+                    raise
+                raise ParamError(MAIN_GUARD) from err
     else:
         try:
             from dask.distributed import Client, LocalCluster

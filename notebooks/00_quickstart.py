@@ -108,7 +108,9 @@ page.table(top, "cost_by_item", f"Ten largest items by cost in {year} (万元)",
 person = {"age": person_age, "assistance": person_assistance, "living": person_living}
 ex = simlib.explain(city, person, year)
 mine = ex[ex.eligible][["item_id", "name_zh", "name_en", "yuan_per_year", "units", "source"]]
-page.table(mine.reset_index(drop=True), "one_person", f"Items for {person} in {year}")
+page.table(
+    mine.reset_index(drop=True), "one_person", f"Items for {person} in {year}", source="params"
+)
 
 # %% [markdown]
 # ## Summary of findings

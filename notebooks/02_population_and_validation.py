@@ -72,6 +72,11 @@ checks = (
 )
 
 
+#: What the base-year tables rest on: each city's first population; and all of them.
+one_draw = {"sample": sample, "reps": 1, "seed": seed}
+every_draw = {"sample": sample, "reps": populations, "seed": seed}
+
+
 def footnote(fig, note: str = checks) -> None:
     """Write what a figure rests on in its footnote (as simlib's plotting functions do)."""
     fig.text(0.01, 0.005, note, fontsize=7, color="0.35", ha="left", va="bottom")
@@ -126,6 +131,7 @@ page.table(
         "各区县45岁及以上人口：合成人口与普查"
     ),
     digits=2,
+    source=one_draw,
 )
 worst = census.loc[census["difference_pct"].abs().idxmax()]
 page.say(
@@ -200,6 +206,7 @@ page.table(
     "adl_prevalence",
     caption=f"ADL limitation by age, five cities, seed {seed}: simulated vs sourced curve 失能率",
     digits=2,
+    source=one_draw,
 )
 
 # %%
@@ -258,6 +265,7 @@ page.table(
         "vs life table 预期寿命"
     ),
     digits=2,
+    source={"sample": f"{cohort:,}-person cohort", "reps": 1, "seed": seed},
 )
 page.say(
     "The simulated cohorts live within {z:.1f} Monte-Carlo standard errors of the life table "
@@ -301,6 +309,7 @@ page.table(
     ],
     "published_comparison",
     caption=f"Five cities pooled, base year {BASE_YEAR}, seed {seed}: model vs published 模型与公开统计",
+    source=every_draw,
     digits=4,
 )
 
@@ -427,6 +436,7 @@ page.table(
     "unable_years_decomposition",
     caption="Years lived unable at 60, in two factors 生活不能自理预期年数的分解",
     digits=2,
+    source=every_draw,
 )
 
 # %%
@@ -447,6 +457,7 @@ page.table(
     "unable_by_age",
     caption=f"生活不能自理 by age and sex, five cities, {BASE_YEAR} (seed {seed}): the model's profile",
     digits=2,
+    source=one_draw,
 )
 with plotting.style():
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -531,6 +542,7 @@ page.table(
     "living_by_age",
     caption=f"Living arrangement by age, five cities, {BASE_YEAR} (seed {seed}) 居住方式",
     digits=1,
+    source=one_draw,
 )
 pcs = pc.set_index("key")
 page.say(
@@ -585,7 +597,7 @@ page.table(
     pop_t[["city", "city_zh", "measure", "year", "value", "lower", "upper", "se", "reps", "unit"]],
     "older_population",
     caption="Persons aged 60+ and 80+ by city 老年人口预测",
-    source=results[cities[0]],
+    source=results,
     digits=0,
 )
 fig = plotting.line_by_year(
@@ -593,7 +605,7 @@ fig = plotting.line_by_year(
     "value",
     title="Persons aged 80+ 八十岁及以上人口",
     ylabel="persons",
-    note="five cities · baseline · " + page.stamp,
+    note="five cities · baseline · " + page.rests_on(results),
 )
 page.figure(fig, "pop80")
 
@@ -656,7 +668,12 @@ jump = pd.DataFrame(
 )
 jump["first_step_pp"] = jump[str(y1)] - jump[str(y0)]
 jump["unit"] = "% of the age group living alone 独居; change in percentage points"
-page.table(jump, "alone_first_step", caption=f"独居 by age group, {y0}, {y1} and {last_year}")
+page.table(
+    jump,
+    "alone_first_step",
+    caption=f"独居 by age group, {y0}, {y1} and {last_year}",
+    source=one_draw,
+)
 alone60 = measures["alone"][2].groupby("year")["value"].mean()
 page.say(
     "The share of the 60+ living alone falls from {a:.1f} % in {y0} to {b:.1f} % in {y1} "

@@ -42,7 +42,7 @@ import pandas as pd
 
 import simlib
 from simlib.reporting import plotting
-from simlib.reporting.page import Page
+from simlib.reporting.page import Page, replications
 from simlib.reporting.tables import county_table, headline, projections
 
 page = Page(
@@ -79,7 +79,7 @@ heads = pd.concat(
     ignore_index=True,
 )
 heads = heads[["city", *heads.columns.drop("city")]]
-page.table(heads, "headline", "Headline measures by city and year", source=results[cities[0]])
+page.table(heads, "headline", "Headline measures by city and year", source=results)
 
 # %%
 wide = heads.assign(
@@ -88,9 +88,14 @@ wide = heads.assign(
         for v, s in zip(heads["value"], heads["se"].fillna(0), strict=True)
     ]
 ).pivot_table(
-    index=["measure", "unit"], columns=["city", "year"], values="cell", aggfunc="first", sort=False
+    index=["city", "measure", "unit", "reps"],
+    columns="year",
+    values="cell",
+    aggfunc="first",
+    sort=False,
 )
-page.table(wide.reset_index(), "headline_wide", "Value ± se by city and year")
+wide.columns = [str(y) for y in wide.columns]
+page.table(wide.reset_index(), "headline_wide", "Value ± se by city and year", source=results)
 
 # %% [markdown]
 # ## Trajectories 2020–2035
@@ -108,7 +113,7 @@ for measure, zh in [
         "value",
         title=f"{zh} {measure}",
         ylabel=part["unit"].iloc[0],
-        note=page.stamp,
+        note=page.rests_on({label[c]: r for c, r in results.items()}),
     )
     page.figure(fig, measure.split(" (")[0].replace(" ", "_"))
 
@@ -159,7 +164,7 @@ page.table(
     ].assign(unit="万元"),
     "by_department",
     f"Cost by lead department (first named in the list), {county_year}",
-    source=results[cities[0]],
+    source=results,
 )
 
 # %% [markdown]
@@ -192,7 +197,7 @@ page.say(
     "{p_lo:.0%} to {p_hi:.0%} for the 60+ population.\n"
     "- In-kind services need {f_lo:,.0f} to {f_hi:,.0f} full-time staff per city in {first}.\n"
     "- The largest budget holder is {dept} in {n_dept} of the {n} cities.\n"
-    "- Sample {sample}, {reps} replications, seed {seed}; largest relative standard error "
+    "- Sample {sample}, {reps}, seed {seed}; largest relative standard error "
     "of a headline figure {rse:.2f} %.",
     first=first,
     last=last,
@@ -210,7 +215,7 @@ page.say(
     dept=top_dept["department_zh"].mode().iloc[0],
     n_dept=int((top_dept["department_zh"] == top_dept["department_zh"].mode().iloc[0]).sum()),
     sample=sample,
-    reps=reps,
+    reps=replications({label[c]: r for c, r in results.items()}),
     seed=seed,
     rse=float(heads["rse"].max()) if reps > 1 else 0.0,
 )

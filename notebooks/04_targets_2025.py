@@ -42,7 +42,7 @@ import pandas as pd
 
 import simlib
 from simlib.reporting import plotting
-from simlib.reporting.page import Page
+from simlib.reporting.page import Page, replications
 from simlib.reporting.tables import compare_scenarios, headline
 
 page = Page(
@@ -69,7 +69,10 @@ for c in cities:
     results[c] = r
 diffs = pd.concat(diffs, ignore_index=True)
 targets = pd.concat(targets, ignore_index=True)
-reference = results[cities[0]][scenarios[0]]
+# what each row rests on: target_rse may give a city's runs more replications than asked
+n_reps = {(label[c], s): r.n_reps for c, by in results.items() for s, r in by.items()}
+baselines = {c: by[scenarios[0]] for c, by in results.items()}
+every_run = {f"{c} {s}": r for c, by in results.items() for s, r in by.items()}
 
 # %% [markdown]
 # ## Baseline attainment of every modelled target
@@ -81,6 +84,7 @@ reference = results[cities[0]][scenarios[0]]
 # %%
 base = targets[(targets.scenario == scenarios[0]) & targets.modelled].copy()
 base["extra_wan_yuan"] = base.pop("extra_yuan") * 1e-4
+base["reps"] = [n_reps[k] for k in zip(base["city"], base["scenario"], strict=True)]
 cols = [
     "city",
     "target_id",
@@ -96,12 +100,13 @@ cols = [
     "extra_persons",
     "extra_fte",
     "extra_wan_yuan",
+    "reps",
 ]
 page.table(
     base[cols].reset_index(drop=True),
     "baseline_targets",
     "Modelled targets under the baseline",
-    source=reference,
+    source=baselines,
 )
 
 # %% [markdown]
@@ -116,7 +121,8 @@ met = (
     .reset_index()
 )
 met["unit"] = "targets"
-page.table(met, "targets_met", "Modelled targets met per city and scenario", source=reference)
+met["reps"] = [n_reps[k] for k in zip(met["city"], met["scenario"], strict=True)]
+page.table(met, "targets_met", "Modelled targets met per city and scenario", source=every_run)
 
 # %% [markdown]
 # ## Targets the model cannot measure, and why
@@ -129,6 +135,7 @@ page.table(
     ].reset_index(drop=True),
     "unmodelled_targets",
     "Every quantified target the model does not measure, with the reason",
+    source="params",
 )
 
 # %% [markdown]
@@ -159,7 +166,7 @@ shown = shown[
         "unit",
     ]
 ]
-page.table(shown, "differences", f"Scenario − baseline in {year}", source=reference)
+page.table(shown, "differences", f"Scenario − baseline in {year}", source=every_run)
 
 # %%
 rel = (
@@ -175,7 +182,7 @@ fig = plotting.matrix_heatmap(
     ylabel="",
     title=f"清单支出变化 Change in service-list cost, {year}",
     fmt="+.1f",
-    note=page.stamp,
+    note=page.rests_on(every_run),
 )
 page.figure(fig, "cost_change_heatmap")
 
@@ -188,7 +195,7 @@ heads = pd.concat(
     ],
     ignore_index=True,
 )
-page.table(heads, "headline", f"Headline measures per scenario, {year}", source=reference)
+page.table(heads, "headline", f"Headline measures per scenario, {year}", source=every_run)
 
 # %% [markdown]
 # ## Summary of findings
@@ -207,7 +214,7 @@ page.say(
     "- The largest cost change is {city}'s under `{scenario}`: {rel:+.1%} "
     "({val:,.0f} 万元, 95 % interval {lo:,.0f} to {hi:,.0f}).\n"
     "- {dist} of {ndiff} scenario × city cost differences are distinguishable from noise.\n"
-    "- Sample {sample}, {reps} replications, seed {seed}.",
+    "- Sample {sample}, {reps}, seed {seed}.",
     met=int(b["met"].sum()),
     modelled=int(b["modelled"].sum()),
     n=len(cities),
@@ -224,6 +231,6 @@ page.say(
     dist=int(cost["distinguishable"].sum()),
     ndiff=len(cost),
     sample=sample,
-    reps=reps,
+    reps=replications(every_run),
     seed=seed,
 )

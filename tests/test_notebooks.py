@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import types
 
 import jupytext
 import nbformat
@@ -19,7 +20,7 @@ import pytest
 
 import simlib
 from simlib.reporting.notebooks import NOTEBOOK_DIR, pairs
-from simlib.reporting.page import PROVENANCE, REPORT_ENV, Page
+from simlib.reporting.page import PROVENANCE, REPORT_ENV, Page, replications
 from simlib.reporting.report import EXTRA, declared_parameters, settings_for
 
 NOTEBOOKS = [py for py, _ in pairs()]
@@ -109,6 +110,48 @@ def test_page_saves_tables_with_provenance_and_refuses_nan_in_prose(tmp_path, mo
     assert saved.loc[0, "params_sha256"] == simlib.params.read_tree().hash
     with pytest.raises(ValueError, match="NaN"):
         page.say("{v:.1f}", v=float("nan"))
+
+
+def _run(city: str, n: int):
+    """A stand-in for a Result: what Page reads of one (its meta and replications)."""
+    meta = {"city": city, "sample": 1.0, "seed": 1, "simlib_version": simlib.__version__}
+    return types.SimpleNamespace(meta=meta, n_reps=n)
+
+
+def test_a_table_states_the_replications_it_rests_on_not_the_pages_request(tmp_path, monkeypatch):
+    """target_rse gave Xiaoyi 29 replications where the page asked for 10 (issue 28)."""
+    monkeypatch.setenv(REPORT_ENV, str(tmp_path))
+    page = Page("99_test", sample=1.0, reps=10, seed=1, target_rse=0.01, show=False)
+    runs = {
+        "datong": _run("datong", 10),
+        "xiaoyi": _run("xiaoyi", 29),
+        "puyang": _run("puyang", 10),
+    }
+    # a table with its own reps column: kept as it is, and the caption states it
+    heads = pd.DataFrame({"city": list(runs), "value": [1.0, 2.0, 3.0], "reps": [10, 29, 10]})
+    page.table(heads, "headline", "caption", source=runs["datong"])
+    saved = pd.read_csv(tmp_path / "tables" / "99_test__headline.csv")
+    assert saved["reps"].tolist() == [10, 29, 10], "the table's own reps were overwritten"
+    shown = page.provenance(runs)["reps"]
+    assert shown == "10–29 reps (xiaoyi 29, the others 10)", shown
+    # a table from one run without a reps column: that run's count, not the page's 10
+    page.table(pd.DataFrame({"x": [1.5]}), "one", source=runs["xiaoyi"])
+    assert pd.read_csv(tmp_path / "tables" / "99_test__one.csv").loc[0, "reps"] == 29
+    assert "29 reps" in page.rests_on(runs["xiaoyi"])
+    # runs of different replications behind a table with no reps column: refused
+    with pytest.raises(ValueError, match="reps' column"):
+        page.table(pd.DataFrame({"x": [1.5]}), "mixed", source=runs)
+    # on a page whose runs may add replications, a table must say what it rests on
+    with pytest.raises(ValueError, match="say what it rests on"):
+        page.table(pd.DataFrame({"x": [1.5]}), "bare")
+    page.table(pd.DataFrame({"x": [1.5]}), "lists", source="params")
+    assert pd.read_csv(tmp_path / "tables" / "99_test__lists.csv")["reps"].isna().all()
+
+
+def test_replications_are_worded_for_prose():
+    assert replications({"a": 10, "b": 10}) == "10 replications"
+    assert replications({"a": 10, "b": 29}) == "10–29 replications (b 29, the other 10)"
+    assert replications(_run("xiaoyi", 3), "reps") == "3 reps"
 
 
 def test_report_injects_settings_and_records_them(tmp_path):

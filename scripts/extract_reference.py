@@ -1,9 +1,10 @@
 """Copy the reference figures the model uses from params/sources/reference into params/population.
 
 Run from the project root: ``python scripts/extract_reference.py [REFERENCE_DIR]``. The cities
-are those of ``params/cities/*.yaml`` (matched to the census by their ``name_zh``). The
-outputs are committed, so the model never reads outside ``params/``; this script is how they
-were made, and re-running it must reproduce them byte for byte.
+are those of ``params/cities/*.yaml`` (their rows found by their county codes, through
+:func:`simlib.params.census.city_rows`, which the loader also uses for a city not in these
+files). The outputs are committed, so the model never reads outside ``params/``; this script
+is how they were made, and re-running it must reproduce them byte for byte.
 
 * ``census2020_age_sex.csv``: county × sex × 5-year age group (45–49 … 85+) population of the
   2020 census, for the five cities; and ``census2020_counties.csv``: county totals, urban and
@@ -29,74 +30,20 @@ from pathlib import Path
 import pandas as pd
 
 
-def city_keys(params: Path = Path("params")) -> dict[str, str]:
-    """Chinese city name → key, from every ``params/cities/<key>.yaml``."""
-    import yaml
-
-    out = {}
-    for f in sorted((params / "cities").glob("*.yaml")):
-        out[yaml.safe_load(f.read_text(encoding="utf-8"))["name_zh"]] = f.stem
-    return out
-
-
-AGE_STARTS = (45, 50, 55, 60, 65, 70, 75, 80, 85)
-#: Units the census lists without a 区划代码: the key they keep in params.
-NO_CODE_KEYS = {"山西大同经济开发区": "datong-kfq"}
-
-
-def _age_column(sex_zh: str, start: int) -> str:
-    return f"{sex_zh}_85岁以上" if start == 85 else f"{sex_zh}_{start}到{start + 4}岁"
-
-
 def main(reference: Path, out: Path) -> None:
     """Write the extracted tables into ``out``."""
-    from simlib.params.census import county_census
+    from simlib.params.census import city_rows
+    from simlib.params.cities import load_context
+    from simlib.params.tree import city_keys, read_tree
 
-    keys = city_keys()
-    age_rows, county_rows = [], []
-    for r in county_census(2020, params_dir=Path("params")).to_dict("records"):
-        name = r["区县"]
-        # a county-level city (孝义市 under 吕梁市) is matched by its own name, as one county
-        city = keys.get(r["市"]) or keys.get(name)
-        if city is None:
-            continue  # another city
-        code = NO_CODE_KEYS[name] if pd.isna(r["区划代码"]) else r["区划代码"]
-        county_rows.append(
-            {
-                "city": city,
-                "county": code,
-                "county_zh": name,
-                "population": int(r["人口数_合计"]),
-                "urban": int(r["城镇人口"]),
-                "rural": int(r["乡村人口"]),
-                "family_households": int(r["家庭户数"]),
-                "one_person_households": int(r["一人户数"]),
-                "households_with_65plus": int(r["有65岁及以上老年人口的户数"]),
-                "households_one_65plus": int(r["有一个老人"]),
-                "households_two_65plus": int(r["有二个老人"]),
-                "pop15_male": _pop15(r, "男"),
-                "pop15_female": _pop15(r, "女"),
-                "sample15_male": int(r["十五岁以上人口_男"]),
-                "sample15_female": int(r["十五岁以上人口_女"]),
-                "married_male": int(r["有配偶_男"]),
-                "married_female": int(r["有配偶_女"]),
-                "widowed_male": int(r["丧偶_男"]),
-                "widowed_female": int(r["丧偶_女"]),
-            }
-        )
-        for sex, sex_zh in (("male", "男"), ("female", "女")):
-            for start in AGE_STARTS:
-                age_rows.append(
-                    {
-                        "city": city,
-                        "county": code,
-                        "sex": sex,
-                        "age_start": start,
-                        "count": int(r[_age_column(sex_zh, start)]),
-                    }
-                )
-    _write(out / "census2020_counties.csv", county_rows)
-    _write(out / "census2020_age_sex.csv", age_rows)
+    tree = read_tree(Path("params"))
+    frames = []
+    for city in city_keys(tree):
+        ctx = load_context(tree, city)
+        frames.append(city_rows(tree, city, ctx.counties, tree.where(f"cities/{city}.yaml")))
+    frames.sort(key=lambda f: f[1]["county"].iloc[0])  # census order: by the first code
+    _write(out / "census2020_counties.csv", pd.concat([f[1] for f in frames]).to_dict("records"))
+    _write(out / "census2020_age_sex.csv", pd.concat([f[0] for f in frames]).to_dict("records"))
     mx = [
         m
         for m in csv.DictReader((reference / "wpp2024_china_mx5.csv").open(encoding="utf-8"))
@@ -107,13 +54,6 @@ def main(reference: Path, out: Path) -> None:
         csv.DictReader((reference / "census2020_single_year_age.csv").open(encoding="utf-8"))
     )
     _write(out / "census2020_single_year.csv", [r for r in single if int(r["age"]) >= 45])
-
-
-def _pop15(r: dict, sex_zh: str) -> int:
-    """Census population of one sex aged 15+ (sum of the 5-year age columns from 15)."""
-    starts = range(15, 85, 5)
-    total = sum(int(r[_age_column(sex_zh, a)]) for a in starts)
-    return total + int(r[f"{sex_zh}_85岁以上"])
 
 
 def _write(path: Path, rows: list[dict]) -> None:

@@ -13,8 +13,16 @@ import pandas as pd
 import pytest
 
 from simlib.core.errors import ParamError
-from simlib.params.census import COLUMNS_2010_TO_2020, FILES, age_column, county_census
-from simlib.params.tree import read_tree
+from simlib.params.census import (
+    COLUMNS_2010_TO_2020,
+    FILES,
+    age_column,
+    city_rows,
+    county_census,
+)
+from simlib.params.cities import load_context
+from simlib.params.demography import load_census
+from simlib.params.tree import city_keys, read_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 FIVE = {"大同市": "datong", "长治市": "changzhi", "晋城市": "jincheng", "濮阳市": "puyang"}
@@ -97,6 +105,28 @@ def test_the_model_inputs_are_the_census_table_unchanged():
     for r in ages.to_dict("records"):
         sex_zh = "男" if r["sex"] == "male" else "女"
         assert r["count"] == t.loc[r["county"], age_column(2020, sex_zh, r["age_start"])]
+
+
+def test_rows_derived_by_county_code_equal_the_committed_inputs():
+    """The loader's path for a new city (city_rows) gives the five cities' committed rows."""
+    tree = read_tree()
+    census = load_census(tree)
+    for city in city_keys(tree):
+        ctx = load_context(tree, city)
+        age_sex, counties = city_rows(tree, city, ctx.counties, city)
+        want_a, want_c = census.city(city)
+        for got, want in ((age_sex, want_a), (counties, want_c)):
+            pd.testing.assert_frame_equal(
+                got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False
+            )
+
+
+def test_a_county_code_not_in_the_census_is_named():
+    tree = read_tree()
+    with pytest.raises(ParamError, match="code 140299 .*not a county of the 2020 census"):
+        city_rows(tree, "x", {140299: {"name_zh": "某区", "name_en": "X"}}, "cities/x.yaml")
+    with pytest.raises(ParamError, match="code 140212 is 新荣区 in the 2020 census, not 平城区"):
+        city_rows(tree, "x", {140212: {"name_zh": "平城区", "name_en": "X"}}, "cities/x.yaml")
 
 
 def test_prefecture_by_name_short_name_and_county_level_city():

@@ -46,11 +46,12 @@ A county-level city under a prefecture (孝义市 under 吕梁市) is found by i
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import pandas as pd
 
-from simlib.core.errors import ParamError, did_you_mean
+from simlib.core.errors import ParamError
 from simlib.params.tree import ParamTree, read_tree
 
 #: Census years shipped, and their Parquet file under the params tree.
@@ -222,7 +223,20 @@ def prefecture_rows(table: pd.DataFrame, name: str, where: str = "census") -> pd
         options = starts or [f"{r.省}{r.市}{r.区县}" for r in county.itertuples()]
         raise ParamError(f"{where}: prefecture {name!r} is ambiguous: {', '.join(options)}")
     names = sorted(set(cities) | set(table.loc[table["区县"].str.endswith("市"), "区县"]))
-    raise ParamError(f"{where}: no prefecture {name!r}{did_you_mean(name, names)}")
+    raise ParamError(f"{where}: no prefecture {name!r}{_suggest(name, names)}")
+
+
+def _suggest(name: str, names: list[str]) -> str:
+    """``"; did you mean '太原市'?"`` for up to three close names, compared without 市.
+
+    Short names of two or three characters that differ by one character have a similarity
+    of 0.5, hence the cutoff.
+    """
+    short = {n.removesuffix("市"): n for n in names}
+    close = difflib.get_close_matches(name.removesuffix("市"), list(short), n=3, cutoff=0.5)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(short[c]) for c in close) + "?"
 
 
 def county_census(
@@ -257,3 +271,107 @@ def county_census(
     if prefecture is not None:
         table = prefecture_rows(table, prefecture, f"county_census({year})")
     return table.reset_index(drop=True)
+
+
+#: The model's census inputs (``params/population/census2020_*.csv`` columns): county
+#: table column → the 2020 census column it is, persons or households.
+MODEL_COLUMNS = {
+    "population": "人口数_合计",
+    "urban": "城镇人口",
+    "rural": "乡村人口",
+    "family_households": "家庭户数",
+    "one_person_households": "一人户数",
+    "households_with_65plus": "有65岁及以上老年人口的户数",
+    "households_one_65plus": "有一个老人",
+    "households_two_65plus": "有二个老人",
+    "sample15_male": "十五岁以上人口_男",
+    "sample15_female": "十五岁以上人口_女",
+    "married_male": "有配偶_男",
+    "married_female": "有配偶_女",
+    "widowed_male": "丧偶_男",
+    "widowed_female": "丧偶_女",
+}
+#: The model's 5-year age groups (start ages; 85 is 85+).
+MODEL_AGE_STARTS = (45, 50, 55, 60, 65, 70, 75, 80, 85)
+
+
+def city_rows(
+    tree: ParamTree, city: str, counties: dict[int | str, dict[str, str]], where: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A city's census inputs, derived from the 2020 county table by its county codes.
+
+    Each county of the city file is found by its 区划代码 (an int), or, for a unit the census
+    lists without a code (a text key such as ``datong-kfq``), by its ``name_zh``; its
+    ``name_zh`` must be the census 区县. Rows come in the census table's order.
+
+    Args:
+        tree: The params tree.
+        city: The city key.
+        counties: The city file's counties (code or text key → ``name_zh``, ``name_en``).
+        where: How errors name the city file.
+
+    Returns:
+        ``(age_sex, counties)`` with the columns of ``population/census2020_age_sex.csv``
+        (city, county, sex, age_start, count: persons) and
+        ``population/census2020_counties.csv`` (city, county, county_zh, the columns of
+        :data:`MODEL_COLUMNS`, and pop15_male/female: the 15+ population, the sum of the age
+        groups from 15, persons).
+
+    Raises:
+        ParamError: If a county is not in the census, its name differs, or a value it needs
+            is missing.
+    """
+    table = census_table(tree, 2020)
+    found: dict[int, int | str] = {}
+    for key, names in counties.items():
+        name = names["name_zh"]
+        if isinstance(key, int) and not isinstance(key, bool):
+            hit = table.index[table["区划代码"] == f"{key:06d}"]
+            if not len(hit):
+                same = table.loc[table["区县"] == name, "区划代码"].dropna().tolist()
+                hint = f"; the census lists {name} as {', '.join(same)}" if same else ""
+                raise ParamError(
+                    f"{where}: counties: code {key} ({name}) is not a county of the 2020 "
+                    f"census (county_census(2020)){hint}"
+                )
+            if table.at[hit[0], "区县"] != name:
+                raise ParamError(
+                    f"{where}: counties: code {key} is {table.at[hit[0], '区县']} in the 2020 "
+                    f"census, not {name}"
+                )
+        else:
+            hit = table.index[table["区划代码"].isna() & (table["区县"] == name)]
+            if len(hit) != 1:
+                raise ParamError(
+                    f"{where}: counties: {key!r} ({name}): the 2020 census lists "
+                    f"{len(hit)} units named {name} without a code (need exactly one)"
+                )
+        found[int(hit[0])] = key
+    age_rows, county_rows = [], []
+    for i in sorted(found):
+        r, key = table.loc[i], str(found[i])
+
+        def value(col: str, r=r, key=key) -> int:
+            v = r[col]
+            if pd.isna(v) or v < 0:
+                raise ParamError(
+                    f"{where}: county {key} ({r['区县']}): the 2020 census has no count "
+                    f"{col!r} (got {v!r})"
+                )
+            return int(v)
+
+        row = {"city": city, "county": key, "county_zh": r["区县"]}
+        row.update({k: value(col) for k, col in MODEL_COLUMNS.items()})
+        for sex, sex_zh in (("male", "男"), ("female", "女")):
+            row[f"pop15_{sex}"] = sum(
+                value(age_column(2020, sex_zh, a)) for a in AGE_STARTS if a >= 15
+            )
+            for start in MODEL_AGE_STARTS:
+                count = value(age_column(2020, sex_zh, start))
+                age_rows.append(
+                    {"city": city, "county": key, "sex": sex, "age_start": start, "count": count}
+                )
+        county_rows.append(row)
+    order = ["city", "county", "county_zh", *list(MODEL_COLUMNS)[:8], "pop15_male"]
+    order += ["pop15_female", *list(MODEL_COLUMNS)[8:]]
+    return pd.DataFrame(age_rows), pd.DataFrame(county_rows)[order]

@@ -21,6 +21,8 @@ import pandas as pd
 from simlib.core.errors import ParamError
 from simlib.core.reader import Column
 from simlib.core.units import rate_to_prob
+from simlib.params.census import city_rows
+from simlib.params.cities import CityContext
 from simlib.params.tree import ParamTree
 
 #: Highest single year of age the model holds (everyone older is kept at this age).
@@ -126,8 +128,18 @@ class Census:
         return float(female), urban
 
 
-def load_census(tree: ParamTree) -> Census:
+def load_census(tree: ParamTree, context: CityContext | None = None) -> Census:
     """Load and cross-check the census tables.
+
+    A city the two tables do not hold (any prefecture added by its city file alone) gets its
+    rows from China's 2020 county table by its county codes
+    (:func:`simlib.params.census.city_rows`); the five bundled cities' rows in the tables
+    are the same values, written by ``scripts/extract_reference.py``.
+
+    Args:
+        tree: The params tree.
+        context: The city whose rows must be present (derived from the county table if the
+            tables lack them); None loads the tables as they are.
 
     Raises:
         ParamError: On a malformed value (row named), an age group outside
@@ -137,6 +149,13 @@ def load_census(tree: ParamTree) -> Census:
     rel_a, rel_c = "population/census2020_age_sex.csv", "population/census2020_counties.csv"
     age_sex = tree.csv(rel_a, AGE_SEX)
     counties = tree.csv(rel_c, COUNTIES)
+    if context is not None and not (counties["city"] == context.city).any():
+        where = tree.where(f"cities/{context.city}.yaml")
+        more_a, more_c = city_rows(tree, context.city, context.counties, where)
+        age_sex = pd.concat([age_sex, more_a.astype(age_sex.dtypes.to_dict())], ignore_index=True)
+        counties = pd.concat(
+            [counties, more_c.astype(counties.dtypes.to_dict())], ignore_index=True
+        )
     bad = ~age_sex["age_start"].isin(CENSUS_AGE_STARTS)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])

@@ -205,7 +205,7 @@ def _load(tree: ParamTree, city, list_city, scen: Scenario, over, schema) -> Inp
             first = (t, vocab, conventions)
     t, vocab, conventions = first
     context = load_context(t, city, schema)
-    census = load_census(t)
+    census = load_census(t, context)
     _check_counties(context, census, t)
     targets = _targets(t, city, scen, vocab)
     return Inputs(

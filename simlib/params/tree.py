@@ -8,6 +8,12 @@ cache can never serve stale parameters) and the tree's hash is the hash of what 
 A tree can be *changed* without touching disk: :meth:`ParamTree.with_values` returns a copy
 whose parsed documents carry overrides (scenarios and sensitivity samples use this), and the
 same loaders then validate the result exactly like the files.
+
+A params directory is *complete* (it holds every file a run reads) or an *overlay*: a
+directory with an ``overlay.yaml`` (``overlay_of: bundled``) adds its files to simlib's
+bundled params, and replaces a bundled file where it has one at the same path. A new city
+needs only its three files in an overlay (``python -m simlib new-city 太原市`` writes them).
+The tree's hash covers both layers.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ from simlib.core.reader import MAX_BYTES, decode, parse_yaml, read_bytes, read_c
 NOT_PARAMS = ("sources",)
 #: Largest number of files a params tree may hold (a guard against pointing at ``/``).
 MAX_FILES = 500
+#: The file that makes a params directory an overlay of the bundled params.
+OVERLAY = "overlay.yaml"
+#: What an overlay may extend (today only simlib's bundled params).
+OVERLAY_BASES = ("bundled",)
 
 
 def default_params_dir() -> Path:
@@ -57,6 +67,9 @@ class ParamTree:
         hash: SHA-256 over every (path, digest), in path order: the params hash.
         overrides: Relative path → parsed document replacing the file's (scenarios).
         changed_by: Relative path → what changed the document (a scenario), for errors.
+        files: Relative path → the file read, where it is not ``root / path`` (the bundled
+            files of an overlay).
+        overlay: Whether ``root`` is an overlay of the bundled params.
     """
 
     root: Path
@@ -64,6 +77,12 @@ class ParamTree:
     hash: str
     overrides: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     changed_by: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    files: dict[str, Path] = field(default_factory=dict, compare=False, hash=False)
+    overlay: bool = field(default=False, compare=False, hash=False)
+
+    def file(self, rel: str) -> Path:
+        """The file a relative path is read from."""
+        return self.files.get(rel) or self.root / rel
 
     def __contains__(self, rel: str) -> bool:
         return rel in self.digests
@@ -79,9 +98,12 @@ class ParamTree:
 
     def where(self, rel: str) -> str:
         """How errors name a file: ``params/<rel>``, after what changed it if overridden."""
+        name = f"params/{rel}"
+        if self.overlay and rel not in self.files:
+            name = str(self.root / rel)  # a file of the overlay: its own path
         if rel in self.changed_by:
-            return f"{self.changed_by[rel]}: params/{rel}"
-        return f"params/{rel}"
+            return f"{self.changed_by[rel]}: {name}"
+        return name
 
     def _missing(self, rel: str) -> ParamError:
         """The error for a path the tree does not hold (a folder in place of a file...)."""
@@ -98,13 +120,13 @@ class ParamTree:
             return copy.deepcopy(self.overrides[rel])
         if rel not in self.digests:
             raise self._missing(rel)
-        return copy.deepcopy(_parse(self.root / rel, self.digests[rel], self.where(rel)))
+        return copy.deepcopy(_parse(self.file(rel), self.digests[rel], self.where(rel)))
 
     def csv(self, rel: str, columns) -> Any:
         """The validated CSV table at ``rel`` (see :func:`simlib.core.reader.read_csv`)."""
         if rel not in self.digests:
             raise self._missing(rel)
-        return _csv(self.root / rel, self.digests[rel], self.where(rel), columns).copy()
+        return _csv(self.file(rel), self.digests[rel], self.where(rel), columns).copy()
 
     def parquet(self, rel: str) -> Any:
         """The table of the Parquet file at ``rel`` as a DataFrame (whole numbers as ``Int64``).
@@ -114,7 +136,7 @@ class ParamTree:
         """
         if rel not in self.digests:
             raise self._missing(rel)
-        return _parquet(self.root / rel, self.digests[rel], self.where(rel)).copy()
+        return _parquet(self.file(rel), self.digests[rel], self.where(rel)).copy()
 
     def with_documents(self, docs: dict[str, Any], note: str, by: str = "") -> ParamTree:
         """A tree whose parsed documents at some paths are replaced (nothing on disk changes).
@@ -134,7 +156,7 @@ class ParamTree:
         text = json.dumps({k: over[k] for k in sorted(over)}, default=str, sort_keys=True)
         changed = {**self.changed_by, **({k: by for k in docs} if by else {})}
         digest = sha256((self.hash + note + text).encode())
-        return ParamTree(self.root, self.digests, digest, over, changed)
+        return ParamTree(self.root, self.digests, digest, over, changed, self.files, self.overlay)
 
 
 @lru_cache(maxsize=256)
@@ -196,15 +218,39 @@ def read_tree(params_dir: str | Path | None = None) -> ParamTree:
             files.
     """
     root = resolve_dir(params_dir)
-    digests = {}
-    for p in _walk(root):
-        rel = p.relative_to(root).as_posix()
-        if len(digests) >= MAX_FILES:
-            raise ParamError(f"{root}: more than {MAX_FILES} files; is this a params tree?")
-        limit = 4 * MAX_BYTES if p.suffix == ".csv" else MAX_BYTES
-        digests[rel] = sha256(read_bytes(p, f"params/{rel}", limit))
+    layers = [root]
+    overlay = (root / OVERLAY).is_file()
+    if overlay:
+        _check_overlay(root / OVERLAY)
+        base = resolve_dir(None)
+        layers = [base, root] if base != root else [root]
+    digests, files = {}, {}
+    for layer in layers:
+        for p in _walk(layer):
+            rel = p.relative_to(layer).as_posix()
+            if len(digests) >= MAX_FILES:
+                raise ParamError(f"{root}: more than {MAX_FILES} files; is this a params tree?")
+            limit = 4 * MAX_BYTES if p.suffix == ".csv" else MAX_BYTES
+            digests[rel] = sha256(read_bytes(p, f"params/{rel}", limit))
+            if layer != root:
+                files[rel] = p
+            else:
+                files.pop(rel, None)  # the overlay's own file replaces the bundled one
     joined = "\n".join(f"{k} {v}" for k, v in sorted(digests.items()))
-    return ParamTree(root, digests, sha256(joined.encode()))
+    return ParamTree(root, digests, sha256(joined.encode()), files=files, overlay=overlay)
+
+
+def _check_overlay(path: Path) -> None:
+    """An overlay file must say what it extends: ``overlay_of: bundled``."""
+    from simlib.core.reader import read_yaml
+
+    d = read_yaml(path, str(path))
+    if not isinstance(d, dict) or set(d) != {"overlay_of"} or d["overlay_of"] not in OVERLAY_BASES:
+        raise ParamError(
+            f"{path}: expected the one key overlay_of with the value "
+            f"{' or '.join(OVERLAY_BASES)} (this directory adds to simlib's bundled params); "
+            f"got {d!r}"
+        )
 
 
 def city_keys(tree: ParamTree) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ Sub-commands:
     gains              who gains from a reform: gainers, losers, average gain by group
     sweep              cities × scenarios × replications on a backend (resumable)
     report             the main job: every notebook executed into a report folder
+    new-city NAME      a new city's files from the 2020 census (city, empty list, targets)
 
 Every argument is checked before any work starts; a bad one prints one line and exits 2.
 """
@@ -206,6 +207,21 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_city(args: argparse.Namespace) -> int:
+    from simlib.params.skeleton import new_city
+
+    written = new_city(args.name, key=args.key, name_en=args.name_en, params_dir=args.params_dir)
+    for path in written:
+        print(f"wrote {path}")
+    key = written[-1].stem
+    print(
+        f"next: the document under sources/documents/, the list's items in "
+        f"services/{key}.yaml, then `python -m simlib --params-dir {written[-1].parents[1]} "
+        f"check {key}`"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (cities are checked when used, so ``--help`` reads no files)."""
     p = argparse.ArgumentParser(prog="python -m simlib", description=__doc__.split("\n")[0])
@@ -306,6 +322,25 @@ def parser() -> argparse.ArgumentParser:
         "most PERCENT (default: 1 at full scale, none when --sample or --reps is given)",
     )
     s.set_defaults(func=_report)
+    s = sub.add_parser(
+        "new-city",
+        help="write a new city's files from the 2020 census (e.g. new-city 太原市)",
+        description="Write cities/, services/ and targets/<key>.yaml for a prefecture (or "
+        "county-level city) of the 2020 census: its counties and codes, an empty list and "
+        "targets. A directory that is not a params tree becomes an overlay of the bundled "
+        "params. Existing files are never overwritten.",
+    )
+    s.add_argument(
+        "name", help="the prefecture's Chinese name (太原市, 太原) or a county-level city's"
+    )
+    s.add_argument("--key", help="city key, lower-case ASCII (default: city<区划代码>)")
+    s.add_argument("--name-en", help="English name (default: a placeholder)")
+    s.add_argument(
+        "--params-dir",
+        default=argparse.SUPPRESS,
+        help="where to write (default: the repository's params/)",
+    )
+    s.set_defaults(func=_new_city)
     return p
 
 

@@ -159,7 +159,7 @@ def test_a_unit_cost_changed(tmp_path, datong_base):
         tmp_path,
         "cost",
         """
-description: A caring visit costs 60 yuan instead of 50
+description: A caring visit costs 60 yuan instead of 36
 changes:
   - outcomes:
     set: {unit_cost_yuan.values.visit.value: 60}
@@ -168,8 +168,8 @@ changes:
     res = simlib.run("datong", path, **KW)
     d = _diff(res, datong_base, "service_yuan", "datong.18")
     visits = res.reps[(res.reps.item_id == "datong.18") & (res.reps.measure == "units:visit")]
-    # by hand: 10 yuan more per visit delivered
-    np.testing.assert_allclose(d.to_numpy(), 10 * visits.groupby("year").value.sum().to_numpy())
+    # by hand: 24 yuan more per visit delivered (params/outcomes.yaml: 36)
+    np.testing.assert_allclose(d.to_numpy(), 24 * visits.groupby("year").value.sum().to_numpy())
 
 
 def test_a_value_outside_its_documented_range_runs_and_is_recorded(tmp_path):
@@ -177,7 +177,7 @@ def test_a_value_outside_its_documented_range_runs_and_is_recorded(tmp_path):
         tmp_path,
         "dear",
         """
-description: A caring visit costs 150 yuan (above the documented 20-100)
+description: A caring visit costs 150 yuan (above the documented 25-60)
 changes:
   - outcomes:
     set: {unit_cost_yuan.values.visit.value: 150}
@@ -205,7 +205,7 @@ changes:
     (folder,) = out.iterdir()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     (rec,) = manifest["inputs"]["out_of_documented_range"]
-    assert rec["value"] == 150 and rec["range"] == [20, 100]
+    assert rec["value"] == 150 and rec["range"] == [25, 60]
     assert manifest["inputs"]["scenario"]["content"]["description"].startswith("A caring")
 
 

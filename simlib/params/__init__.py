@@ -21,6 +21,7 @@ from simlib.core.errors import ParamError
 from simlib.core.people import SCHEMA, Schema
 from simlib.core.reader import read_yaml
 from simlib.params.cities import CityContext, load_context
+from simlib.params.dated import standards_in_force
 from simlib.params.inputs import Inputs, check_city, load_inputs
 from simlib.params.scenarios import Scenario, read_scenario
 from simlib.params.services import load_services
@@ -56,6 +57,7 @@ def load_city(
     params_dir: str | Path | None = None,
     definition_variants: Mapping[str, str] | None = None,
     schema: Schema | None = None,
+    year: int | None = None,
 ) -> City:
     """Load a city's service list, context and targets, fully validated.
 
@@ -67,6 +69,8 @@ def load_city(
         schema: Person attributes rules may read (the base schema by default; a city whose
             list reads a state a custom process adds needs that process's schema,
             :func:`simlib.population.processes.schema_of`).
+        year: Use the city standards in force in this calendar year (dated values,
+            ``simlib/params/dated.py``); None: those of the base year 2020.
 
     Returns:
         The :class:`City`.
@@ -78,6 +82,7 @@ def load_city(
     key = check_city(name, tree)
     variants = tuple(sorted((definition_variants or {}).items()))
     schema = schema or SCHEMA
+    tree = standards_in_force(tree, year, load_conventions(tree).in_force_cutoff_month)
     cache_key = (tree.hash, key, variants, tuple(schema))
     if cache_key not in _CITIES:
         if len(_CITIES) >= 64:

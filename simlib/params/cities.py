@@ -19,6 +19,7 @@ from simlib.core.checks import (
 )
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.people import SCHEMA, Schema
+from simlib.params.dated import check_dated
 from simlib.params.tree import ParamTree
 from simlib.rules.benefits import Standard
 from simlib.rules.conditions import Condition, RuleError, compile_condition
@@ -202,7 +203,7 @@ def load_context(tree: ParamTree, city: str, schema: Schema = SCHEMA) -> CityCon
         raise ParamError(f"{where}: standards: expected a mapping")
     for name, s in d["standards"].items():
         w = f"{where}: standards.{name}"
-        s = keys(s, w, {"value", "unit"}, QUANTITY_KEYS)
+        s = keys(s, w, {"value", "unit"}, QUANTITY_KEYS | {"dated"})
         unit = s["unit"]
         if unit not in _STANDARD_UNITS:
             raise ParamError(f"{w}.unit: {unit!r}; allowed: {', '.join(_STANDARD_UNITS)}")
@@ -217,6 +218,8 @@ def load_context(tree: ParamTree, city: str, schema: Schema = SCHEMA) -> CityCon
         prov = provenance(s, w, None)
         if prov.assumption and not all(prov.range[0] <= v <= prov.range[1] for v in checks):
             raise ParamError(f"{w}: value {s['value']} outside its range {list(prov.range)}")
+        if "dated" in s:  # validated here; the value in force each year: params/dated.py
+            check_dated(s["dated"], w, value, unit)
         standards[name] = Standard(name, value, unit, prov, s.get("name_zh"), s.get("note"))
     other = {}
     for name, q in (d.get("other") or {}).items():

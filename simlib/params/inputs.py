@@ -19,6 +19,7 @@ from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.people import SCHEMA, Schema
 from simlib.core.reader import sha256
 from simlib.params.cities import CityContext, load_context
+from simlib.params.dated import change_years, standards_in_force
 from simlib.params.demography import Census, Mortality, load_census, load_mortality
 from simlib.params.health import Health, load_health
 from simlib.params.outcomes import OutcomeParams, load_outcomes
@@ -188,12 +189,14 @@ def _load(tree: ParamTree, city, list_city, scen: Scenario, over, schema) -> Inp
         from simlib.params.assumptions import override_changes
 
         extra = override_changes(tree, dict(over))
-    years = [None, *scen.years]
+    cutoff = load_conventions(tree).in_force_cutoff_month
+    # a period starts at each dated change of the scenario and each new value of a standard
+    years = [None, *sorted({*scen.years, *change_years(tree, cutoff, scen.index)})]
     periods, out_of_range, first = [], [], None
     for year in years:
         applied = apply_changes(tree, scen, year, extra)
         out_of_range += [o for o in applied.out_of_range if o not in out_of_range]
-        t = applied.tree
+        t = standards_in_force(applied.tree, year, cutoff, scen.index)
         vocab = load_vocabulary(t)
         conventions = load_conventions(t)
         services = _services(t, scen, list_city, vocab, conventions, schema)

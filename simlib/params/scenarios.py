@@ -49,6 +49,7 @@ from typing import Any
 from simlib.core.checks import keys, number, typed
 from simlib.core.errors import ParamError, ParamTypeError, did_you_mean
 from simlib.core.reader import read_yaml, sha256
+from simlib.params.dated import Indexation, parse_indexation
 from simlib.params.tree import ParamTree
 
 #: The top-level keys of a scenario.
@@ -61,6 +62,7 @@ SCENARIO_KEYS = (
     "outcomes",
     "targets",
     "changes",
+    "index_standards",
 )
 #: outcomes.yaml scalars that ``outcomes:`` may set (short name → path).
 OUTCOME_SCALARS = {
@@ -114,6 +116,7 @@ class Scenario:
         harmonise: Families harmonised at the most generous standard.
         targets: Target id → (value, year): alternative targets that drive provision.
         changes: Changes to parameters.
+        index: Yearly rise of city standards from a year on (``index_standards``).
         origin: Where it came from (a file path, ``params/scenarios/<name>.yaml`` or
             ``dict``), for messages and the manifest.
         content: The scenario as given (for the manifest).
@@ -128,6 +131,7 @@ class Scenario:
     changes: tuple[Change, ...] = ()
     origin: str = "dict"
     content: dict = field(default_factory=dict, compare=False)
+    index: Indexation | None = None
 
     @property
     def hash(self) -> str:
@@ -251,6 +255,7 @@ def parse_scenario(raw: Any, name: str, where: str) -> Scenario:
         tuple(changes),
         where,
         content,
+        parse_indexation(raw.get("index_standards"), f"{where}: index_standards"),
     )
 
 

@@ -33,12 +33,17 @@ _BASE_COLUMNS = (
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
-def resolve_city(city) -> City:
-    """A loaded :class:`~simlib.params.City` from a city key, a Chinese name or a City."""
+def resolve_city(city, year: int | None = None) -> City:
+    """A loaded :class:`~simlib.params.City` from a city key, a Chinese name or a City.
+
+    A name is loaded with the standards in force in ``year`` (when given and plausible); a
+    City is used as loaded.
+    """
     if isinstance(city, City):
         return city
     if isinstance(city, str):
-        return load_city(city)
+        ok = isinstance(year, (int, np.integer)) and not isinstance(year, bool)
+        return load_city(city, year=int(year) if ok and FIRST_YEAR <= year <= LAST_YEAR else None)
     raise ParamTypeError(f"city: expected a city name or a loaded City, got {type(city).__name__}")
 
 
@@ -102,7 +107,7 @@ def apply_services(
         ``yuan_once`` (one-off cash), ``placement``, ``n_<unit>`` (recurring in-kind units
         per year) and ``n_<unit>_once`` (one-off units) for every unit the list uses.
     """
-    city = resolve_city(city)
+    city = resolve_city(city, year)
     year = check_year(year, city.services)
     cols, ids = person_table(people)
     results = list(city.services.evaluate(cols, year))

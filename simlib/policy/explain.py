@@ -104,7 +104,7 @@ def explain(city, person: Mapping | pd.Series, year: int) -> Explanation:
         (one line per condition, ✓/✗ and indentation showing the tree), ``yuan_per_year``,
         ``yuan_once``, ``units`` (per year), ``placement``, ``quantified`` and ``source``.
     """
-    city = resolve_city(city)
+    city = resolve_city(city, year)
     year = check_year(year, city.services)
     if isinstance(person, pd.Series):
         person = person.to_dict()

@@ -86,13 +86,14 @@ def _list(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from simlib.experiments.run import run, specs
+    from simlib.experiments.run import as_scenario, run, specs
     from simlib.experiments.store import run_name, write_run
     from simlib.experiments.sweep import check_out_dir
 
+    scenario = args.scenario[0] if len(args.scenario) == 1 else as_scenario(args.scenario)
     todo, inputs = specs(
         args.city,
-        args.scenario,
+        scenario,
         reps=args.reps,
         sample=args.sample,
         seed=args.seed,
@@ -100,6 +101,7 @@ def _run(args: argparse.Namespace) -> int:
         list_city=args.list_city,
         params_dir=args.params_dir,
         processes=args.process,
+        groups=args.groups,
     )
     out = check_out_dir(args.out)
     target = out / run_name({**todo[0].fields(), "city": inputs.city})
@@ -109,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ParamError(f"{target} exists; use another --out, or --overwrite to replace it")
     result = run(
         args.city,
-        args.scenario,
+        scenario,
         reps=args.reps,
         sample=args.sample,
         seed=args.seed,
@@ -118,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
         progress=True,
         params_dir=args.params_dir,
         processes=todo[0].processes,
+        groups=args.groups,
     )
     print(f"wrote {Path(write_run(result, out, overwrite=args.overwrite))}")
     return 0
@@ -261,8 +264,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--city", required=True, help="city key or name (datong, 大同)")
     s.add_argument(
         "--scenario",
-        default="baseline",
-        help="a scenario name of params/scenarios/ or a path to a .yaml file",
+        nargs="+",
+        default=["baseline"],
+        help="a scenario name of params/scenarios/ or a path to a .yaml file; several are "
+        "applied in order (a stack: --scenario targets_2025 my_reform.yaml)",
+    )
+    s.add_argument(
+        "--groups",
+        nargs="+",
+        default=[],
+        help="also aggregate by groupings of persons: age5 sex urban assistance care_level "
+        "living household",
     )
     s.add_argument("--list-city", help="apply this city's list instead (policy transfer)")
     s.add_argument("--out", default="results", help="output folder (default: results)")

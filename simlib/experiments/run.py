@@ -70,6 +70,7 @@ def specs(
     from simlib.outcomes.groups import check_groups
 
     groups = check_groups(groups)
+    scenario = as_scenario(scenario, params_dir)
     check_sample(sample)
     check_end_year(end_year)
     reps, seed = check_reps(reps), check_seed(seed)
@@ -84,6 +85,8 @@ def specs(
     )
     # the processes check their parameters and declarations before any run
     ProcessSet(context_for(inputs), probe.process_classes())
+    for line in scenario_notes(inputs, end_year):
+        warnings.warn(line, UserWarning, stacklevel=3)
     name, content = scenario_spec(scenario)
     base = RunSpec(
         city=inputs.city,
@@ -127,7 +130,9 @@ def run(
     Args:
         city: Population city (``"datong"``, ``"大同"``).
         scenario: Scenario name in ``params/scenarios/``, a path to a YAML file anywhere, a
-            dict, or a :class:`~simlib.params.scenarios.Scenario`.
+            dict, or a :class:`~simlib.params.scenarios.Scenario` — or a list of them,
+            applied in order (``["targets_2025", "my_reform.yaml"]``: a stack, whose
+            conflicts are reported; :func:`simlib.params.scenarios.stack`).
         reps: Replications (independent streams); intervals need 10 or more.
         sample: Fraction of persons represented by agents, in (0, 1].
         seed: Base seed.
@@ -161,6 +166,7 @@ def run(
     Raises:
         ParamError: On an unknown city or scenario, or invalid years, reps or sample.
     """
+    scenario = as_scenario(scenario, params_dir)
     scenario, paths = resolve_scenario(
         city,
         scenario,
@@ -289,6 +295,94 @@ def _execute(todo, inputs, cache, backend, workers, progress) -> pd.DataFrame:
 
         it = tqdm(todo, desc=f"{inputs.city} · {todo[0].scenario}", unit="rep")
     return pd.concat([run_one(s, inputs) for s in it], ignore_index=True)
+
+
+def scenario_notes(inputs: Inputs, end_year: int) -> list[str]:
+    """What a user must hear about a scenario before a run: one readable line each.
+
+    * a change, take-up ramp or target dated after the run's end year (it changes nothing
+      in this run);
+    * a change to another city's list than the one this run applies;
+    * a value set outside its documented range (allowed, and recorded in the manifest);
+    * a scenario that changes nothing in this run: every year's list, outcome parameters,
+      health parameters and targets equal the baseline's.
+
+    Args:
+        inputs: The run's inputs.
+        end_year: The run's last year.
+
+    Returns:
+        The messages (empty for the baseline and for a scenario that says nothing odd).
+    """
+    from simlib.population.synthesis import BASE_YEAR
+
+    scen = inputs.scenario
+    if scen.name == "baseline" and not scen.changes and not scen.take_up and not scen.targets:
+        return []
+    where = scen.origin
+    out = []
+    for ch in scen.changes:
+        what = ch.target or ch.selector
+        if ch.start is not None and ch.start > end_year:
+            out.append(
+                f"{where}: {ch.label} ({what}) holds from {ch.start}, after this run's end "
+                f"year {end_year}: it changes nothing here (run to end_year={ch.start} or later)"
+            )
+        city = what.split(".")[0]
+        if ch.selector in ("item", "add_item", "remove_item") and city != inputs.list_city:
+            out.append(
+                f"{where}: {ch.label} changes {city}'s list ({what}), but this run applies "
+                f"{inputs.list_city}'s: it changes nothing here"
+            )
+    for fam, (_, year) in scen.take_up.items():
+        if year > end_year:
+            out.append(
+                f"{where}: take_up.{fam} reaches its target in {year}, after this run's end "
+                f"year {end_year}"
+            )
+    for tid, (_, year) in scen.targets.items():
+        if year is not None and year > end_year:
+            out.append(
+                f"{where}: target {tid} is dated {year}, after this run's end year {end_year}"
+            )
+    for o in inputs.out_of_range:
+        lo, hi = o["range"]
+        out.append(
+            f"{o['change']}: {o['path']} = {o['value']:,} is outside its documented range "
+            f"[{lo:,}, {hi:,}] (allowed in a scenario; recorded in the manifest)"
+        )
+    if not inputs.overrides:
+        base = load_inputs(
+            inputs.city,
+            "baseline",
+            list_city=inputs.list_city,
+            params_dir=inputs.params_dir or None,
+            schema=inputs.schema,
+        )
+        same = (
+            inputs.health == base.health
+            and inputs.targets == base.targets
+            and all(
+                inputs.policy(y).services == base.policy(y).services
+                and inputs.policy(y).outcomes == base.policy(y).outcomes
+                for y in range(BASE_YEAR, end_year + 1)
+            )
+        )
+        if same:
+            out.append(
+                f"{where}: scenario {scen.name!r} changes nothing in a run of {inputs.city} to "
+                f"{end_year}: every year's list and parameters equal the baseline's"
+            )
+    return out
+
+
+def as_scenario(scenario, params_dir=None):
+    """A list of scenarios as one stacked :class:`Scenario`; anything else unchanged."""
+    if isinstance(scenario, (list, tuple)):
+        from simlib.params import read_scenario, read_tree
+
+        return read_scenario(list(scenario), read_tree(params_dir))
+    return scenario
 
 
 def resolve_scenario(

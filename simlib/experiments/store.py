@@ -23,7 +23,9 @@ from simlib.experiments.sweep import check_out_dir
 
 
 def run_name(meta: dict) -> str:
-    """Folder name of a run: ``<city>_<scenario>[_list-<city>][_proc-<hash>]_seed<seed>``.
+    """Folder name of a run: ``<city>_<scenario>[_list-…][_proc-…][_by-…]_seed<seed>``.
+
+    ``_list-<city>`` names a transferred list, ``_by-<groups>`` the groupings of persons.
 
     A run with experimental processes gets a ``_proc-`` part (a hash of their references),
     so its folder never replaces or passes for the default model's.
@@ -36,6 +38,8 @@ def run_name(meta: dict) -> str:
         import hashlib
 
         name += f"_proc-{hashlib.sha256(str(meta['processes']).encode()).hexdigest()[:8]}"
+    if meta.get("groups"):  # a run kept by groups of persons is another table
+        name += "_by-" + "-".join(meta["groups"])
     return name + f"_seed{meta['seed']}"
 
 

@@ -149,17 +149,19 @@ def list_scenarios(tree: ParamTree) -> list[str]:
     return [Path(p).stem for p in tree.paths("scenarios")]
 
 
-def read_scenario(spec: str | Path | Mapping | Scenario, tree: ParamTree) -> Scenario:
-    """A scenario from a name, a YAML path, a dict or a :class:`Scenario`.
+def read_scenario(spec: str | Path | Mapping | Scenario | list, tree: ParamTree) -> Scenario:
+    """A scenario from a name, a YAML path, a dict, a :class:`Scenario`, or a list of them.
 
-    A string is a scenario name of ``params/scenarios/`` unless it ends in ``.yaml``/``.yml``
-    or names an existing file.
+    A list is applied in order (:func:`stack`). A string is a scenario name of
+    ``params/scenarios/`` unless it ends in ``.yaml``/``.yml`` or names an existing file.
 
     Raises:
         ParamError: If the scenario cannot be found or is invalid (naming file and key).
     """
     if isinstance(spec, Scenario):
         return spec
+    if isinstance(spec, (list, tuple)):
+        return stack([read_scenario(one, tree) for one in spec])
     if isinstance(spec, Mapping):
         return parse_scenario(dict(spec), "dict", "scenario (dict)")
     if not isinstance(spec, (str, Path)):
@@ -180,6 +182,86 @@ def read_scenario(spec: str | Path | Mapping | Scenario, tree: ParamTree) -> Sce
         f"unknown scenario {s!r}{did_you_mean(s, names)}; give one of {', '.join(names)}, "
         "or a path to a .yaml file"
     )
+
+
+#: Keys of a scenario that map a name to a setting (merged by name when stacked).
+_MERGED = ("take_up", "definitions", "health", "outcomes", "targets")
+
+
+def stack(scenarios: list[Scenario]) -> Scenario:
+    """Several scenarios applied in order, as one scenario with its own content and hash.
+
+    ``stack([targets_2025, my_reform])`` is targets_2025 and then my_reform: their changes
+    are applied in that order (a later change to the same item path holds, from its year);
+    their ``take_up``, ``definitions``, ``health``, ``outcomes`` and ``targets`` entries are
+    merged, a later scenario's entry replacing an earlier one's; ``harmonise`` families are
+    joined. Each *conflict* — two scenarios setting the same thing to different values — is
+    reported by a warning naming both and which holds. The stack's content is a valid
+    scenario (each change noting the scenario it came from), so its hash identifies the
+    stack: the same scenarios in the same order give the same run identity.
+
+    Args:
+        scenarios: The scenarios, in the order they apply.
+
+    Returns:
+        The stacked :class:`Scenario` (the single scenario itself if there is one).
+
+    Raises:
+        ParamError: If the list is empty.
+    """
+    import warnings
+
+    if not scenarios:
+        raise ParamError("scenario: an empty list; give at least one scenario to stack")
+    if len(scenarios) == 1:
+        return scenarios[0]
+    content: dict[str, Any] = {
+        "description": " + ".join(f"{s.name} ({s.description})" for s in scenarios)
+    }
+    origin: dict[tuple, str] = {}
+    conflicts: list[str] = []
+    harmonise: list[str] = []
+    changes: list[dict] = []
+    for s in scenarios:
+        raw = copy.deepcopy(s.content)
+        for key in _MERGED:
+            for name, value in (raw.get(key) or {}).items():
+                block = content.setdefault(key, {})
+                if name in block and block[name] != value:
+                    conflicts.append(
+                        f"{key}.{name} is {block[name]!r} in {origin[(key, name)]} and "
+                        f"{value!r} in {s.name}; {s.name}'s holds"
+                    )
+                block[name] = value
+                origin[(key, name)] = s.name
+        harmonise += [f for f in raw.get("harmonise") or [] if f not in harmonise]
+        for ch, raw_ch in zip(
+            [c for c in s.changes if c.label.startswith("changes[")],
+            raw.get("changes") or [],
+            strict=True,
+        ):
+            for path, value in ch.set.items():
+                key = ("change", ch.selector, ch.target, path)
+                before = origin.get(key)
+                if before is not None and before[1] != value:
+                    conflicts.append(
+                        f"{ch.target or ch.selector} {path} is set to {before[1]!r} by "
+                        f"{before[0]} and to {value!r} by {s.name}"
+                        + (f" from {ch.start}" if ch.start else "")
+                        + f"; {s.name}'s holds"
+                        + (f" from {ch.start}" if ch.start else "")
+                    )
+                origin[key] = (s.name, value)
+            note = raw_ch.get("note")
+            changes.append({**raw_ch, "note": f"{s.name}: {note}" if note else f"from {s.name}"})
+    if harmonise:
+        content["harmonise"] = harmonise
+    if changes:
+        content["changes"] = changes
+    for line in conflicts:
+        warnings.warn(f"stacked scenarios conflict: {line}", UserWarning, stacklevel=4)
+    name = "+".join(s.name for s in scenarios)
+    return parse_scenario(content, name, " + ".join(s.origin for s in scenarios))
 
 
 def _year(v: Any, where: str) -> int:

@@ -42,7 +42,7 @@ class Explanation(pd.DataFrame):
         out = [getattr(self, "title", "") or "explanation"]
         for r in rows:
             mark = "✓" if r.eligible else ("·" if not r.in_force else "✗")
-            out.append(f"{mark} {r.item_id} {r.name_zh} {r.name_en}: {_amounts(r)}")
+            out.append(f"{mark} {r.item_id} {r.name_zh} {r.name_en}: {_amounts(r)}{_was(r)}")
             out += [f"    {line}" for line in r.conditions.splitlines()]
             out.append(f"    source: {r.source}")
         return "\n".join(out)
@@ -67,6 +67,7 @@ class Explanation(pd.DataFrame):
                 f"<li><span style='color:{colour}'>{html.escape(mark)}</span> "
                 f"<b>{html.escape(r.item_id)}</b> {html.escape(r.name_zh)} "
                 f"({html.escape(r.name_en)}): {html.escape(_amounts(r))}"
+                f"<b>{html.escape(_was(r))}</b>"
                 f"<details><summary>conditions and source</summary>{cond}"
                 f"<div><i>source: {html.escape(r.source)}</i></div></details></li>"
             )
@@ -74,22 +75,37 @@ class Explanation(pd.DataFrame):
         return "".join(parts)
 
 
-def _amounts(r) -> str:
+def _amounts(r, prefix: str = "") -> str:
+    get = lambda name: getattr(r, prefix + name)  # noqa: E731
     bits = []
-    if r.yuan_per_year:
-        bits.append(f"{r.yuan_per_year:,.0f} yuan/year")
-    if r.yuan_once:
-        bits.append(f"{r.yuan_once:,.0f} yuan once")
-    bits += [f"{v:g} {u}" for u, v in (r.units or {}).items()]
-    if r.placement:
+    if get("yuan_per_year"):
+        bits.append(f"{get('yuan_per_year'):,.0f} yuan/year")
+    if get("yuan_once"):
+        bits.append(f"{get('yuan_once'):,.0f} yuan once")
+    bits += [f"{v:g} {u}" for u, v in (get("units") or {}).items()]
+    if not prefix and r.placement:
         bits.append(str(r.placement))
     if not r.quantified:
         bits.append("not quantified")
     return ", ".join(bits) or "nothing"
 
 
+def _was(r) -> str:
+    """`` (baseline: …)`` for an item a scenario changed for this person, else empty."""
+    if not getattr(r, "changed", False):
+        return (
+            "  (rule changed by the scenario; the same for this person)"
+            if getattr(r, "rule_changed", False)
+            else ""
+        )
+    before = _amounts(r, "base_") if r.base_eligible else "not eligible"
+    return f"  ← changed; baseline: {before}"
+
+
 @checked_arguments
-def explain(city, person: Mapping | pd.Series, year: int) -> Explanation:
+def explain(
+    city, person: Mapping | pd.Series, year: int, scenario=None, params_dir=None
+) -> Explanation:
     """Explain, item by item, what one person gets from a city's list and why.
 
     Args:
@@ -97,15 +113,24 @@ def explain(city, person: Mapping | pd.Series, year: int) -> Explanation:
         person: The person's attributes (labels, English or Chinese, for categories);
             missing ones take their defaults.
         year: Calendar year (warns if no item of the list is in force yet).
+        scenario: A reform (a scenario name, YAML path, dict, Scenario, or a list of them
+            applied in order): the person is traced under the list it puts in force in
+            ``year``, beside the baseline, item by item.
+        params_dir: A params directory (with ``scenario``; the bundled one by default).
 
     Returns:
         An :class:`Explanation`: one row per item (including items not in force) with
         ``item_id``, ``name_zh``, ``name_en``, ``in_force``, ``eligible``, ``conditions``
         (one line per condition, ✓/✗ and indentation showing the tree), ``yuan_per_year``,
         ``yuan_once``, ``units`` (per year), ``placement``, ``quantified`` and ``source``.
+        With a ``scenario``, these describe the person under the reform, and
+        ``base_eligible``, ``base_yuan_per_year``, ``base_yuan_once``, ``base_units`` the
+        same person under the baseline; ``changed`` says whether the person's eligibility
+        or amounts differ (an item the reform adds or removes is changed), and
+        ``rule_changed`` whether the item's conditions read differently. Amounts are
+        entitlements, before take-up.
     """
     city = resolve_city(city, year)
-    year = check_year(year, city.services)
     if isinstance(person, pd.Series):
         person = person.to_dict()
     if not isinstance(person, Mapping):
@@ -116,9 +141,59 @@ def explain(city, person: Mapping | pd.Series, year: int) -> Explanation:
         cols = PersonTable(people_mod.from_record(dict(person)))
     except ValueError as err:
         raise ParamError(str(err)) from None
-    results = {r.item.id: r for r in city.services.evaluate(cols, year)}
+    who = ", ".join(f"{k}={v}" for k, v in person.items())
+    if scenario is None:
+        year = check_year(year, city.services)
+        ex = Explanation(_trace(city.services, city.items, cols, year))
+        ex.title = f"{city.context.name_zh} {city.key}, {year}: {who}"
+        return ex
+    from simlib.params import load_inputs
+
+    inputs = load_inputs(city.key, scenario, params_dir=params_dir)
+    base = load_inputs(city.key, "baseline", params_dir=params_dir)
+    year = check_year(year, base.policy(year).services)
+    reform_list, base_list = inputs.policy(year).services, base.policy(year).services
+    rows = _trace(reform_list, reform_list.items, cols, year)
+    before = {r["item_id"]: r for r in _trace(base_list, base_list.items, cols, year)}
+    for r in rows:
+        b = before.pop(r["item_id"], None)
+        _beside(r, b)
+    for b in before.values():  # items the reform removed
+        r = {**b, "in_force": False, "eligible": False, "yuan_per_year": 0.0}
+        r |= {"yuan_once": 0.0, "units": {}, "placement": None}
+        r["conditions"] = "(removed by the scenario)"
+        _beside(r, b)
+        rows.append(r)
+    ex = Explanation(rows)
+    ex.title = (
+        f"{city.context.name_zh} {city.key}, {year}, under {inputs.scenario.name} "
+        f"(beside the baseline): {who}"
+    )
+    return ex
+
+
+def _beside(r: dict, b: dict | None) -> None:
+    """Add the baseline's view of an item (``b``; None: the reform added it) to row ``r``."""
+    r["base_eligible"] = bool(b and b["eligible"])
+    r["base_yuan_per_year"] = b["yuan_per_year"] if b else 0.0
+    r["base_yuan_once"] = b["yuan_once"] if b else 0.0
+    r["base_units"] = b["units"] if b else {}
+    r["changed"] = (
+        b is None
+        or r["eligible"] != b["eligible"]
+        or r["yuan_per_year"] != b["yuan_per_year"]
+        or r["yuan_once"] != b["yuan_once"]
+        or r["units"] != b["units"]
+        or r["placement"] != b["placement"]
+    )
+    r["rule_changed"] = b is None or r["conditions"] != b["conditions"]
+
+
+def _trace(services, items, cols, year: int) -> list[dict]:
+    """One row per item: in force, eligible, the traced conditions, the amounts."""
+    results = {r.item.id: r for r in services.evaluate(cols, year)}
     out = []
-    for item in city.items:
+    for item in items:
         r = results.get(item.id)
         trace = item.eligibility.trace(cols)
         lines = "\n".join(f"{'  ' * d}{'✓' if ok else '✗'} {text}" for d, text, ok in trace)
@@ -141,11 +216,7 @@ def explain(city, person: Mapping | pd.Series, year: int) -> Explanation:
                 "source": item.source,
             }
         )
-    ex = Explanation(out)
-    ex.title = f"{city.context.name_zh} {city.key}, {year}: " + ", ".join(
-        f"{k}={v}" for k, v in person.items()
-    )
-    return ex
+    return out
 
 
 @checked_arguments

@@ -151,7 +151,7 @@ def explain(
 
     inputs = load_inputs(city.key, scenario, params_dir=params_dir)
     base = load_inputs(city.key, "baseline", params_dir=params_dir)
-    year = check_year(year, base.policy(year).services)
+    year = check_year(year, base.services)
     reform_list, base_list = inputs.policy(year).services, base.policy(year).services
     rows = _trace(reform_list, reform_list.items, cols, year)
     before = {r["item_id"]: r for r in _trace(base_list, base_list.items, cols, year)}

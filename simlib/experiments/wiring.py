@@ -48,7 +48,18 @@ def build_model(spec: RunSpec, inputs: Inputs | None = None) -> ElderCareModel:
 
 
 def run_one(spec: RunSpec, inputs: Inputs | None = None) -> pd.DataFrame:
-    """Run one spec and return its outcome rows (with a ``rep`` column)."""
-    out = build_model(spec, inputs).run().outcomes()
+    """Run one spec and return its outcome rows (with a ``rep`` column).
+
+    The population's path is simulated once per dynamics and kept
+    (:mod:`simlib.experiments.trajectories`); the spec's policy is evaluated on it, with the
+    numbers of a full simulation to the last bit. With ``SIMLIB_TRAJECTORIES=0`` the model
+    simulates and evaluates the list itself.
+    """
+    from simlib.experiments import trajectories
+
+    inputs = inputs or inputs_for(spec)
+    out = trajectories.outcome_rows(spec, inputs) if trajectories.enabled() else None
+    if out is None:
+        out = build_model(spec, inputs).run().outcomes()
     out["rep"] = spec.rep
     return out

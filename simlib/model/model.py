@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
-from simlib.model.reporters import MODEL_REPORTERS, Collector
+from simlib.model.reporters import MODEL_REPORTERS, PATH_REPORTERS, Collector
 from simlib.outcomes.ledger import Ledger
 from simlib.params import Inputs, load_inputs
 from simlib.population.processes import PROCESSES, Process, ProcessSet, context_for, schema_of
@@ -78,6 +78,11 @@ class ElderCareModel(mesa.Model):
         groups: Groupings of persons the outcomes are also aggregated by
             (:data:`simlib.outcomes.groups.GROUPINGS`): :meth:`outcomes` then has one
             column per grouping.
+        record: Also record the population's path (:meth:`trajectory`), on which any
+            list, take-up, price or target can later be evaluated without simulating
+            (:mod:`simlib.outcomes.trajectory`).
+        outcomes: Evaluate the list each year (the ledger). ``False`` only with ``record``:
+            the path is simulated and stored, and the outcome reporters are left out.
 
     Example:
         >>> m = ElderCareModel("xiaoyi", sample=0.01, rng=1)
@@ -101,6 +106,8 @@ class ElderCareModel(mesa.Model):
         processes: Sequence[type[Process]] | None = None,
         reporters: Mapping | None = None,
         groups: Sequence[str] = (),
+        record: bool = False,
+        outcomes: bool = True,
     ):
         if seed is not None:  # the name run(), the CLI and sweeps use; rng is Mesa's
             if rng is not None:
@@ -148,13 +155,41 @@ class ElderCareModel(mesa.Model):
         )
         for p in self.processes:
             p.init(self.population.cols, self.streams.base(p.name))
-        self.ledger = Ledger(inputs, counties, groups=tuple(groups))
-        self.datacollector = Collector(model_reporters=dict(reporters or MODEL_REPORTERS))
+        if not outcomes and not record:
+            raise ParamError("outcomes=False needs record=True (else the run computes nothing)")
+        self.ledger = Ledger(inputs, counties, groups=tuple(groups)) if outcomes else None
+        if reporters is None:
+            reporters = MODEL_REPORTERS if outcomes else PATH_REPORTERS
+        self.recorder = None
+        if record:
+            from simlib.outcomes.trajectory import Recorder
+
+            self.recorder = Recorder(
+                self.city,
+                counties,
+                inputs.schema,
+                len(self.population.cols["alive"]),
+                end_year - BASE_YEAR + 1,
+            )
+        self.datacollector = Collector(model_reporters=dict(reporters))
         self._collect()
 
     def _collect(self) -> None:
-        self.ledger.record(self.population.cols, self.year)
+        if self.ledger is not None:
+            self.ledger.record(self.population.cols, self.year)
+        if self.recorder is not None:
+            self.recorder.record(self.population.cols, self.year)
         self.datacollector.collect(self)
+
+    def trajectory(self):
+        """The population's path so far (:class:`~simlib.outcomes.trajectory.Trajectory`).
+
+        Raises:
+            ParamError: If the model was built without ``record=True``.
+        """
+        if self.recorder is None:
+            raise ParamError("build the model with record=True to keep its trajectory")
+        return self.recorder.trajectory()
 
     def step(self) -> None:
         """Advance one calendar year (see the class docstring for the order)."""
@@ -197,6 +232,8 @@ class ElderCareModel(mesa.Model):
 
     def outcomes(self) -> pd.DataFrame:
         """Yearly enrolment, workload, beds and cost per item × county (tidy, all years)."""
+        if self.ledger is None:
+            raise ParamError("built with outcomes=False: evaluate its trajectory instead")
         out = self.ledger.table()
         out.insert(1, "city", self.city)
         return out

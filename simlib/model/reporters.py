@@ -298,6 +298,9 @@ MODEL_REPORTERS = {
     "states": state_counts,
 }
 
+#: The reporters of a model that only records its path (``outcomes=False``): no list.
+PATH_REPORTERS = {k: MODEL_REPORTERS[k] for k in ("year", "alive", "dead", "agents")}
+
 
 class Collector(mesa.DataCollector):
     """Mesa's DataCollector, keeping *deferred* reporters' values as arrays until read.

@@ -212,3 +212,120 @@ def _mark_kernel(got, eligible, cid):
         flag[c + 1] = eligible[c]
     for i in range(cid.shape[0]):
         got[i] |= flag[cid[i] + 1]
+
+
+def once_sums(
+    row: np.ndarray,
+    eligible: np.ndarray,
+    values: np.ndarray,
+    got: np.ndarray,
+    county: np.ndarray,
+    weight: np.ndarray,
+    n_counties: int,
+) -> np.ndarray:
+    """One-off amounts of an item, paid the first year a person is eligible, per county.
+
+    Each living agent of an eligible row who has not yet received the item adds its row's
+    amounts times its weight, in agent order; every eligible agent is then marked as having
+    received it. The numbers depend only on each agent's row values, weight and order, so a
+    ledger run in the model and one replayed on a stored trajectory add the same terms in the
+    same order (:mod:`simlib.outcomes.trajectory`).
+
+    Args:
+        row: Per agent, its row in the evaluation table (−1 for the dead), int32 or int64.
+        eligible: Per row, whether the item's eligibility holds.
+        values: ``[rows, components]`` one-off amounts per row (yuan or units per person).
+        got: Per agent, 1 once the item was received (int8, updated in place).
+        county: County index per agent.
+        weight: Persons per agent.
+        n_counties: Number of counties.
+
+    Returns:
+        ``[components, counties]`` amounts (weighted persons × amount) of first receipts.
+    """
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if engine() == "numpy":
+        living = row >= 0
+        e = np.zeros(row.size, bool)
+        e[living] = eligible[row[living]]
+        idx = np.flatnonzero(e & (got == 0))
+        w = weight[idx].astype(np.float64)
+        out = np.zeros((values.shape[1], n_counties))
+        for j in range(values.shape[1]):  # np.add.at adds in index order, as the kernel
+            np.add.at(out[j], county[idx].astype(np.intp), values[row[idx], j] * w)
+        got[e] = 1
+        return out
+    return _once_kernel()(row, eligible, values, got, county, weight, n_counties)
+
+
+@kernel
+def _once_kernel(row, eligible, values, got, county, weight, n_c):
+    k = values.shape[1]
+    out = np.zeros((k, n_c))
+    for i in range(row.shape[0]):
+        r = row[i]
+        if r < 0 or not eligible[r]:
+            continue
+        if got[i] == 0:
+            w = np.float64(weight[i])
+            c = county[i]
+            for j in range(k):
+                out[j, c] += values[r, j] * w
+            got[i] = 1
+    return out
+
+
+def once_sums_on_path(
+    fid: np.ndarray,
+    cell: np.ndarray,
+    eligible: np.ndarray,
+    values: np.ndarray,
+    got: np.ndarray,
+    county: np.ndarray,
+    weight: float,
+    n_counties: int,
+) -> np.ndarray:
+    """:func:`once_sums` on a stored trajectory year: each agent's row read through its fine cell.
+
+    Args:
+        fid: Per agent, its fine cell this year (−1: dead).
+        cell: Per fine cell, its row in the evaluation table.
+        eligible: Per row, whether the item's eligibility holds.
+        values: ``[rows, components]`` one-off amounts per row.
+        got: Per agent, 1 once the item was received (int8, updated in place).
+        county: County index per agent.
+        weight: The living agents' common weight (persons per agent, a float32 value).
+        n_counties: Number of counties.
+
+    Returns:
+        ``[components, counties]`` amounts of first receipts, equal to :func:`once_sums`
+        with ``row = cell[fid]`` and every living agent's weight ``weight``.
+    """
+    if engine() == "numpy":
+        row = np.append(cell, -1)[fid]
+        w = np.full(fid.size, weight, np.float32)
+        return once_sums(row, eligible, values, got, county, w, n_counties)
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    return _once_path_kernel()(
+        fid, cell, eligible, values, got, county, np.float32(weight), n_counties
+    )
+
+
+@kernel
+def _once_path_kernel(fid, cell, eligible, values, got, county, weight, n_c):
+    k = values.shape[1]
+    out = np.zeros((k, n_c))
+    w = np.float64(weight)
+    for i in range(fid.shape[0]):
+        f = fid[i]
+        if f < 0:
+            continue
+        r = cell[f]
+        if not eligible[r]:
+            continue
+        if got[i] == 0:
+            c = county[i]
+            for j in range(k):
+                out[j, c] += values[r, j] * w
+            got[i] = 1
+    return out

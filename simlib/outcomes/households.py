@@ -144,3 +144,119 @@ def _kernel(row, eligible, values, once, got, spouse, alive, inst, county, weigh
             if partner:
                 got[s] = 1
     return households, sums
+
+
+def household_sums_on_path(
+    fid: np.ndarray,
+    cell: np.ndarray,
+    inst: np.ndarray,
+    eligible: np.ndarray,
+    values: np.ndarray,
+    once: np.ndarray,
+    received: np.ndarray | None,
+    spouse: np.ndarray,
+    county: np.ndarray,
+    weight: float,
+    n_counties: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`household_sums` on a stored trajectory year (:mod:`simlib.outcomes.trajectory`).
+
+    The same households, the same terms added in the same order, with each agent's row,
+    life and institution read through its fine cell instead of per-agent columns.
+
+    Args:
+        fid: Per agent, its fine cell this year (−1: dead).
+        cell: Per fine cell, its row in the evaluation table.
+        inst: Per fine cell, whether its agents live in an institution.
+        eligible: Per row, eligibility for the item.
+        values: ``[rows, components]`` amounts per row.
+        once: Per component, whether it is one-off.
+        received: Per agent, 1 once its household received the item's one-off benefits
+            (updated in place; None when the item has none).
+        spouse: Each agent's spouse (−1, −2: none).
+        county: County index per agent.
+        weight: The living agents' common weight (persons per agent, float32 value).
+        n_counties: Number of counties.
+
+    Returns:
+        ``(households, sums)`` as :func:`household_sums`.
+    """
+    if engine() == "numpy":
+        row = np.append(cell, -1)[fid]
+        cols = {
+            "spouse": spouse,
+            "alive": fid >= 0,
+            "in_institution": np.append(inst, False)[fid],
+            "county": county,
+            "weight": np.full(fid.size, weight, np.float32),
+        }
+        return household_sums(row, eligible, values, once, received, cols, n_counties)
+    got = received if received is not None else np.zeros(fid.size, np.int8)
+    return _path_kernel()(
+        fid,
+        cell,
+        inst.view(np.uint8) if inst.dtype == np.bool_ else inst,
+        eligible,
+        np.ascontiguousarray(values, dtype=np.float64),
+        once,
+        got,
+        spouse,
+        county,
+        np.float32(weight),
+        n_counties,
+    )
+
+
+@kernel
+def _path_kernel(fid, cell, inst, eligible, values, once, got, spouse, county, weight, n_c):
+    # _kernel with row[i] = cell[fid[i]], alive[i] = fid[i] >= 0, inst[i] = inst[fid[i]]
+    # and one weight: the same visits and additions, in the same order.
+    n = fid.shape[0]
+    k = values.shape[1]
+    households = np.zeros(n_c)
+    sums = np.zeros((k, n_c))
+    any_once = False
+    for j in range(k):
+        any_once = any_once or once[j]
+    found = np.empty(n + 1, np.int64)
+    m = 0
+    for i in range(n):
+        f = fid[i]
+        if f < 0:
+            continue
+        if inst[f] == 0 and eligible[cell[f]]:
+            found[m] = i
+            m += 1
+    reps = np.empty(m, np.int64)
+    for t in range(m):
+        i = found[t]
+        s = spouse[i]
+        partner = s >= 0 and fid[s] >= 0 and inst[fid[s]] == 0
+        reps[t] = s if partner and s < i else i
+    reps = np.unique(reps)  # sorted
+    w = np.float64(weight)
+    for i in reps:
+        s = spouse[i]
+        partner = s >= 0 and fid[s] >= 0 and inst[fid[s]] == 0
+        ri = cell[fid[i]]
+        e_self = eligible[ri]
+        e_partner = partner and eligible[cell[fid[s]]]
+        if not (e_self or e_partner):
+            continue
+        c = county[i]
+        households[c] += w
+        first = got[i] == 0
+        for j in range(k):
+            v = values[ri, j] if e_self else 0.0
+            if e_partner:
+                v = max(v, values[cell[fid[s]], j])
+            if once[j]:
+                if first:
+                    sums[j, c] += v * w
+            else:
+                sums[j, c] += v * w
+        if any_once and first:
+            got[i] = 1
+            if partner:
+                got[s] = 1
+    return households, sums

@@ -19,6 +19,7 @@ eligible for at least one cash benefit or placement) and ``pop75_urban`` (urban 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,82 +99,78 @@ class Ledger:
         from simlib.outcomes.groups import slots
 
         period = self.inputs.policy(year)
-        n = len(cols["alive"])
-        for item_id in self._plan(period, cols).once:
-            self.received.setdefault(item_id, np.zeros(n, np.int8))
+        plan = self.plan(period)
+        self.start_received(plan, len(cols["alive"]))
         if self.groups:  # aggregate by county × group: the slot stands for the county
             cols = {**cols, "county": slots(cols, self.groups)}
         if self.engine == "cells":
-            table, total, first_of = self._cells(period, cols)
+            view = self._cells(plan, cols)
         else:
-            table, total, first_of = self._persons(cols)
-        self._cols = cols
-        self.years.append(self._aggregate(period, year, table, total, first_of))
+            view = self._persons(cols)
+        self.years.append(self.aggregate(period, year, view))
 
-    def _plan(self, period, cols) -> _Plan:
+    def plan(self, period) -> _Plan:
+        """What the cells of a period's list are keyed on (computed once per period)."""
         key = id(period)
         if key not in self._plans:
             self._plans[key] = _Plan.of(period.services, self.inputs.schema)
         return self._plans[key]
 
-    def _persons(self, cols):
+    def start_received(self, plan: _Plan, n: int) -> None:
+        """Create the (empty) received flags of the plan's one-off items not seen yet."""
+        for item_id in plan.once:
+            self.received.setdefault(item_id, np.zeros(n, np.int8))
+
+    def _persons(self, cols) -> YearView:
         alive_idx = np.flatnonzero(cols["alive"])
         table = _AliveView(cols, alive_idx)
-        self._row = np.full(cols["alive"].size, -1, np.int64)
-        self._row[alive_idx] = np.arange(alive_idx.size)
+        row = np.full(cols["alive"].size, -1, np.int64)
+        row[alive_idx] = np.arange(alive_idx.size)
         total = county_summer(table["county"], table["weight"], self.n_slots)
+        return YearView(table, total, row, cols)
 
-        def first_of(item_id: str, eligible: np.ndarray) -> np.ndarray:
-            got = self.received[item_id]
-            first = eligible & (got[alive_idx] == 0)
-            got[alive_idx[eligible]] = 1
-            return first
+    def _cells(self, plan: _Plan, cols) -> YearView:
+        from simlib.outcomes.cells import group, key_columns
 
-        return table, total, first_of
-
-    def _cells(self, period, cols):
-        from simlib.outcomes.cells import group, key_columns, mark
-
-        plan = self._plan(period, cols)
-        keys = key_columns(cols, plan.attrs) + tuple(self.received[i] for i in plan.once)
         cells = group(
             cols["alive"],
             cols["age"],
             plan.bands,
-            keys,
+            key_columns(cols, plan.attrs),
             plan.bits,
             cols["county"],
             cols["weight"],
             self.n_slots,
             self._table_bits,
         )
-        self._row = cells.cid
         # next year's hash table: this year's cells at most half full (a smaller table stays
         # in cache; the kernel retries with a larger one if the cells outgrow it)
         self._table_bits = int(np.ceil(np.log2(len(cells) + 1))) + 1
         table = PersonTable({a: cols[a][cells.rep] for a in (*plan.attrs, "age")})
-        for i, item_id in enumerate(plan.once):
-            table[f"_received_{i}"] = self.received[item_id][cells.rep]
+        return YearView(table, cells_total(cells.counts), cells.cid, cols)
 
-        def total(values=None, mask=None):
-            x = mask if values is None else values
-            if values is not None and mask is not None:
-                x = np.where(mask, values, 0.0)
-            return cells.sum(x)
+    def aggregate(self, period, year, view: YearView) -> tuple:
+        """The outcome records of one year from a view of its living population.
 
-        def first_of(item_id: str, eligible: np.ndarray) -> np.ndarray:
-            got_cell = table[f"_received_{plan.once.index(item_id)}"]
-            mark(self.received[item_id], eligible, cells.cid)
-            return eligible & (got_cell == 0)
+        The model's ledger and a replay on a stored trajectory
+        (:mod:`simlib.outcomes.trajectory`) both call this with equal views, so their
+        numbers are equal to the last bit.
 
-        return table, total, first_of
+        Args:
+            period: The policy in force.
+            year: Calendar year of the state.
+            view: The evaluation table, per-county sums, and each agent's row.
 
-    def _aggregate(self, period, year, table, total, first_of) -> pd.DataFrame:
+        Returns:
+            ``(year, item ids, measures, values [records × counties])``.
+        """
+        table, total = view.table, view.total
         p = period.outcomes
         n_c = self.n_slots
         records: list[tuple[str, str, np.ndarray]] = []
         covered = np.zeros(len(table["age"]), dtype=bool)
         yuan = np.zeros(len(table["age"])) if self.per_person else None
+        once_yuan = None  # per agent: one-off benefits received for the first time
         for r in period.services.evaluate(table, year):
             item = r.item
             if item.benefit.of_kind(Cash) or item.benefit.of_kind(Placement):
@@ -181,16 +178,25 @@ class Ledger:
             take = p.take_up_for(item.family, year)
             n_elig = total(mask=r.eligible)
             rec = {"eligible": n_elig, "enrolled": n_elig * take}
-            first = None
             if item.benefit.household:
-                amounts = self._household(item, r, rec, take)
+                amounts = self._household(item, r, rec, take, view)
             else:
-                first = first_of(item.id, r.eligible) if any(a.once for _, a in r.parts) else None
+                once = [j for j, (_, a) in enumerate(r.parts) if a.once]
+                if once and yuan is not None:
+                    once_yuan = self._once_yuan(item, r, once, take, p, view, once_yuan)
+                if once:
+                    firsts = view.once_sums(
+                        r.eligible,
+                        np.column_stack([r.parts[j][1].values for j in once]),
+                        self.received[item.id],
+                        n_c,
+                    )
                 amounts = [
-                    total(a.values * first if a.once else a.values) * take for _, a in r.parts
+                    (firsts[once.index(j)] if a.once else total(a.values)) * take
+                    for j, (_, a) in enumerate(r.parts)
                 ]
             if yuan is not None and not item.pension:
-                yuan += _row_yuan(item, r, first, take, p)
+                yuan += _row_yuan(item, r, None, take, p)  # recurring: one-offs per agent
             cost = np.zeros(n_c)
             for (comp, _), n in zip(r.parts, amounts, strict=True):
                 for name, v in comp.measures(n, p).items():
@@ -213,26 +219,40 @@ class Ledger:
         for i, r in enumerate(records):
             values[i] = r[2]
         if yuan is not None:
-            self.person_yuan = np.where(self._row >= 0, yuan[np.maximum(self._row, 0)], 0.0)
+            row = view.agent_rows()
+            self.person_yuan = np.where(row >= 0, yuan[np.maximum(row, 0)], 0.0)
+            if once_yuan is not None:
+                self.person_yuan += once_yuan
         return year, [r[0] for r in records], [r[1] for r in records], values
 
-    def _household(self, item, r, rec: dict, take: float) -> list[np.ndarray]:
-        """Household items: eligible households and amounts once per household."""
-        from simlib.outcomes.households import household_sums
+    def _once_yuan(self, item, r, once, take, prices, view, acc) -> np.ndarray:
+        """Per agent, the yuan of an item's one-offs first received this year, added to ``acc``.
 
+        Who-gains values (× take-up); called before the marks are set.
+        """
+        row = view.agent_rows()
+        got = self.received[item.id]
+        first = (row >= 0) & r.eligible[np.maximum(row, 0)] & (got == 0)
+        acc = np.zeros(row.size) if acc is None else acc
+        for j in once:
+            comp, a = r.parts[j]
+            per_row = comp.measures(a.values * take, prices).get("cost_yuan", 0.0)
+            acc += np.where(first, np.broadcast_to(per_row, r.eligible.shape)[row], 0.0)
+        return acc
+
+    def _household(self, item, r, rec: dict, take: float, view: YearView) -> list[np.ndarray]:
+        """Household items: eligible households and amounts once per household."""
         once = np.array([a.once for _, a in r.parts], dtype=bool)
         values = (
             np.column_stack([a.values for _, a in r.parts])
             if r.parts
             else np.zeros((len(r.eligible), 0))
         )
-        households, sums = household_sums(
-            self._row,
+        households, sums = view.household_sums(
             r.eligible,
             values,
             once,
             self.received.get(item.id) if once.any() else None,
-            self._cols,
             self.n_slots,
         )
         rec["households"] = households
@@ -290,6 +310,54 @@ def _row_yuan(item, r, first, take: float, prices) -> np.ndarray:
     return out
 
 
+@dataclass
+class YearView:
+    """One year's living population as the ledger evaluates it.
+
+    Attributes:
+        table: The evaluation table: one row per cell (or per living agent), the attributes
+            the list reads and ``age``.
+        total: ``total(values=None, mask=None)`` → per-county weighted sums over the rows.
+        row: Per agent, its row in ``table`` (−1 for the dead).
+        cols: Per-agent columns the one-off and household sums read (``county``,
+            ``weight``, ``spouse``, ``alive``, ``in_institution``).
+    """
+
+    table: PersonTable
+    total: Callable
+    row: np.ndarray | None
+    cols: Mapping[str, np.ndarray]
+
+    def agent_rows(self) -> np.ndarray:
+        """Per agent, its row in ``table`` (−1 for the dead)."""
+        return self.row
+
+    def once_sums(self, eligible, values, got, n_counties: int) -> np.ndarray:
+        """One-off amounts of first receipts (:func:`~simlib.outcomes.cells.once_sums`)."""
+        from simlib.outcomes.cells import once_sums
+
+        c = self.cols
+        return once_sums(self.row, eligible, values, got, c["county"], c["weight"], n_counties)
+
+    def household_sums(self, eligible, values, once, received, n_counties: int):
+        """Eligible households and amounts (:func:`~simlib.outcomes.households.household_sums`)."""
+        from simlib.outcomes.households import household_sums
+
+        return household_sums(self.row, eligible, values, once, received, self.cols, n_counties)
+
+
+def cells_total(counts: np.ndarray) -> Callable:
+    """Per-county sums of per-cell values over a ``[cells, counties]`` table of persons."""
+
+    def total(values=None, mask=None):
+        x = mask if values is None else values
+        if values is not None and mask is not None:
+            x = np.where(mask, values, 0.0)
+        return np.asarray(x, dtype=np.float64) @ counts
+
+    return total
+
+
 @dataclass(frozen=True)
 class _Plan:
     """What the cells of one list are keyed on.
@@ -297,8 +365,9 @@ class _Plan:
     Attributes:
         attrs: Person attributes the list's rules read (and ``urban``), excluding age.
         age_edges: Ages at which a rule or a reported population changes.
-        once: Items with one-off benefits (their received flags are key columns too).
-        bits: Bits of each key column (age band, attributes, received flags).
+        once: Items with one-off benefits (who received them is tracked per agent,
+            :func:`~simlib.outcomes.cells.once_sums`, not in the cells' key).
+        bits: Bits of each key column (age band, then the attributes).
     """
 
     attrs: tuple[str, ...]
@@ -346,7 +415,6 @@ class _Plan:
             cards.append(
                 len(a.labels) if a.kind == "category" else 2 if a.kind == "bool" else a.hi + 1
             )
-        cards += [2] * len(once)
         return cls(names, age_edges, age_bands(age_edges), tuple(once), widths(cards))
 
 

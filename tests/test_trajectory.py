@@ -1,0 +1,212 @@
+"""Simulate once, evaluate any policy: a stored path gives a full run's numbers to the last bit.
+
+Every kind of scenario that changes only policy (lists, programmes' definitions, take-up,
+minutes, prices, targets, the list of another city, assumption overrides of outcome
+parameters) is evaluated on a path recorded under the baseline and compared, bit for bit,
+with a full simulation under that scenario; the full simulation's own path is compared with
+the baseline's, which is the check that policy does not feed back into the dynamics. A
+scenario that changes the dynamics gets another key, so its path is simulated.
+"""
+
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+
+import simlib
+from simlib.experiments import trajectories
+from simlib.experiments.spec import RunSpec
+from simlib.model.model import ElderCareModel
+from simlib.outcomes import cells as cells_mod
+from simlib.outcomes import households as households_mod
+from simlib.outcomes.trajectory import Trajectory, TrajectoryUnsupported, replay
+from simlib.params import load_inputs
+
+CITY, SAMPLE, SEED, END = "jincheng", 0.02, 5, 2031
+
+#: Policy-only scenarios, one per kind of change.
+POLICY = {
+    "lists: harmonised": "harmonised",
+    "programmes: a broader definition": "broad_hardship",
+    "take-up: targets late": "targets_slow",
+    "targets: the 2025 targets": "targets_2025",
+    "lists: an item changed from 2026, one added, one removed": {
+        "description": "amount and eligibility changed from 2026",
+        "changes": [
+            {"item": "jincheng.16", "from": 2026, "set": {"benefit.cash[0].yuan": 1000}},
+            {
+                "item": "jincheng.24",
+                "set": {"eligibility": {"all": [{"attr": "age", "min": 70}]}},
+            },
+            {"remove_item": "jincheng.27"},
+        ],
+    },
+    "minutes and prices": {
+        "description": "other minutes and prices",
+        "outcomes": {"fte_hours": 1800, "travel_minutes": 35},
+        "changes": [{"outcomes": None, "set": {"unit_cost_yuan.values.visit.value": 65}}],
+    },
+    "take-up: a dict": {
+        "description": "more visits",
+        "take_up": {"caring_visits": {"target": 0.95, "year": 2026}},
+    },
+}
+
+
+def _spec(**kw) -> RunSpec:
+    return RunSpec(city=CITY, seed=SEED, sample=SAMPLE, end_year=END, **kw)
+
+
+def _full(inputs) -> ElderCareModel:
+    """A full simulation under ``inputs`` that also records its path."""
+    from simlib.population.streams import rep_seed
+
+    return ElderCareModel(
+        inputs=inputs, sample=SAMPLE, end_year=END, rng=rep_seed(SEED, 0), record=True
+    ).run()
+
+
+@pytest.fixture(scope="module")
+def baseline_path() -> Trajectory:
+    return _full(load_inputs(CITY)).trajectory()
+
+
+def _replayed(path, inputs):
+    out = replay(path, inputs).table()
+    out.insert(1, "city", inputs.city)
+    return out
+
+
+@pytest.mark.parametrize("scenario", list(POLICY.values()), ids=list(POLICY))
+def test_policy_on_a_stored_path_equals_a_full_run_bit_for_bit(baseline_path, scenario):
+    inputs = load_inputs(CITY, scenario)
+    full = _full(inputs)
+    # the dynamics did not see the policy: the scenario's own path is the baseline's
+    assert full.trajectory().equals(baseline_path)
+    expected = full.outcomes()
+    got = _replayed(baseline_path, inputs)
+    assert got.equals(expected)  # every row, every value, to the last bit
+
+
+def test_another_citys_list_on_a_stored_path_equals_a_full_run(baseline_path):
+    inputs = load_inputs(CITY, list_city="datong")
+    full = _full(inputs)
+    assert full.trajectory().equals(baseline_path)
+    assert _replayed(baseline_path, inputs).equals(full.outcomes())
+
+
+def test_overrides_of_outcome_parameters_on_a_stored_path(baseline_path):
+    over = {"outcomes:take_up.default": 0.5, "outcomes:unit_cost.visit": 70.0}
+    inputs = load_inputs(CITY, overrides=over)
+    full = _full(inputs)
+    assert full.trajectory().equals(baseline_path)
+    assert _replayed(baseline_path, inputs).equals(full.outcomes())
+    base = load_inputs(CITY)
+    assert trajectories.dynamics_key(_spec(), inputs) == trajectories.dynamics_key(_spec(), base)
+
+
+def test_a_dynamics_change_gets_another_key_and_another_path(baseline_path):
+    base = load_inputs(CITY)
+    health = load_inputs(CITY, {"description": "faster exit", "health": {"dibao_exit": 0.2}})
+    over = load_inputs(CITY, overrides={"health:net_migration": 0.01})
+    key = trajectories.dynamics_key
+    assert key(_spec(), health) != key(_spec(), base)
+    assert key(_spec(), over) != key(_spec(), base)
+    for k in ({"seed": SEED + 1}, {"rep": 1}):  # replication and seed are parts too
+        assert key(dataclasses.replace(_spec(), **k), base) != key(_spec(), base)
+    assert key(dataclasses.replace(_spec(), sample=0.03), base) != key(_spec(), base)
+    assert not _full(health).trajectory().equals(baseline_path)  # the change is real
+
+
+def test_a_path_stored_on_disk_reads_back_equal(baseline_path, tmp_path):
+    folder = trajectories.write(dataclasses.replace(baseline_path, key="k"), tmp_path / "k")
+    back = trajectories.read(folder)
+    assert back is not None and back.equals(baseline_path)
+    assert trajectories.read(tmp_path / "absent") is None
+    (folder / "meta.json").unlink()  # a write that never finished is not a path
+    assert trajectories.read(folder) is None
+
+
+def test_run_gives_the_same_result_with_and_without_stored_paths(monkeypatch, tmp_path):
+    trajectories.clear_memory()
+    trajectories.configure(tmp_path)
+    try:
+        kw = {"reps": 2, "sample": SAMPLE, "seed": SEED, "end_year": END}
+        stored = simlib.run(CITY, "harmonised", **kw)
+        assert len(list(tmp_path.iterdir())) == 2  # one path per replication, on disk
+        trajectories.clear_memory()
+        again = simlib.run(CITY, "harmonised", **kw)  # read from disk
+        monkeypatch.setenv("SIMLIB_TRAJECTORIES", "0")
+        simulated = simlib.run(CITY, "harmonised", **kw)
+    finally:
+        trajectories.configure(None)
+    assert stored.reps.equals(simulated.reps)
+    assert again.reps.equals(simulated.reps)
+    assert stored.table.equals(simulated.table)
+
+
+def test_unequal_weights_are_refused_and_run_simulates_instead(monkeypatch):
+    from simlib.outcomes.trajectory import common_weight
+
+    alive = np.array([True, True, False])
+    assert common_weight(alive, np.array([2.0, 2.0, 5.0], np.float32)) == 2.0
+    assert common_weight(alive, np.array([2.0, 3.0, 2.0], np.float32)) is None
+
+    def unequal(spec, inputs, key=""):
+        raise TrajectoryUnsupported("weights differ")
+
+    monkeypatch.setattr(trajectories, "simulate", unequal)
+    trajectories.clear_memory()
+    spec = _spec()
+    assert trajectories.outcome_rows(spec, load_inputs(CITY)) is None
+    res = simlib.run(CITY, reps=1, sample=SAMPLE, seed=SEED, end_year=2022)
+    assert len(res.reps) > 0  # simulated by the model's own ledger
+
+
+def test_distributional_counts_on_a_path_add_up_to_the_population(baseline_path):
+    counts = baseline_path.attribute_counts(["sex", "urban"])
+    first = counts[counts.year == baseline_path.years[0]]
+    alive = baseline_path.fid[0] >= 0
+    assert first.persons.sum() == pytest.approx(alive.sum() * float(baseline_path.weight[0]))
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_path_kernels_equal_the_per_agent_kernels(monkeypatch, engine):
+    monkeypatch.setenv("SIMLIB_ENGINE", engine)
+    rng = np.random.default_rng(3)
+    n, n_fine, n_rows = 5_000, 300, 40
+    fid = rng.integers(-1, n_fine, n).astype(np.int32)
+    cell = rng.integers(0, n_rows, n_fine)
+    inst = rng.random(n_fine) < 0.2
+    eligible = rng.random(n_rows) < 0.4
+    values = rng.random((n_rows, 2)) * 100
+    county = rng.integers(0, 3, n).astype(np.int16)
+    spouse = np.full(n, -1, np.int32)
+    pairs = rng.permutation(n)[:2000].reshape(-1, 2)
+    spouse[pairs[:, 0]], spouse[pairs[:, 1]] = pairs[:, 1], pairs[:, 0]
+    w = np.float32(3.0)
+    row = np.append(cell, -1)[fid]
+    cols = {
+        "spouse": spouse,
+        "alive": fid >= 0,
+        "in_institution": np.append(inst, False)[fid],
+        "county": county,
+        "weight": np.full(n, w, np.float32),
+    }
+    got_a, got_b = np.zeros(n, np.int8), np.zeros(n, np.int8)
+    a = cells_mod.once_sums(row, eligible, values, got_a, county, cols["weight"], 3)
+    b = cells_mod.once_sums_on_path(fid, cell, eligible, values, got_b, county, w, 3)
+    assert np.array_equal(a, b) and np.array_equal(got_a, got_b) and a.sum() > 0
+    once = np.array([True, False])
+    got_a, got_b = np.zeros(n, np.int8), np.zeros(n, np.int8)
+    ha = households_mod.household_sums(row, eligible, values, once, got_a, cols, 3)
+    hb = households_mod.household_sums_on_path(
+        fid, cell, inst, eligible, values, once, got_b, spouse, county, w, 3
+    )
+    assert all(np.array_equal(x, y) for x, y in zip(ha, hb, strict=True))
+    assert np.array_equal(got_a, got_b) and ha[0].sum() > 0
+
+
+def test_trajectories_can_be_switched_off():
+    assert trajectories.enabled() == (os.environ.get("SIMLIB_TRAJECTORIES", "1") != "0")

@@ -3,6 +3,8 @@
 * :mod:`~simlib.outcomes.ledger` — the yearly aggregation of a list applied to a population;
 * :mod:`~simlib.outcomes.cells` — agents grouped into cells of equal attributes, so the list
   is evaluated once per cell;
+* :mod:`~simlib.outcomes.trajectory` — a population path recorded once (fine cells, each
+  agent's cell by year) and any list replayed on it with the ledger's numbers;
 * :mod:`~simlib.outcomes.households` — household benefits counted once per household;
 * :mod:`~simlib.outcomes.groups` — groups of persons (age group, sex, household …) that
   results can be broken down by;

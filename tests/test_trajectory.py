@@ -97,7 +97,7 @@ def test_another_citys_list_on_a_stored_path_equals_a_full_run(baseline_path):
 
 
 def test_overrides_of_outcome_parameters_on_a_stored_path(baseline_path):
-    over = {"outcomes:take_up.default": 0.5, "outcomes:unit_cost.visit": 70.0}
+    over = {"outcomes:take_up.default": 0.5, "outcomes:unit_cost.visit": 55.0}
     inputs = load_inputs(CITY, overrides=over)
     full = _full(inputs)
     assert full.trajectory().equals(baseline_path)

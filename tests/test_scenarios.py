@@ -287,7 +287,7 @@ def test_the_panel_compares_and_saves_what_it_shows(tmp_path):
         for w in getattr(row, "children", [row])
     }
     assert widgets["amount"].options  # xiaoyi's cash amounts are listed
-    widgets["yuan"].value = widgets["yuan"].value + 10
+    widgets["new amount"].value = widgets["new amount"].value + 10
     widgets["save"].click()
     saved = list(tmp_path.glob("*.yaml"))
     assert [p.name for p in saved] == ["my_reform.yaml"]

@@ -61,6 +61,25 @@ UNITS = {
 }
 
 
+#: 老年人: the lists count from 60.
+OLD_AGE = 60
+
+
+def youngest(inputs) -> int:
+    """The youngest lower age bound of any item of any period's list (years; 120 if none)."""
+    from simlib.rules.conditions import Range
+
+    lows = [
+        leaf.lo
+        for period in inputs.periods
+        for item in period.services.items
+        for part in item.parts
+        for leaf in part.eligibility.leaves()
+        if getattr(leaf, "attr", None) == "age" and isinstance(leaf, Range) and leaf.lo is not None
+    ]
+    return int(min(lows, default=120))
+
+
 def tally(
     base_yuan: np.ndarray,
     reform_yuan: np.ndarray,
@@ -258,7 +277,7 @@ def who_gains(
     seed: int = 1,
     end_year: int = 2035,
     years=None,
-    min_age: int = 60,
+    min_age: int | None = None,
     list_city: str | None = None,
     params_dir: str | Path | None = None,
     progress: bool = False,
@@ -277,7 +296,9 @@ def who_gains(
         seed: Base seed (the same as a :func:`simlib.run` of either scenario).
         end_year: Last simulated year.
         years: Years to count (every year from the first list in force by default).
-        min_age: Count persons of this age and over (years; 60 = 老年人).
+        min_age: Count persons of this age and over (years). By default 60 (老年人), or
+            the youngest age bound of an item of either list if lower (a reform that
+            lowers an age to 55 counts the 55-year-olds it reaches).
         list_city: Apply this city's lists (policy transfer).
         params_dir: A params directory.
         progress: Show a progress bar over replications.
@@ -292,7 +313,8 @@ def who_gains(
     from simlib.experiments.wiring import build_model
 
     groups = check_groups(by)
-    min_age = int(number(min_age, "min_age", lo=0, hi=120, integer=True))
+    if min_age is not None:
+        min_age = int(number(min_age, "min_age", lo=0, hi=120, integer=True))
     kw = {"sample": sample, "seed": seed, "end_year": end_year, "list_city": list_city}
     resolved = {}
     inputs = {}
@@ -300,6 +322,8 @@ def who_gains(
         resolved[role], _ = resolve_scenario(city, scen, params_dir=params_dir, **kw)
     todo, inputs["reform"] = specs(city, resolved["reform"], reps=reps, params_dir=params_dir, **kw)
     _, inputs["baseline"] = specs(city, resolved["baseline"], params_dir=params_dir, **kw)
+    if min_age is None:
+        min_age = min(OLD_AGE, *(youngest(i) for i in inputs.values()))
     keep = None if years is None else {int(y) for y in np.atleast_1d(years)}
     it = todo
     if progress:

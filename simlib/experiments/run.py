@@ -351,7 +351,7 @@ def scenario_notes(inputs: Inputs, end_year: int) -> list[str]:
             f"{o['change']}: {o['path']} = {o['value']:,} is outside its documented range "
             f"[{lo:,}, {hi:,}] (allowed in a scenario; recorded in the manifest)"
         )
-    if not inputs.overrides:
+    if not inputs.overrides and not scen.targets:  # a stated target drives provision
         base = load_inputs(
             inputs.city,
             "baseline",

@@ -374,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     from simlib.core.errors import ParamError
 
     # a warning is one readable line on the console, not a source line under a path
+    plain = warnings.formatwarning
     warnings.formatwarning = lambda message, category, *_, **__: (
         f"warning: {message}\n" if issubclass(category, UserWarning) else f"{message}\n"
     )
@@ -385,3 +386,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = plain

@@ -167,8 +167,11 @@ if len(paths):
 # The saved file is the whole reform; its content and hash go into the run's manifest.
 
 # %%
-print(
-    f"python -m simlib run --city {city} --scenario {path.resolve()} --sample {sample} --reps {reps} "
+from simlib.core.paths import PROJECT, shown  # noqa: E402  (a path as the project sees it)
+
+print(  # run from the project folder
+    f"python -m simlib run --city {city} --scenario {shown(path, PROJECT)} --sample {sample} "
+    f"--reps {reps} "
     f"--seed {seed} --end-year {end_year} --out results/{scenario_name}"
 )
 print("scenario sha256:", simlib.read_scenario(str(path), simlib.params.read_tree()).hash)

@@ -7,5 +7,6 @@ Nothing here knows about cities, service lists or the model; every layer above b
 * :mod:`~simlib.core.checks` — keys, types, numbers in their unit's domain, provenance;
 * :mod:`~simlib.core.units` — periods, rates and probabilities, unit domains, FTE;
 * :mod:`~simlib.core.people` — the person table: attributes, dtypes, labels (zh/en);
-* :mod:`~simlib.core.jit` — optional numba kernels and their numpy twins.
+* :mod:`~simlib.core.jit` — optional numba kernels and their numpy twins;
+* :mod:`~simlib.core.paths` — paths as outputs show them (relative, or under ``~``).
 """

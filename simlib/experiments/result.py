@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError, ParamTypeError, did_you_mean
+from simlib.core.paths import shown_in
 from simlib.outcomes.measures import MONEY, is_known, unit_of
 
 #: Quantiles of the replication distribution reported as the 95 % interval.
@@ -128,7 +129,7 @@ class Result:
     def __repr__(self) -> str:
         m = self.meta
         return (
-            f"Result({m.get('city')} · {m.get('scenario')}"
+            f"Result({m.get('city')} · {shown_in(str(m.get('scenario')))}"
             + (
                 f" · list {m['list_city']}"
                 if m.get("list_city") not in (None, m.get("city"))
@@ -148,7 +149,7 @@ class Result:
         """One line stating what the numbers rest on (for tables and figures)."""
         m = self.meta
         return (
-            f"{m.get('city')} · {m.get('scenario')} · sample {m.get('sample')} · "
+            f"{m.get('city')} · {shown_in(str(m.get('scenario')))} · sample {m.get('sample')} · "
             f"{self.n_reps} reps · seed {m.get('seed')} · simlib {m.get('simlib_version', '?')} · "
             f"params {str(m.get('params_sha256', '?'))[:10]}"
         )

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from simlib.core.errors import ParamError
+from simlib.core.paths import portable
 from simlib.experiments.sweep import check_out_dir
 
 
@@ -73,11 +74,12 @@ def write_run(result, out: str | Path, overwrite: bool = False) -> Path:
         result.table.to_parquet(tmp / "summary.parquet", index=False)
         result.table.to_csv(tmp / "summary.csv", index=False)
         result.reps.to_parquet(tmp / "reps.parquet", index=False)
-        manifest = {**result.meta}
+        manifest = {**result.meta}  # paths relative to the project or ~ (core.paths)
         if result.inputs is not None:
             manifest["inputs"] = result.inputs.manifest()
         (tmp / "manifest.json").write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+            json.dumps(portable(manifest), indent=2, ensure_ascii=False, default=str),
+            encoding="utf-8",
         )
         if final.exists():
             trash = Path(tempfile.mkdtemp(prefix=f".old-{name}-", dir=out))

@@ -49,7 +49,7 @@ def default_params_dir() -> Path:
 
 def resolve_dir(params_dir: str | Path | None) -> Path:
     """The params directory to use (the bundled one when None), checked to exist."""
-    root = default_params_dir() if params_dir is None else Path(params_dir)
+    root = default_params_dir() if params_dir is None else Path(params_dir).expanduser()
     if not root.is_dir():
         raise ParamError(f"params directory {str(root)!r} does not exist or is not a directory")
     if not (root / "cities").is_dir():

@@ -206,6 +206,7 @@ def _report(args: argparse.Namespace) -> int:
         reps=args.reps,
         seed=args.seed,
         target_rse="auto" if args.target_rse is None else args.target_rse / 100,
+        no_input=args.no_input,
     )
     return 0
 
@@ -332,6 +333,11 @@ def parser() -> argparse.ArgumentParser:
         metavar="PERCENT",
         help="add replications until every headline total's relative standard error is at "
         "most PERCENT (default: 1 at full scale, none when --sample or --reps is given)",
+    )
+    s.add_argument(
+        "--no-input",
+        action="store_true",
+        help="a reader's version: pages without their code cells (the notebooks keep them)",
     )
     s.set_defaults(func=_report)
     s = sub.add_parser(

@@ -163,7 +163,7 @@ def test_report_injects_settings_and_records_them(tmp_path):
         '# %% tags=["parameters"]\nsample = 0.5\nreps = 2\nseed = 1\ncache = None\n'
         'backend = "serial"\nworkers = 1\n\n'
         "# %%\nimport pandas as pd\nfrom simlib.reporting.page import Page\n"
-        "page = Page('00_toy', sample=sample, reps=reps, seed=seed)\n"
+        "page = Page('00_toy', sample=sample, reps=reps, seed=seed)\nprint(cache)\n"
         "page.table(pd.DataFrame({'measure': ['m'], 'year': [2025], 'rse': [0.5 / reps]}),"
         " 'headline')\n"
     )
@@ -184,6 +184,7 @@ def test_report_injects_settings_and_records_them(tmp_path):
         backend="serial",
         workers=1,
         cache=tmp_path / "cache",
+        no_input=True,
     )
     out = index.parent
     meta = json.loads((out / "provenance.json").read_text())
@@ -198,6 +199,16 @@ def test_report_injects_settings_and_records_them(tmp_path):
     executed = nbformat.read(out / "notebooks" / "00_toy.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert ast.literal_eval(injected[0].source.split("sample = ")[1].split("\n")[0]) == 0.25
+    # a reader's page: its own title, no code, links to the index and its neighbour
+    page = (out / "html" / "00_toy.html").read_text(encoding="utf-8")
+    assert "<title>00 · toy</title>" in page
+    assert "import pandas" not in page and "import pandas" in str(executed.cells)
+    assert page.count('href="../index.html"') == 2 and 'href="01_plain.html"' in page
+    assert 'href="00_toy.html"' in (out / "html" / "01_plain.html").read_text(encoding="utf-8")
+    # the builder's machine stays out: the cache is injected relative to the notebooks' folder
+    assert "cache = '../cache'" in injected[0].source, injected[0].source
+    for f in (out / "html" / "00_toy.html", out / "notebooks" / "00_toy.ipynb", out / "index.html"):
+        assert str(tmp_path) not in f.read_text(encoding="utf-8"), f
 
 
 def test_precision_line_states_the_replications_and_aim_of_its_own_build():

@@ -538,6 +538,9 @@ def test_cli_report_target_rse_is_a_percentage_passed_on_as_a_fraction(monkeypat
     assert seen["target_rse"] == pytest.approx(0.02)  # 2 % → 0.02
     assert main(["report", "--sample", "0.1"]) == 0
     assert seen["target_rse"] == "auto"  # not given: the report decides (1 % at full scale)
+    assert seen["no_input"] is False
+    assert main(["report", "--sample", "0.1", "--no-input"]) == 0
+    assert seen["no_input"] is True  # a reader's version, without code cells
     for bad in ("0", "100", "nan", "x"):  # outside (0, 100), or not a number
         assert main(["report", "--target-rse", bad]) == 2
     assert "--target-rse" in capsys.readouterr().err

@@ -5,7 +5,9 @@ The report holds:
 * ``index.html``: what the report rests on (sample, replications, seed, simlib version,
   params hash), the precision of its headline figures, links to everything below;
 * ``html/`` and ``notebooks/``: each notebook executed with the report's settings injected
-  into its ``parameters`` cell (papermill-style), rendered with figures embedded;
+  into its ``parameters`` cell (papermill-style), rendered with figures embedded, titled with
+  the notebook's own title and linked to the index and to the previous and next pages
+  (``no_input=True``, ``--no-input``: a reader's version, without the code cells);
 * ``tables/``: every table a notebook showed (CSV, with provenance columns);
 * ``figures/``: every figure a notebook saved (PNG);
 * ``provenance.json``: the settings, versions and timings, machine-readable.
@@ -99,6 +101,7 @@ def build_report(
     workers: int = 2,
     cache: str | Path | None = None,
     target_rse: float | None | str = "auto",
+    no_input: bool = False,
 ) -> Path:
     """Execute every notebook with the report's settings and write the report folder.
 
@@ -116,6 +119,8 @@ def build_report(
             relative standard error is at most this (a fraction). ``"auto"``: the
             :data:`FULL` value when neither ``sample`` nor ``reps`` is given, else none (a
             quick look at a smaller size keeps its replications).
+        no_input: Render the pages without their code cells (a reader's version); the
+            executed notebooks in ``notebooks/`` keep their code.
 
     Returns:
         Path of ``index.html``.
@@ -149,9 +154,15 @@ def build_report(
                     shutil.rmtree(old, ignore_errors=True)
     cache = Path(cache).resolve()
     cache.mkdir(parents=True, exist_ok=True)
-    common.update(cache=str(cache), backend=backend, workers=workers)
-
     notebook_dir = notebook_dir or NOTEBOOK_DIR
+    # injected into every notebook and shown in its page: relative to the notebook's folder
+    # (the kernel's working folder), never the builder's absolute path
+    common.update(
+        cache=os.path.relpath(cache, Path(notebook_dir).resolve()),
+        backend=backend,
+        workers=workers,
+    )
+
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out.parent))
@@ -160,8 +171,9 @@ def build_report(
         for sub in ("notebooks", "html", "tables", "figures"):
             (tmp / sub).mkdir()
         rows = []
-        exporter = HTMLExporter()
+        exporter = HTMLExporter(exclude_input=no_input, exclude_input_prompt=no_input)
         os.environ[REPORT_ENV] = str(tmp)  # inherited by the notebook kernels
+        pages = [py.stem for py, _ in pairs(notebook_dir)]
         for py, _ in tqdm(pairs(notebook_dir), desc="notebooks", unit="nb"):
             start = time.perf_counter()
             nb = jupytext.read(py)
@@ -173,16 +185,12 @@ def build_report(
             injected = settings_for(py.stem, declared_parameters(nb), common)
             execute(nb, notebook_dir, parameters=injected)
             nbformat.write(nb, tmp / "notebooks" / f"{py.stem}.ipynb")
-            body, _ = exporter.from_notebook_node(nb)
-            (tmp / "html" / f"{py.stem}.html").write_text(body, encoding="utf-8")
-            title = next(
-                (
-                    c.source.splitlines()[0].lstrip("# ")
-                    for c in nb.cells
-                    if c.cell_type == "markdown"
-                ),
-                py.stem,
+            title = page_title(nb, py.stem)
+            body, _ = exporter.from_notebook_node(
+                with_navigation(nb, py.stem, pages, no_input),
+                resources={"metadata": {"name": title}},
             )
+            (tmp / "html" / f"{py.stem}.html").write_text(body, encoding="utf-8")
             shown = {k: v for k, v in injected.items() if k not in ("cache", "backend", "workers")}
             rows.append((py.stem, title, time.perf_counter() - start, shown))
         precision = headline_precision(tmp / "tables")
@@ -216,6 +224,42 @@ def build_report(
     print(_precision_line(meta, precision))
     print(f"report written to {out / 'index.html'}")
     return out / "index.html"
+
+
+def page_title(nb, stem: str) -> str:
+    """A page's title: its first Markdown heading ("03 · Baseline projections …"), else its stem."""
+    for c in nb.cells:
+        if c.cell_type == "markdown" and c.source.strip():
+            return c.source.strip().splitlines()[0].lstrip("# ").strip() or stem
+    return stem
+
+
+def with_navigation(nb, stem: str, pages: list[str], no_input: bool = False):
+    """A copy of an executed notebook with links to the index and its neighbours, top and end.
+
+    Args:
+        nb: The executed notebook (left unchanged).
+        stem: Its name.
+        pages: Every page's name, in the report's order.
+        no_input: Whether the page is rendered without code (then it says where the code is).
+    """
+    import copy
+
+    import nbformat
+
+    i = pages.index(stem)
+    links = ["[↑ report index](../index.html)"]
+    if i > 0:
+        links.insert(0, f"[← {pages[i - 1]}]({pages[i - 1]}.html)")
+    if i + 1 < len(pages):
+        links.append(f"[{pages[i + 1]} →]({pages[i + 1]}.html)")
+    bar = " · ".join(links)
+    if no_input:
+        bar += f" · code: [{stem}.ipynb](../notebooks/{stem}.ipynb)"
+    out = copy.deepcopy(nb)
+    out.cells.insert(0, nbformat.v4.new_markdown_cell(bar))
+    out.cells.append(nbformat.v4.new_markdown_cell(bar))
+    return out
 
 
 def _reps_range(precision: pd.DataFrame) -> list[int] | None:

@@ -170,7 +170,7 @@ if len(paths):
 from simlib.core.paths import PROJECT, shown  # noqa: E402  (a path as the project sees it)
 
 print(  # run from the project folder
-    f"python -m simlib run --city {city} --scenario {shown(path, PROJECT)} --sample {sample} "
+    f"python -m simlib run --city {city} --scenario {shown(path.resolve(), PROJECT)} --sample {sample} "
     f"--reps {reps} "
     f"--seed {seed} --end-year {end_year} --out results/{scenario_name}"
 )

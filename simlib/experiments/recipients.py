@@ -17,6 +17,8 @@ Counts are of persons at year end (万人) over the 60+ population at year end (
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -110,12 +112,18 @@ def national(year: int) -> dict[str, Published]:
 
 
 def _rates(res, year: int) -> pd.DataFrame:
-    """Eligible and enrolled per family in ``year`` and the 60+ population, from a Result."""
+    """Per family in ``year``: eligible, enrolled (means) and the enrolled's SE; the 60+."""
     out = {}
-    for measure in ("eligible", "enrolled"):
-        t = res.totals(measure, by=("year", "family"))
-        t = t[t["year"] == year].set_index("family")["value"]
-        out[measure] = t
+    with warnings.catch_warnings():
+        # only means and standard errors are read, not intervals: the few-replications
+        # warning about intervals does not apply
+        warnings.simplefilter("ignore", UserWarning)
+        for measure in ("eligible", "enrolled"):
+            t = res.totals(measure, by=("year", "family"))
+            t = t[t["year"] == year].set_index("family")
+            out[measure] = t["value"]
+            if measure == "enrolled":
+                out["enrolled_se"] = t["se"]
     pop = res.totals("pop60", by=("year",))
     pop60 = float(pop.loc[pop["year"] == year, "value"].iloc[0])
     df = pd.DataFrame(out).fillna(0.0)
@@ -137,8 +145,9 @@ def recipients_comparison(
 
     Returns:
         One row per family × city (and ``pooled``): eligible and enrolled per 1 000 aged 60+
-        (replication means), the published national rate, ratio (enrolled / published),
-        ``flag`` (ratio above :data:`FLAG_RATIO` or below its inverse), why cities may differ.
+        (replication means), the enrolled's Monte-Carlo SE (0 with one replication), the
+        published national rate, ratio (enrolled / published), ``flag`` (ratio above
+        :data:`FLAG_RATIO` or below its inverse), why cities may differ.
     """
     pub = national(year)
     rows, pooled = [], {}
@@ -147,17 +156,28 @@ def recipients_comparison(
         for fam, p in pub.items():
             el = float(df["eligible"].get(fam, 0.0))
             en = float(df["enrolled"].get(fam, 0.0))
+            se = float(df["enrolled_se"].get(fam, 0.0))
+            se = 0.0 if math.isnan(se) else se  # one replication: no SE
             pop60 = float(df["pop60"].iloc[0])
-            acc = pooled.setdefault(fam, [0.0, 0.0, 0.0])
+            acc = pooled.setdefault(fam, [0.0, 0.0, 0.0, 0.0])
             acc[0] += el
             acc[1] += en
-            acc[2] += pop60
-            rows.append((fam, city, 1000 * el / pop60, 1000 * en / pop60, p.per_1000_60plus))
-    for fam, (el, en, pop60) in pooled.items():
-        rows.append((fam, "pooled", 1000 * el / pop60, 1000 * en / pop60, pub[fam].per_1000_60plus))
+            acc[2] += se**2  # the cities' runs are independent
+            acc[3] += pop60
+            rows.append((fam, city, *(1000 * v / pop60 for v in (el, en, se)), p.per_1000_60plus))
+    for fam, (el, en, var, pop60) in pooled.items():
+        rates = (1000 * v / pop60 for v in (el, en, math.sqrt(var)))
+        rows.append((fam, "pooled", *rates, pub[fam].per_1000_60plus))
     out = pd.DataFrame(
         rows,
-        columns=["family", "city", "eligible_per_1000", "enrolled_per_1000", "published_per_1000"],
+        columns=[
+            "family",
+            "city",
+            "eligible_per_1000",
+            "enrolled_per_1000",
+            "enrolled_se_per_1000",
+            "published_per_1000",
+        ],
     )
     out["ratio"] = out["enrolled_per_1000"] / out["published_per_1000"]
     out["flag"] = (out["ratio"] > FLAG_RATIO) | (out["ratio"] < 1 / FLAG_RATIO)

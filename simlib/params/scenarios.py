@@ -25,6 +25,8 @@ A scenario is a YAML file (in ``params/scenarios/`` or anywhere), a dict or a
         set: {default: broad}
       - outcomes:                           # outcomes.yaml (nothing after the colon)
         set: {unit_cost_yuan.values.visit.value: 60}
+      - document: puyang                    # a list's document block, e.g. its date of
+        set: {effective.value: 2025-07-01}  # effect (items without their own date follow)
       - add_item: {id: datong.23, number: 23, ...}   # a whole new item
       - remove_item: datong.22
 
@@ -39,6 +41,7 @@ allowed in a scenario — that is what alternatives are for — and recorded in
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping
@@ -76,6 +79,7 @@ SELECTORS = {
     "standard": True,
     "definition": True,
     "outcomes": True,
+    "document": False,
     "health": False,
     "target": False,
     "add_item": True,
@@ -527,6 +531,12 @@ def apply_changes(
             node, base = container[name], f"{rel}: {block}.{name}"
         elif ch.selector == "outcomes":
             node, base = doc("outcomes.yaml"), "outcomes.yaml"
+        elif ch.selector == "document":
+            city = _city_of(f"{ch.target}.x", tree, where)
+            rel = f"services/{city}.yaml"
+            node, base = doc(rel).get("document"), f"{rel}: document"
+            if not isinstance(node, dict):
+                raise ParamError(f"{where}: params/{rel} has no document block")
         elif ch.selector == "health":
             health = doc("population/health.yaml")
             owner = [
@@ -567,7 +577,9 @@ def _check_range(node, path, value, where, label, strict, out_of_range) -> None:
     if not isinstance(parent, dict) or not parent.get("assumption"):
         return
     rng = parent.get("range")
-    if not (isinstance(rng, list) and len(rng) == 2 and isinstance(value, (int, float))):
+    number = isinstance(value, (int, float))
+    date = isinstance(value, dt.date) and all(isinstance(x, dt.date) for x in rng or ())
+    if not (isinstance(rng, list) and len(rng) == 2 and (number or date)):
         return
     lo, hi = rng
     if lo <= value <= hi:

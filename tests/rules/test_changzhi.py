@@ -348,3 +348,22 @@ def test_caring_visit_setting_reading():
     )
     ex = simlib.explain(anywhere, person, YEAR).set_index("item_id")
     assert ex.loc["changzhi.16", "units"] == {"visit": 24}
+
+
+def test_special_hardship_group_is_a_flagged_reading():
+    # annex item 16's groups vs the body's screening (三(二)7, 经济困难 AND a group): a reading
+    dfn = simlib.load_city("changzhi").context.definitions["special_hardship"]
+    assert dfn.provenance.assumption and dfn.provenance.rationale
+    assert set(dfn.variants) == {"annex_listed_groups", "body_screening"}
+
+
+def test_hiring_bonuses_are_targets_not_context():
+    # 三(五)28: 硕士及以上、本科、大专、中专 … 分别给予6万元、5万元、4万元、3万元的一次性入职奖励
+    city = simlib.load_city("changzhi")
+    by_id = {t.id: t for t in city.targets}
+    want = {"master": 60_000, "bachelor": 50_000, "junior_college": 40_000}
+    want["secondary_vocational"] = 30_000
+    for key, yuan in want.items():
+        t = by_id[f"changzhi.hiring_bonus_{key}"]
+        assert (t.value, t.unit, t.measure) == (yuan, "yuan", None) and t.unmeasured
+    assert not any(k.startswith("hiring_bonus") for k in city.context.other)

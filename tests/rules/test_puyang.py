@@ -370,18 +370,88 @@ def test_explain_tekun_excluded_from_care_subsidy(city):
     assert out.loc["puyang.7", "yuan_per_year"] == 0  # … but 按现行政策执行: no 60 yuan
 
 
-def test_respite_provision_reading():
-    # item 24 托养: 可提供 → by default no funded bed; 'listed_groups' places every person of
-    # the 服务对象 cell: 低保 or 计划生育特殊家庭 with a 高龄/失能/残疾 member
-    listed = simlib.load_city("puyang", definition_variants={"respite_provision": "listed_groups"})
-    dibao85 = {"age": 85, "urban": True, "assistance": "dibao"}  # 低保 + 高龄
-    out = simlib.explain(listed, dibao85, YEAR).set_index("item_id")
-    assert out.loc["puyang.24", "eligible"]
-    out = simlib.explain(simlib.load_city("puyang"), dibao85, YEAR).set_index("item_id")
-    assert not out.loc["puyang.24", "eligible"]
+def test_respite_care_listed_groups_eligible_no_funded_bed_by_default(city, city_broad):
+    # item 24 托养: 服务对象 = 低保对象、计划生育特殊家庭中的高龄、失能、残疾老年人
+    # (+ 低保边缘 where 有条件); 可提供 … 可减免床位费 → eligible, no funded bed by default
+    dibao85 = {"age": 85, "urban": True, "assistance": "dibao"}  # 低保 + 高龄 (80+)
+    fp_disabled = {"age": 70, "fp_special": True, "disability_grade": 3}  # 计生特殊 + 残疾
     able70 = {"age": 70, "assistance": "dibao"}  # 低保 but not 高龄/失能/残疾
-    out = simlib.explain(listed, able70, YEAR).set_index("item_id")
-    assert not out.loc["puyang.24", "eligible"]
+    edge85 = {"age": 85, "assistance": "dibao_edge"}  # 低保边缘 + 高龄
+    default = {
+        n: simlib.explain(city, p, YEAR).set_index("item_id").loc["puyang.24"]
+        for n, p in (("dibao85", dibao85), ("fp", fp_disabled), ("able", able70), ("edge", edge85))
+    }
+    assert default["dibao85"]["eligible"] and default["fp"]["eligible"]
+    assert not default["able"]["eligible"] and not default["edge"]["eligible"]
+    broad = simlib.explain(city_broad, edge85, YEAR).set_index("item_id").loc["puyang.24"]
+    assert broad["eligible"]  # the 有条件 extension to 低保边缘, 'broad' only
+    frame = simlib.apply_services(city, pd.DataFrame([{"person_id": 0, **dibao85}]), YEAR)
+    row = frame[frame["item_id"] == "puyang.24"].iloc[0]
+    assert row["eligible"] and not row["placement"]  # no funded bed by default
+    funded = simlib.load_city("puyang", definition_variants={"respite_provision": "funded"})
+    frame = simlib.apply_services(funded, pd.DataFrame([{"person_id": 0, **dibao85}]), YEAR)
+    row = frame[frame["item_id"] == "puyang.24"].iloc[0]
+    assert row["placement"] and _placements(funded, frame)["puyang.24"] == "respite_bed"
+    # the funded variant's enrolment is a low, flagged take-up (5 %), not everyone listed
+    inputs = simlib.load_inputs("puyang")
+    assert inputs.policy(YEAR).outcomes.take_up_for("respite_care", YEAR) == pytest.approx(0.05)
+    reading = inputs.context.definitions["respite_provision"]
+    assert reading.provenance.assumption and set(reading.variants) == {"not_funded", "funded"}
+
+
+def test_tekun_service_subsidy_reading_is_flagged_with_its_alternative(city):
+    # item 7: 特困人员按现行政策执行. Default: no 60 yuan for 特困 (their 特困 support is the
+    # 现行政策); 'same_amount': the list's 60 yuan/month floor, 60 × 12 = 720 a year.
+    tekun = {"age": 75, "assistance": "tekun", "tekun_mode": "dispersed"}
+    assert city.context.definitions["tekun_service_subsidy"].provenance.assumption
+    out = simlib.explain(city, tekun, YEAR).set_index("item_id").loc["puyang.7"]
+    assert out["eligible"] and out["yuan_per_year"] == 0
+    alt = simlib.load_city("puyang", definition_variants={"tekun_service_subsidy": "same_amount"})
+    out = simlib.explain(alt, tekun, YEAR).set_index("item_id").loc["puyang.7"]
+    assert out["yuan_per_year"] == pytest.approx(720)
+    # a 低保 80-year-old gets 720 under both readings
+    dibao80 = {"age": 80, "assistance": "dibao"}
+    for c in (city, alt):
+        out = simlib.explain(c, dibao80, YEAR).set_index("item_id").loc["puyang.7"]
+        assert out["yuan_per_year"] == pytest.approx(720)
+
+
+def test_home_repair_group_is_a_flagged_reading(city):
+    # item 21's 服务对象 (特困、独居、高龄、失能、重残、计划生育特殊家庭) vs its content's
+    # 特殊困难老年人家庭: two readings, so the default is an assumption
+    dfn = city.context.definitions["maintenance_group"]
+    assert dfn.provenance.assumption and dfn.provenance.rationale
+    assert set(dfn.variants) == {"listed_groups", "special_hardship_only"}
+
+
+def test_undated_draft_can_start_its_items_in_2025():
+    # the draft is undated: read as 2023-10-01, so with items counted in year Y when in force by
+    # 1 July of Y (params/conventions.yaml) they count from 2024. Adoption in mid-2025 (the top
+    # of the documented range) starts them in 2025, and is inside the range (no out-of-range).
+    import datetime as dt
+
+    base = simlib.load_inputs("puyang").services
+    item = next(it for it in base.items if it.id == "puyang.5")
+    assert [base.in_force(item, y) for y in (2023, 2024, 2025)] == [False, True, True]
+    late = {
+        "description": "Puyang adopts its draft in mid-2025",
+        "changes": [{"document": "puyang", "set": {"effective.value": dt.date(2025, 7, 1)}}],
+    }
+    inputs = simlib.load_inputs("puyang", late)
+    services = inputs.services
+    item = next(it for it in services.items if it.id == "puyang.5")
+    assert [services.in_force(item, y) for y in (2023, 2024, 2025)] == [False, False, True]
+    assert inputs.out_of_range == ()
+
+
+def test_smart_care_targets(city):
+    by_id = {t.id: t for t in city.targets}
+    # 二(三)11: 2023年，以华龙区为试点 … 搭建 … 智慧养老服务平台 (one platform)
+    pilot = by_id["puyang.smart_care_pilot_hualong_2023"]
+    assert (pilot.year, pilot.value, pilot.unit) == (2023, 1, "count")
+    # 二(三)11: 2025年，全市城镇社区基本实现 … 智慧化关爱服务体系 (every urban community)
+    cover = by_id["puyang.smart_care_urban_communities_2025"]
+    assert (cover.year, cover.value, cover.unit) == (2025, 1.0, "share")
 
 
 def test_ltc_insurance_reading():

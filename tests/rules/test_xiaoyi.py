@@ -123,9 +123,9 @@ PERSONS = {
             visit=2 * 12,  # item 18
         ),
     ),
-    # 特困 in an institution, 82, 半护理: the literal 非低保 of item 8 lets 特困 keep item 8,
-    # and item 9 (经济困难 = 低保 or 特困) pays too; item 11 pays the care subsidy (not
-    # dispersed, so item 16 does not); item 17 gives the bed.
+    # 特困 in an institution, 82, 半护理: item 9 (经济困难 = 低保 or 特困) pays the 70 yuan, so
+    # item 8 (非低保, read by default as "not paid by item 9": one payment) does not; item 11
+    # pays the care subsidy (not dispersed, so item 16 does not); item 17 gives the bed.
     "tekun_centralized_82": dict(
         attrs=dict(
             age=82,
@@ -135,7 +135,7 @@ PERSONS = {
             adl_level=3,
             in_institution=True,
         ),
-        cash=70 * 12 + 70 * 12 + 100 * 12,  # item 8 + item 9 + item 11 (不能自理, 经济困难)
+        cash=70 * 12 + 100 * 12,  # item 9 + item 11 (不能自理, 经济困难); not item 8
         once=0,
         # items 6, 5; item 12 (training) and item 18 (visits) are for those living at home
         units=dict(health_check=1, ability_assessment=1, training=0, visit=0),
@@ -279,19 +279,25 @@ def test_explain_resident_pension_eligible_not_quantified(city):
 
 
 def test_old_age_allowance_non_dibao_reading(city):
-    # item 8 (80–99, 非低保) and item 9 (80+ 经济困难) for an 85-year-old dispersed 特困:
-    # default 'not_dibao' (the letter): 特困 is not 低保 → 70 × 12 = 840 from each item;
-    # 'not_economic_hardship': item 9 pays them, so item 8 does not → 0 + 840.
+    # item 8 (80–99, 非低保, 70 yuan/month) and item 9 (80+ 经济困难, 70 yuan/month) for an
+    # 85-year-old dispersed 特困. Default 'not_economic_hardship' (the list's one-payment
+    # design): item 9 pays 特困 (经济困难 = 低保 or 特困), so item 8 does not → 0 + 70 × 12.
     tekun = {"age": 85, "assistance": "tekun", "tekun_mode": "dispersed"}
-    assert _row(city, tekun, "xiaoyi.8")["yuan_per_year"] == 840
+    assert _row(city, tekun, "xiaoyi.8")["yuan_per_year"] == 0
     assert _row(city, tekun, "xiaoyi.9")["yuan_per_year"] == 840
+    # the same one payment as a non-poor 85-year-old (item 8 only) and a 低保 one (item 9 only)
+    assert _row(city, PERSONS["p85"]["attrs"], "xiaoyi.8")["yuan_per_year"] == 840
+    assert _row(city, PERSONS["p85"]["attrs"], "xiaoyi.9")["yuan_per_year"] == 0
+    # 'not_dibao' (the letter): 特困 is not 低保 → 840 from each item, 1680 a year
     alt = simlib.load_city(
-        "xiaoyi", definition_variants={"old_age_allowance_non_dibao": "not_economic_hardship"}
+        "xiaoyi", definition_variants={"old_age_allowance_non_dibao": "not_dibao"}
     )
-    assert _row(alt, tekun, "xiaoyi.8")["yuan_per_year"] == 0
+    assert _row(alt, tekun, "xiaoyi.8")["yuan_per_year"] == 840
     assert _row(alt, tekun, "xiaoyi.9")["yuan_per_year"] == 840
     # a non-poor 85-year-old keeps item 8 under both readings
     assert _row(alt, PERSONS["p85"]["attrs"], "xiaoyi.8")["yuan_per_year"] == 840
+    # 100+: item 8's 300 yuan band has no 非低保 condition → paid under both readings
+    assert _row(city, {"age": 101, "assistance": "tekun"}, "xiaoyi.8")["yuan_per_year"] == 3600
 
 
 def test_home_adaptation_readings(city):
@@ -320,3 +326,9 @@ def test_caring_visit_setting_reading(city):
     assert not _row(city, attrs, "xiaoyi.18")["eligible"]
     anywhere = simlib.load_city("xiaoyi", definition_variants={"caring_visit_setting": "anywhere"})
     assert _row(anywhere, attrs, "xiaoyi.18")["units"] == {"visit": 24}
+
+
+def test_township_homes_under_city_management_is_a_target(city):
+    # 二(四)12: 逐步实现特困人员供养服务设施（敬老院）市级统一管理 → every 敬老院 (1.0) by 2025
+    t = {t.id: t for t in city.targets}["xiaoyi.township_homes_city_managed"]
+    assert (t.year, t.value, t.unit, t.measure) == (2025, 1.0, "share", None)

@@ -346,10 +346,13 @@ def scenario_notes(inputs: Inputs, end_year: int) -> list[str]:
                 f"{where}: target {tid} is dated {year}, after this run's end year {end_year}"
             )
     for o in inputs.out_of_range:
-        lo, hi = o["range"]
+        lo, value, hi = (
+            f"{v:,}" if isinstance(v, (int, float)) else str(v)
+            for v in (o["range"][0], o["value"], o["range"][1])
+        )  # numbers or dates
         out.append(
-            f"{o['change']}: {o['path']} = {o['value']:,} is outside its documented range "
-            f"[{lo:,}, {hi:,}] (allowed in a scenario; recorded in the manifest)"
+            f"{o['change']}: {o['path']} = {value} is outside its documented range "
+            f"[{lo}, {hi}] (allowed in a scenario; recorded in the manifest)"
         )
     if not inputs.overrides and not scen.targets:  # a stated target drives provision
         base = load_inputs(

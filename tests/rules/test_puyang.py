@@ -442,6 +442,18 @@ def test_undated_draft_can_start_its_items_in_2025():
     item = next(it for it in services.items if it.id == "puyang.5")
     assert [services.in_force(item, y) for y in (2023, 2024, 2025)] == [False, False, True]
     assert inputs.out_of_range == ()
+    # a date beyond the range is allowed in a scenario, recorded and said, like a number
+    from simlib.experiments.run import scenario_notes
+
+    later = {
+        "description": "Puyang adopts its draft in 2026",
+        "changes": [{"document": "puyang", "set": {"effective.value": dt.date(2026, 1, 1)}}],
+    }
+    inputs = simlib.load_inputs("puyang", later)
+    (rec,) = inputs.out_of_range
+    assert rec["value"] == dt.date(2026, 1, 1)
+    notes = " ".join(scenario_notes(inputs, 2030))
+    assert "= 2026-01-01 is outside its documented range [2023-07-01, 2025-07-01]" in notes
 
 
 def test_smart_care_targets(city):

@@ -12,31 +12,41 @@
 # ---
 
 # %% [markdown]
-# # 07 · Your scenario: write a reform, run it against the baseline, save it (自定义情景)
+# # 07 · Your scenario: a reform of your own, traced, compared, who gains, saved (自定义情景)
 #
-# **Question.** What would *your* reform change? This page builds a scenario from scratch —
-# an allowance raised from a given year, a target changed and its year delayed — checks it
-# exactly as a run would, runs it against the baseline with the same seed (paired,
-# common random numbers), shows the differences with their intervals, and saves the
-# scenario file so the command line reproduces the run. At the end an interactive panel
-# does the same for any city in seconds, at a small sample.
+# **Question.** What would *your* reform change, and for whom? This page builds a reform
+# from scratch — an amount raised and an eligibility age lowered, both from a given year —
+# stacks it on another scenario (the 2025 targets met on time), checks it exactly as a run
+# would, traces one person under it item by item, runs it against the scenario it is
+# stacked on with the same seed (paired, common random numbers), shows the differences in
+# the years you choose with their intervals, says who gains and who loses by age group and
+# household, exports the tables, and saves the scenario file so the command line reproduces
+# the run. An interactive panel at the end does the same for any change in seconds.
 #
 # The scenario format is documented in `docs/params_format.md` (`changes:` for any item,
 # standard, definition or outcome parameter, dated with `from:`; `targets:` for alternative
-# targets, which the model turns into take-up paths that meet them).
+# targets; several scenarios given as a list apply in order).
 
 # %% tags=["parameters"]
 city = "datong"
-allowance_item = "datong.8"
-allowance_component = 0
-allowance_yuan = 100
-allowance_from = 2026
+stacked_on = "targets_2025"
+amount_item = "datong.8"
+amount_path = "benefit.cash[0].yuan"
+amount_value = 105
+amount_from = 2026
+bound_item = "datong.13"
+bound_path = "eligibility.all[0].min"
+bound_value = 55
+bound_from = 2026
+person = {"age": 57, "assistance": "dibao", "adl_level": 3}
+trace_year = 2026
 target_id = "datong.visit_rate_2025"
-target_value = 0.8
-target_year = 2026
 compare_years = [2025, 2026, 2030]
+gains_year = 2030
+gains_by = ["age5", "household"]
 scenario_name = "my_reform"
 scenario_dir = "../results/scenarios"
+export_dir = "../results/exports"
 panel_sample = 0.01
 sample = 0.02
 reps = 2
@@ -51,15 +61,20 @@ from pathlib import Path
 import pandas as pd
 
 import simlib
-from simlib.outcomes.targets import evaluate_targets
-from simlib.reporting import plotting
+from simlib.core.paths import PROJECT, shown
+from simlib.reporting.distribution import gains_figure, gains_table
+from simlib.reporting.export import to_excel
 from simlib.reporting.page import Page
 from simlib.reporting.panel import (
+    amounts,
     build_scenario,
-    cash_amounts,
+    check_scenario,
+    compare_scenario,
+    eligibility_bounds,
     modelled_targets,
     save_scenario,
     scenario_panel,
+    target_notes,
 )
 
 page = Page("07_your_scenario", sample=sample, reps=reps, seed=seed, city=city)
@@ -69,112 +84,175 @@ ctx = simlib.load_city(city).context
 # %% [markdown]
 # ## 1. What can be changed
 #
-# Every fixed cash amount of the city's list (amounts defined as a multiple of a standard
-# change through the standard), and every target the model measures.
+# Every amount of the list (fixed cash, multiples of a city standard, units of a service),
+# every age bound and group list of its eligibility rules, and every target the model
+# measures — each with the path a scenario's `set:` names. Shown here for the two items the
+# reform changes; the full tables are `amounts(city)` and `eligibility_bounds(city)`.
 
 # %%
-page.table(cash_amounts(city), "cash_amounts", f"{ctx.name_zh} {ctx.name_en}: cash amounts")
-page.table(modelled_targets(city), "targets", f"{ctx.name_zh} {ctx.name_en}: modelled targets")
-
-# %% [markdown]
-# ## 2. The scenario, written and checked
-#
-# `save_scenario` applies the scenario to the city's parameters exactly as a run does and
-# writes the file only if that succeeds (a bad item, path or value is an error naming it).
-
-# %%
-amounts = cash_amounts(city).set_index(["item_id", "component"])
-old_yuan = float(amounts.loc[(allowance_item, allowance_component), "yuan"])
-old_target = modelled_targets(city).set_index("target_id").loc[target_id]
-scenario = build_scenario(
-    f"{ctx.name_en}: {allowance_item} from {old_yuan:g} to {allowance_yuan:g} yuan from "
-    f"{allowance_from}; {target_id} at {target_value:g} by {target_year}",
-    cash={(allowance_item, allowance_component): (allowance_yuan, allowance_from)},
-    targets={target_id: (target_value, target_year)},
+columns = ["item_id", "name_zh", "name_en", "band", "path", "value", "per"]
+a = amounts(city)
+page.table(
+    a[a["item_id"] == amount_item][columns],
+    "amounts",
+    f"{ctx.name_zh} {ctx.name_en}: amounts of {amount_item}",
+    source="params",
 )
-path = save_scenario(city, scenario, Path(scenario_dir) / f"{scenario_name}.yaml", overwrite=True)
+b = eligibility_bounds(city)
+page.table(
+    b[b["item_id"] == bound_item][["item_id", "name_zh", "attr", "bound", "path", "value"]],
+    "eligibility",
+    f"{ctx.name_zh} {ctx.name_en}: eligibility bounds of {bound_item}",
+    source="params",
+)
+page.table(
+    modelled_targets(city),
+    "targets",
+    f"{ctx.name_zh} {ctx.name_en}: modelled targets",
+    source="params",
+)
+
+# %% [markdown]
+# ## 2. The reform, written, stacked and checked
+#
+# `save_scenario` applies the reform on top of `stacked_on` exactly as a run does and writes
+# the file only if that succeeds (a bad item, path or value is an error naming it). What the
+# user should know — a value outside its documented range, a change dated after the run's
+# end, a reform that changes nothing — is said in one line each.
+
+# %%
+old_amount = float(a.set_index(["item_id", "path"]).loc[(amount_item, amount_path), "value"])
+old_bound = b.set_index(["item_id", "path"]).loc[(bound_item, bound_path), "value"]
+scenario = build_scenario(
+    f"{ctx.name_en}: {amount_item} {old_amount:g} → {amount_value:g} from {amount_from}; "
+    f"{bound_item} {bound_path.rsplit('.', 1)[-1]} age {old_bound} → {bound_value} from "
+    f"{bound_from}",
+    sets={
+        (amount_item, amount_path): (amount_value, amount_from),
+        (bound_item, bound_path): (bound_value, bound_from),
+    },
+)
+path = save_scenario(
+    city, scenario, Path(scenario_dir) / f"{scenario_name}.yaml", overwrite=True, on=stacked_on
+)
 print(path.read_text(encoding="utf-8"))
+_, notes = check_scenario(city, str(path), stacked_on, max(compare_years))
+for line in notes:
+    print(f"⚠ {line}")
 
 # %% [markdown]
-# ## 3. Run it against the baseline
+# ## 3. One person under the reform, beside the scenario it is stacked on
+#
+# `explain(city, person, year, scenario=[...])` traces every item's conditions for one
+# person under the stack and shows the baseline's amount beside each item the reform
+# changes for her (amounts are entitlements, before take-up).
 
 # %%
-end_year = max(compare_years)
-base = simlib.run(city, "baseline", end_year=end_year, progress=True, **runs)
-mine = simlib.run(city, str(path), end_year=end_year, progress=True, **runs)
-print(base, mine, sep="\n")
+ex = simlib.explain(city, person, trace_year, scenario=[stacked_on, str(path)])
+print(ex[ex["changed"]])
+traced = ex[ex["changed"]][
+    ["item_id", "name_zh", "name_en", "base_eligible", "eligible", "base_yuan_per_year",
+     "yuan_per_year"]
+]  # fmt: skip
+page.table(
+    traced.reset_index(drop=True),
+    "person",
+    f"What the reform changes for {person} in {trace_year} (yuan a year)",
+    source="params",
+)
 
 # %% [markdown]
-# Paired differences (scenario − baseline) by year, with their 95 % interval and standard
-# error; `distinguishable` says whether the interval excludes zero. Money in 万元.
+# ## 4. Run it against the scenario it is stacked on
+#
+# `compare_scenario` runs `stacked_on` and the stack with the same seed and sample, to the
+# latest year compared or named, and gives paired differences (reform − reference) in the
+# years compared with their 95 % interval and standard error; `distinguishable` says whether
+# the interval excludes zero. Money in 万元. It also counts who gains.
 
 # %%
-rows = []
-for measure, (zh, en) in {
-    "enrolled": ("享受服务人次", "enrolments (person-items)"),
-    "fte": ("服务人员（全职当量）", "staff FTE"),
-    "beds:institution_bed": ("机构床位", "institution beds"),
-    "cost_yuan": ("清单支出", "service-list cost"),
-}.items():
-    d = mine.compare(base, measure)
-    d = d[d["year"].isin(compare_years)].assign(measure=en, 指标=zh)
-    if measure == "cost_yuan":
-        d[["value", "lower", "upper", "se"]] *= 1e-4
-        d["unit"] = "万元"
-    rows.append(d)
-diff = pd.concat(rows, ignore_index=True)[
-    [
-        "measure",
-        "指标",
-        "year",
-        "value",
-        "lower",
-        "upper",
-        "se",
-        "relative",
-        "distinguishable",
-        "reps",
-        "unit",
-    ]
-]
-page.table(diff, "differences", "Your scenario − baseline", source=mine)
+res = compare_scenario(
+    city, str(path), compare_years, on=stacked_on, gains_by=gains_by, **runs
+)  # fmt: skip
+for line in res.notes:
+    print(f"⚠ {line}")
+diff = res.table[
+    ["measure", "指标", "year", "baseline", "scenario", "difference", "lower", "upper", "se",
+     "relative", "distinguishable", "reps", "unit"]
+]  # fmt: skip
+page.table(diff, "differences", f"Your reform − {stacked_on}", source=res.alt)
 
 # %%
-fig = plotting.compare(
-    mine, base, "cost_yuan", title="清单支出差异 Cost difference, scenario − baseline"
+fig = simlib.plotting.compare(
+    res.alt, res.base, "cost_yuan", title=f"清单支出差异 Cost difference, reform − {stacked_on}"
 )
 page.figure(fig, "cost_difference")
 
 # %% [markdown]
-# The changed target, evaluated on the scenario's own run: the take-up path was derived
-# so that the projected value meets the new target in its new year.
+# ## 5. Who gains
+#
+# Both lists are applied to the same persons every year; a person gains when the expected
+# yuan a year of what the list's non-pension items give them (cash, services at unit cost,
+# beds at cost, × take-up) rises, and loses when it falls. Counted per replication, then
+# described: persons, gainers, losers, the average gain per person with its 95 % interval,
+# the total gain in 万元.
 
 # %%
-ev = evaluate_targets(mine)
-ev = ev[ev["target_id"] == target_id][
-    ["target_id", "name_zh", "name_en", "year", "unit", "target", "projected", "met"]
-]
-page.table(
-    ev.reset_index(drop=True), "target", "The changed target under your scenario", source=mine
-)
-paths = pd.DataFrame(mine.meta.get("target_paths", []))
-if len(paths):
-    page.table(paths, "target_paths", "How the target is met (derived take-up)", source=mine)
+for by in gains_by:
+    page.table(
+        gains_table(res.gains, gains_year, by, zh=True),
+        f"who_gains_{by}",
+        f"谁受益 Who gains in {gains_year}, by {by}",
+        source=res.alt,
+    )
+
+# %%
+page.figure(gains_figure(res.gains, gains_year, gains_by[0]), "who_gains")
 
 # %% [markdown]
-# ## 4. Reproduce it from the command line
+# ## 6. Export, and reproduce it from the command line
 #
-# The saved file is the whole reform; its content and hash go into the run's manifest.
+# The tables go to one Excel workbook (one sheet each; `simlib.export` also writes CSV and
+# Stata). The saved scenario file is the whole reform; with `stacked_on` before it on the
+# command line it reproduces the run, and `gains` the who-gains tables.
 
 # %%
-from simlib.core.paths import PROJECT, shown  # noqa: E402  (a path as the project sees it)
-
-print(  # run from the project folder
-    f"python -m simlib run --city {city} --scenario {shown(path.resolve(), PROJECT)} --sample {sample} "
-    f"--reps {reps} "
-    f"--seed {seed} --end-year {end_year} --out results/{scenario_name}"
+book = to_excel(
+    {
+        "differences": diff,
+        **{f"who_gains_{by}": res.gains.table(gains_year, by) for by in gains_by},
+        "who_gains_all_years": res.gains.summary(),
+    },
+    Path(export_dir) / f"{scenario_name}.xlsx",
 )
-print("scenario sha256:", simlib.read_scenario(str(path), simlib.params.read_tree()).hash)
+print(f"wrote {book.name}: sheets", ", ".join(pd.ExcelFile(book).sheet_names))
+shown_path = shown(path.resolve(), PROJECT)  # the command line runs from the project folder
+print(
+    f"python -m simlib run --city {city} --scenario {stacked_on} {shown_path} "
+    f"--sample {sample} --reps {reps} --seed {seed} --end-year {max(compare_years)} "
+    f"--out results/{scenario_name}"
+)
+print(
+    f"python -m simlib gains --city {city} --reform {stacked_on} {shown_path} "
+    f"--baseline {stacked_on} --by {' '.join(gains_by)} --sample {sample} --reps {reps} "
+    f"--end-year {gains_year}"
+)
+stack = simlib.read_scenario([stacked_on, str(path)], simlib.params.read_tree())
+print("stack:", stack.name, "· sha256", stack.hash[:16])
+
+# %% [markdown]
+# ## 7. Targets: what restating or moving one does
+#
+# In the baseline, provision follows the documented take-up, not the plan's targets. A
+# target stated in a scenario drives provision. So restating a target at its documented
+# value changes the numbers wherever the baseline misses it, and a lower target can still
+# raise cost. The line below says which, with the baseline run's own numbers.
+
+# %%
+base = simlib.run(city, "baseline", end_year=max(compare_years), **runs)
+doc = modelled_targets(city).set_index("target_id").loc[target_id]
+restated = build_scenario("restated", targets={target_id: (doc["value"], int(doc["year"]))})
+for line in target_notes(city, restated, base):
+    print(line)
 
 # %% [markdown]
 # ## Summary of findings
@@ -182,45 +260,59 @@ print("scenario sha256:", simlib.read_scenario(str(path), simlib.params.read_tre
 # %%
 # NBVAL_CHECK_OUTPUT
 last = max(compare_years)
-cost = diff[(diff["measure"] == "service-list cost") & (diff["year"] == last)].iloc[0]
-enrol = diff[(diff["measure"] == "enrolments (person-items)") & (diff["year"] == last)].iloc[0]
+t = diff.set_index(["measure", "year"])
+cost = t.loc[("service-list cost (万元)", last)]
+before = t.loc[("service-list cost (万元)", min(compare_years))]
+everyone = res.gains.table(gains_year, gains_by[0]).set_index(gains_by[0]).loc["all"]
 page.say(
-    "- Raising {item} from {old:g} to {new:g} yuan from {start} and setting {target} to "
-    "{tv:g} by {ty} (was {ov:g} by {oy}) changes {zh} {en}'s list cost in {last} by "
-    "{cost:+,.0f} 万元 ({rel:+.1%}; 95 % interval {lo:+,.0f} to {hi:+,.0f}) and enrolments by "
-    "{enrol:+,.0f} person-items.\n"
-    "- Projected {target} in {ty}: {proj:.3g} against the new target {tv:g}.\n"
+    "- On top of {on}, raising {ai} from {ao:g} to {av:g} from {af} and setting {bi}'s age "
+    "bound from {bo} to {bv} from {bf} changes {zh} {en}'s list cost in {last} by "
+    "{cost:+,.0f} 万元 ({rel:+.1%}; 95 % interval {lo:+,.0f} to {hi:+,.0f}); in {first} by "
+    "{c0:+,.0f} 万元.\n"
+    "- In {gy}, {gainers:,.0f} of {persons:,.0f} persons gain ({share:.1f} %), {losers:,.0f} "
+    "lose; the average gain is {avg:,.1f} yuan a person a year.\n"
     "- Sample {sample}, {reps} replications, seed {seed}; the scenario file is {path}.",
-    item=allowance_item,
-    old=old_yuan,
-    new=allowance_yuan,
-    start=allowance_from,
-    target=target_id,
-    tv=target_value,
-    ty=target_year,
-    ov=float(old_target["value"]),
-    oy=int(old_target["year"]),
+    on=stacked_on,
+    ai=amount_item,
+    ao=old_amount,
+    av=amount_value,
+    af=amount_from,
+    bi=bound_item,
+    bo=old_bound,
+    bv=bound_value,
+    bf=bound_from,
     zh=ctx.name_zh,
     en=ctx.name_en,
     last=last,
-    cost=float(cost["value"]),
+    cost=float(cost["difference"]),
     rel=float(cost["relative"]),
     lo=float(cost["lower"]),
     hi=float(cost["upper"]),
-    enrol=float(enrol["value"]),
-    proj=float(ev["projected"].iloc[0]),
+    first=min(compare_years),
+    c0=float(before["difference"]),
+    gy=gains_year,
+    gainers=float(everyone["gainers"]),
+    persons=float(everyone["persons"]),
+    share=float(everyone["gainers %"]),
+    losers=float(everyone["losers"]),
+    avg=float(everyone["gain per person (yuan/yr)"]),
     sample=sample,
-    reps=reps,
+    reps=int(cost["reps"]),
     seed=seed,
     path=path.name,
 )
 
 # %% [markdown]
-# ## 5. Try your own: the interactive panel
+# ## 8. Try your own: the interactive panel
 #
-# Pick a city, an amount and a target, press **compare** (a run at `panel_sample` takes a
-# few seconds), and **save** what you set as `<name>.yaml` in `scenario_dir`. The panel
-# needs a live kernel (it shows nothing in the static report).
+# Pick a city and the scenario to stack on; change any amount, eligibility bound (an age, or
+# a list of groups separated by commas) or target, each from a year; "keep" a change and
+# edit another. The scenario shown is exactly what **compare** runs (at `panel_sample`, a
+# few seconds, with a progress bar) and **save** writes as `<name>.yaml` in `scenario_dir`.
+# The panel needs a live kernel (it shows nothing in the static report).
 
 # %%
-scenario_panel(city, scenario_dir, sample=panel_sample, reps=reps, seed=seed)
+scenario_panel(
+    city, scenario_dir, sample=panel_sample, reps=reps, seed=seed, years=compare_years,
+    on=stacked_on,
+)  # fmt: skip

@@ -426,6 +426,7 @@ def compare_scenario(
                 city, full, ref, by=gains_by, years=years, sample=sample, reps=reps, seed=seed,
                 end_year=end_year,
             )  # fmt: skip
+            gains.summary([], years[-1])  # its replication warning, said here with the rest
         for m, (zh, en) in MEASURES.items():
             scale = 1e-4 if m == "cost_yuan" else 1.0
             try:

@@ -306,24 +306,28 @@ def once_sums_on_path(
         w = np.full(fid.size, weight, np.float32)
         return once_sums(row, eligible, values, got, county, w, n_counties)
     values = np.ascontiguousarray(values, dtype=np.float64)
-    return _once_path_kernel()(
-        fid, cell, eligible, values, got, county, np.float32(weight), n_counties
-    )
+    flag = np.zeros(cell.size + 1, np.uint8)  # per fine cell (after a 0 for the dead)
+    flag[1:] = eligible[cell]
+    return _once_path_kernel()(fid, cell, flag, values, got, county, np.float32(weight), n_counties)
 
 
 @kernel
-def _once_path_kernel(fid, cell, eligible, values, got, county, weight, n_c):
+def _once_path_kernel(fid, cell, flag, values, got, county, weight, n_c):
+    # First the agents of eligible fine cells, listed branch-free (one flag per agent's fine
+    # cell, the dead's a 0 in front), then only those, in agent order as _once_kernel adds.
     k = values.shape[1]
     out = np.zeros((k, n_c))
     w = np.float64(weight)
-    for i in range(fid.shape[0]):
-        f = fid[i]
-        if f < 0:
-            continue
-        r = cell[f]
-        if not eligible[r]:
-            continue
+    n = fid.shape[0]
+    found = np.empty(n + 1, np.int64)
+    m = 0
+    for i in range(n):
+        found[m] = i
+        m += flag[fid[i] + 1]
+    for t in range(m):
+        i = found[t]
         if got[i] == 0:
+            r = cell[fid[i]]
             c = county[i]
             for j in range(k):
                 out[j, c] += values[r, j] * w

@@ -192,10 +192,14 @@ def household_sums_on_path(
         }
         return household_sums(row, eligible, values, once, received, cols, n_counties)
     got = received if received is not None else np.zeros(fid.size, np.int8)
+    inst = inst.view(np.uint8) if inst.dtype == np.bool_ else inst
+    flag = np.zeros(cell.size + 1, np.uint8)  # per fine cell: at home and eligible
+    flag[1:] = (inst == 0) & eligible[cell]
     return _path_kernel()(
         fid,
         cell,
-        inst.view(np.uint8) if inst.dtype == np.bool_ else inst,
+        inst,
+        flag,
         eligible,
         np.ascontiguousarray(values, dtype=np.float64),
         once,
@@ -208,7 +212,7 @@ def household_sums_on_path(
 
 
 @kernel
-def _path_kernel(fid, cell, inst, eligible, values, once, got, spouse, county, weight, n_c):
+def _path_kernel(fid, cell, inst, flag, eligible, values, once, got, spouse, county, weight, n_c):
     # _kernel with row[i] = cell[fid[i]], alive[i] = fid[i] >= 0, inst[i] = inst[fid[i]]
     # and one weight: the same visits and additions, in the same order.
     n = fid.shape[0]
@@ -220,13 +224,9 @@ def _path_kernel(fid, cell, inst, eligible, values, once, got, spouse, county, w
         any_once = any_once or once[j]
     found = np.empty(n + 1, np.int64)
     m = 0
-    for i in range(n):
-        f = fid[i]
-        if f < 0:
-            continue
-        if inst[f] == 0 and eligible[cell[f]]:
-            found[m] = i
-            m += 1
+    for i in range(n):  # branch-free: one flag per agent's fine cell (0 for the dead)
+        found[m] = i
+        m += flag[fid[i] + 1]
     reps = np.empty(m, np.int64)
     for t in range(m):
         i = found[t]

@@ -292,6 +292,7 @@ def merge_cells(key: np.ndarray, counts: np.ndarray):
 
 @kernel
 def _merge_kernel(key, counts, bits):
+    # two passes: the cells (open addressing, numbered by first appearance), then the sums
     n = key.shape[0]
     cap = 1 << bits
     shift = np.uint64(64 - bits)
@@ -300,7 +301,6 @@ def _merge_kernel(key, counts, bits):
     table_id = np.empty(cap, np.int64)
     cell = np.empty(n, np.int64)
     first = np.empty(n, np.int64)
-    summed = np.zeros((n, counts.shape[1]))
     u = 0
     for i in range(n):
         k = key[i]
@@ -319,9 +319,12 @@ def _merge_kernel(key, counts, bits):
                 break
             h = (h + 1) & (cap - 1)
         cell[i] = c
+    summed = np.zeros((u, counts.shape[1]))
+    for i in range(n):
+        c = cell[i]
         for j in range(counts.shape[1]):
             summed[c, j] += counts[i, j]
-    return cell, first[:u].copy(), summed[:u].copy()
+    return cell, first[:u].copy(), summed
 
 
 def replay(traj: Trajectory, inputs, end_year: int | None = None) -> Ledger:

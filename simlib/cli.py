@@ -359,7 +359,16 @@ def parser() -> argparse.ArgumentParser:
         help="where to write (default: the repository's params/)",
     )
     s.set_defaults(func=_new_city)
+    s = sub.add_parser("warmup", help="compile every kernel into numba's cache (done at install)")
+    s.set_defaults(func=_warmup)
     return p
+
+
+def _warmup(args) -> int:
+    from simlib.experiments.warmup import warmup
+
+    print(f"kernels compiled or loaded in {warmup():.1f} s of CPU")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

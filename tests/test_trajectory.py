@@ -210,3 +210,10 @@ def test_path_kernels_equal_the_per_agent_kernels(monkeypatch, engine):
 
 def test_trajectories_can_be_switched_off():
     assert trajectories.enabled() == (os.environ.get("SIMLIB_TRAJECTORIES", "1") != "0")
+
+
+def test_warmup_runs_every_code_path_once(capsys):
+    from simlib.cli import main as cli
+
+    assert cli(["warmup"]) == 0
+    assert "kernels compiled or loaded in" in capsys.readouterr().out

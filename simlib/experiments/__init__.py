@@ -4,6 +4,8 @@
 * :mod:`~simlib.experiments.wiring` — the one function that wires a run (:func:`build_model`);
 * :mod:`~simlib.experiments.trajectories` — each dynamics simulated once, its population
   path kept (memory, Parquet on disk) and every policy evaluated on it;
+* :mod:`~simlib.experiments.warmup` — every numba kernel compiled once into the cache (at
+  install), so no run waits for compilation;
 * :mod:`~simlib.experiments.run` — :func:`run`: replications into a result;
 * :mod:`~simlib.experiments.result` — :class:`Result`: tidy tables with honest intervals,
   paired comparisons;

@@ -154,7 +154,7 @@ def test_replications_are_worded_for_prose():
     assert replications(_run("xiaoyi", 3), "reps") == "3 reps"
 
 
-def test_report_injects_settings_and_records_them(tmp_path):
+def test_report_injects_settings_and_records_them(tmp_path, capsys):
     """A two-notebook report: settings injected, provenance written, RSE read back."""
     folder = tmp_path / "nbs"
     folder.mkdir()
@@ -188,6 +188,10 @@ def test_report_injects_settings_and_records_them(tmp_path):
     )
     out = index.parent
     meta = json.loads((out / "provenance.json").read_text())
+    # the build prints its time per notebook (wall and CPU), and records both
+    printed = capsys.readouterr().out
+    assert "| notebook | wall s | CPU s |" in printed and "| 00_toy |" in printed
+    assert meta["notebooks"]["00_toy"]["cpu_seconds"] >= 0
     assert meta["sample"] == 0.25 and meta["reps"] == 4 and meta["seed"] == 3
     assert meta["notebooks"]["00_toy"]["settings"] == {"sample": 0.25, "reps": 4, "seed": 3}
     assert meta["notebooks"]["01_plain"]["settings"] == {}
@@ -258,3 +262,12 @@ def test_a_failed_report_leaves_the_previous_one(tmp_path):
 
 def test_notebook_dir_is_the_repository_folder():
     assert NOTEBOOK_DIR.name == "notebooks" and (NOTEBOOK_DIR / "README.md").exists()
+
+
+def test_timing_table_lists_each_notebook_and_the_total():
+    from simlib.reporting.report import timing_table
+
+    rows = [("01_a", "A", 12.0, {}), ("02_b", "B", 30.5, {})]
+    text = timing_table(rows, {"01_a": 10.0, "02_b": 55.0})
+    assert "| 01_a | 12.0 | 10.0 |" in text and "| 02_b | 30.5 | 55.0 |" in text
+    assert "| **total** | **42.5** | **65.0** |" in text  # 12 + 30.5; 10 + 55

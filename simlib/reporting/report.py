@@ -47,6 +47,9 @@ FULL = {"sample": 1.0, "reps": 10, "seed": 1, "target_rse": 0.01}
 EXTRA = {
     "06_uncertainty": {"sa_sample": 0.5, "trajectories": 6, "lhs_n": 48, "sobol_n": 128},
 }
+#: The environment variable naming the folder of stored population paths
+#: (:mod:`simlib.experiments.trajectories`); the report keeps them in its run cache.
+TRAJECTORY_ENV = "SIMLIB_TRAJECTORY_DIR"
 #: Where runs are cached between builds (one sub-folder per simlib version and params hash).
 CACHE_ROOT = Path("results") / "report-runs"
 
@@ -167,15 +170,23 @@ def build_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out.parent))
     started = dt.datetime.now(dt.UTC)
+    set_paths = False
     try:
         for sub in ("notebooks", "html", "tables", "figures"):
             (tmp / sub).mkdir()
         rows = []
+        cpu: dict[str, float] = {}
         exporter = HTMLExporter(exclude_input=no_input, exclude_input_prompt=no_input)
         os.environ[REPORT_ENV] = str(tmp)  # inherited by the notebook kernels
         pages = [py.stem for py, _ in pairs(notebook_dir)]
+        # every notebook, kernel and worker shares the population paths: each dynamics is
+        # simulated once for the whole build, every list and take-up evaluated on it
+        set_paths = TRAJECTORY_ENV not in os.environ
+        if set_paths:
+            os.environ[TRAJECTORY_ENV] = str(cache / "trajectories")
         for py, _ in tqdm(pairs(notebook_dir), desc="notebooks", unit="nb"):
             start = time.perf_counter()
+            cpu_start = _children_cpu()
             nb = jupytext.read(py)
             nb.metadata["kernelspec"] = {
                 "display_name": "Python 3",
@@ -193,6 +204,7 @@ def build_report(
             (tmp / "html" / f"{py.stem}.html").write_text(body, encoding="utf-8")
             shown = {k: v for k, v in injected.items() if k not in ("cache", "backend", "workers")}
             rows.append((py.stem, title, time.perf_counter() - start, shown))
+            cpu[py.stem] = _children_cpu() - cpu_start
         precision = headline_precision(tmp / "tables")
         worst = float(precision["rse"].max()) if len(precision) else float("nan")
         meta = {
@@ -209,7 +221,10 @@ def build_report(
             # what the headline tables rest on: target_rse may add replications to some runs
             "headline_reps": _reps_range(precision),
             "headline_max_rse_percent": worst,
-            "notebooks": {s: {"seconds": round(sec, 1), "settings": st} for s, _, sec, st in rows},
+            "notebooks": {
+                s: {"seconds": round(sec, 1), "cpu_seconds": round(cpu[s], 1), "settings": st}
+                for s, _, sec, st in rows
+            },
         }
         (tmp / "provenance.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         tables = sorted(p.stem for p in (tmp / "tables").glob("*.csv"))
@@ -219,8 +234,11 @@ def build_report(
         tmp.rename(out)
     finally:
         os.environ.pop(REPORT_ENV, None)
+        if set_paths:
+            os.environ.pop(TRAJECTORY_ENV, None)
         if tmp.exists():
             shutil.rmtree(tmp)
+    print(timing_table(rows, cpu))
     print(_precision_line(meta, precision))
     print(f"report written to {out / 'index.html'}")
     return out / "index.html"
@@ -260,6 +278,32 @@ def with_navigation(nb, stem: str, pages: list[str], no_input: bool = False):
     out.cells.insert(0, nbformat.v4.new_markdown_cell(bar))
     out.cells.append(nbformat.v4.new_markdown_cell(bar))
     return out
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes (notebook kernels and their workers)."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timing_table(rows, cpu: dict[str, float]) -> str:
+    """The build's time per notebook, as a Markdown table (wall and CPU seconds).
+
+    Args:
+        rows: ``(stem, title, wall seconds, settings)`` per notebook, in build order.
+        cpu: CPU seconds per notebook (its kernel and the kernel's finished workers).
+
+    Returns:
+        The table, with a total row.
+    """
+    lines = ["| notebook | wall s | CPU s |", "|---|---:|---:|"]
+    for stem, _, sec, _ in rows:
+        lines.append(f"| {stem} | {sec:.1f} | {cpu.get(stem, float('nan')):.1f} |")
+    wall = sum(r[2] for r in rows)
+    lines.append(f"| **total** | **{wall:.1f}** | **{sum(cpu.values()):.1f}** |")
+    return "\n".join(lines)
 
 
 def _reps_range(precision: pd.DataFrame) -> list[int] | None:

@@ -7,8 +7,12 @@
 * :mod:`~simlib.params.health`, :mod:`~simlib.params.demography`,
   :mod:`~simlib.params.outcomes`, :mod:`~simlib.params.vocabulary` — model parameters;
 * :mod:`~simlib.params.scenarios` — validated changes to any of them, from a year on;
+* :mod:`~simlib.params.dated` — city standards that change by date, and a scenario's index;
 * :mod:`~simlib.params.assumptions` — every assumed number with its range;
-* :mod:`~simlib.params.inputs` — everything one run uses, as one object.
+* :mod:`~simlib.params.provenance` — each outcome parameter sourced, calibrated, derived,
+  proxy or assumed;
+* :mod:`~simlib.params.inputs` — everything one run uses, as one object;
+* :mod:`~simlib.params.skeleton` — a new city's files written from the census.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@
 * :mod:`~simlib.params.cities`, :mod:`~simlib.params.services`, :mod:`~simlib.params.targets`
   — a city's context, service list and targets;
 * :mod:`~simlib.params.census` — China's county census tables of 2020 and 2010;
+* :mod:`~simlib.params.skeleton` — a new city's files from the census (``new-city``);
 * :mod:`~simlib.params.health`, :mod:`~simlib.params.demography`,
   :mod:`~simlib.params.outcomes`, :mod:`~simlib.params.vocabulary` — model parameters;
 * :mod:`~simlib.params.scenarios` — validated changes to any of them, from a year on;

@@ -243,11 +243,10 @@ def write(traj: Trajectory, folder: Path) -> Path:
         pq.write_table(pa.table(agents), tmp / "agents.parquet", compression="zstd")
         frames = []
         for t, year in enumerate(traj.years):
-            cols = {"year": np.full(len(traj.counts[t]), year, np.int16)}
+            cols = {"year": np.full(len(traj.agents[t]), year, np.int16)}
             cols.update(traj.cells[t])
-            agents_per = _agents(traj.counts[t], traj.weight[t])
-            for c in range(agents_per.shape[1]):
-                cols[f"n{c}"] = agents_per[:, c]
+            for c in range(traj.agents[t].shape[1]):
+                cols[f"n{c}"] = traj.agents[t][:, c]
             frames.append(pa.table(cols))
         pq.write_table(pa.concat_tables(frames), tmp / "cells.parquet", compression="zstd")
         meta = {
@@ -269,14 +268,6 @@ def write(traj: Trajectory, folder: Path) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp)
     return folder
-
-
-def _agents(counts: np.ndarray, weight: np.float32) -> np.ndarray:
-    """Agents per fine cell × county (persons / weight; exact, as persons are multiples)."""
-    n = np.rint(counts / np.float64(weight)).astype(np.int32)
-    if not np.array_equal(n * np.float64(weight), counts):
-        raise TrajectoryUnsupported("weighted persons are not whole multiples of the weight")
-    return n
 
 
 def read(folder: Path) -> Trajectory | None:
@@ -303,19 +294,19 @@ def read(folder: Path) -> Trajectory | None:
         for name in cells.column_names
     }
     bounds = np.searchsorted(columns["year"], np.array([*years, years[-1] + 1]))
-    n = np.column_stack([columns[f"n{c}"] for c in range(n_c)]).astype(np.float64)
-    tables, counts = [], []
+    n = np.column_stack([columns[f"n{c}"] for c in range(n_c)]).astype(np.int32)
+    tables, agents_per = [], []
     for t in range(len(years)):
         part = slice(bounds[t], bounds[t + 1])
         tables.append({a: columns[a][part] for a in ("age", *attrs)})
-        counts.append(np.ascontiguousarray(n[part] * np.float64(weight[t])))
+        agents_per.append(np.ascontiguousarray(n[part]))
     return Trajectory(
         city=meta["city"],
         counties=tuple(meta["counties"]),
         years=years,
         attrs=attrs,
         cells=tuple(tables),
-        counts=tuple(counts),
+        agents=tuple(agents_per),
         fid=fid,
         weight=weight,
         county=np.array(agents.column("county").to_numpy()),

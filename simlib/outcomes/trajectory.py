@@ -10,7 +10,7 @@ A :class:`Trajectory` holds, for each simulated year (the base year included):
 
 * the living agents grouped into *fine cells* — equal values of every person attribute of
   the schema, age in single years — with the weighted persons per fine cell × county
-  (``counts``), listed in order of first appearance among the agents;
+  (``agents``, × the year's weight), listed in order of first appearance among the agents;
 * each agent's fine cell (``fid``, −1 once dead), which the one-off benefits (paid the first
   year a person is eligible) and the household benefits (a couple's members, read through the
   static ``spouse`` links) need;
@@ -71,7 +71,8 @@ class Trajectory:
         attrs: Attributes of the fine cells besides ``age``.
         cells: Per year, per attribute (and ``age``), its value in each fine cell of that
             year (the columns' dtypes); fine cells in order of first appearance.
-        counts: Per year, weighted persons ``[fine cells, counties]`` (float64).
+        agents: Per year, agents per fine cell × county ``[fine cells, counties]`` (int32);
+            persons are agents × the year's weight, exactly.
         fid: ``[years, agents]``: each agent's fine cell in each year (−1: dead), int32.
         weight: Per year, the living agents' common weight (persons per agent, float32).
         county: County index of each agent (int16).
@@ -84,7 +85,7 @@ class Trajectory:
     years: tuple[int, ...]
     attrs: tuple[str, ...]
     cells: tuple[dict[str, np.ndarray], ...]
-    counts: tuple[np.ndarray, ...]
+    agents: tuple[np.ndarray, ...]
     fid: np.ndarray
     weight: np.ndarray
     county: np.ndarray
@@ -99,7 +100,7 @@ class Trajectory:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays (bytes)."""
-        arrays = [self.fid, self.weight, self.county, self.spouse, *self.counts]
+        arrays = [self.fid, self.weight, self.county, self.spouse, *self.agents]
         arrays += [v for c in self.cells for v in c.values()]
         return int(sum(a.nbytes for a in arrays))
 
@@ -113,7 +114,7 @@ class Trajectory:
             (self.weight, other.weight),
             (self.county, other.county),
             (self.spouse, other.spouse),
-            *zip(self.counts, other.counts, strict=True),
+            *zip(self.agents, other.agents, strict=True),
         ]
         for a, b in zip(self.cells, other.cells, strict=True):
             if a.keys() != b.keys():
@@ -134,7 +135,8 @@ class Trajectory:
         for t, year in enumerate(self.years):
             frame = pd.DataFrame({a: self.cells[t][a] for a in attributes})
             for c, name in enumerate(self.counties):
-                f = frame.assign(persons=self.counts[t][:, c])
+                persons = self.agents[t][:, c] * np.float64(self.weight[t])
+                f = frame.assign(persons=persons)
                 g = f.groupby(attributes, sort=True)["persons"].sum().reset_index()
                 g.insert(0, "county", name)
                 g.insert(0, "year", year)
@@ -152,7 +154,8 @@ class Trajectory:
         fine = self.cells[t]
         band = plan.bands[np.minimum(fine["age"], plan.bands.size - 1)]
         key = pack((band, *key_columns(fine, plan.attrs)), plan.bits)
-        cell, first, summed = merge_cells(key, self.counts[t])
+        cell, first, summed = merge_cells(key, self.agents[t])
+        summed *= np.float64(self.weight[t])  # exact: whole agents × one float32 weight
         table = PersonTable({a: fine[a][first] for a in (*plan.attrs, "age")})
         return PathView(table, cells_total(summed), self, t, cell)
 
@@ -214,7 +217,7 @@ class Recorder:
         self.fid = np.full((n_years, n_agents), -1, np.int32)
         self.years: list[int] = []
         self.cells: list[dict[str, np.ndarray]] = []
-        self.counts: list[np.ndarray] = []
+        self.agents: list[np.ndarray] = []
         self.weight: list[np.float32] = []
         self._table_bits = 17
         self.county = self.spouse = None
@@ -245,7 +248,7 @@ class Recorder:
         self.fid[t] = cells.cid
         self.years.append(int(year))
         self.cells.append({a: cols[a][cells.rep] for a in ("age", *self.attrs)})
-        self.counts.append(cells.counts)
+        self.agents.append(whole_agents(cells.counts, w))
         self.weight.append(np.float32(w))
 
     def trajectory(self, key: str = "") -> Trajectory:
@@ -257,7 +260,7 @@ class Recorder:
             years=tuple(self.years),
             attrs=self.attrs,
             cells=tuple(self.cells),
-            counts=tuple(self.counts),
+            agents=tuple(self.agents),
             fid=self.fid[:t],
             weight=np.array(self.weight, np.float32),
             county=self.county,
@@ -266,16 +269,28 @@ class Recorder:
         )
 
 
+def whole_agents(counts: np.ndarray, weight: float) -> np.ndarray:
+    """Agents per cell × county from weighted persons (int32; exact, else an error).
+
+    Raises:
+        TrajectoryUnsupported: If a count is not a whole multiple of the weight.
+    """
+    n = np.rint(counts / np.float64(weight)).astype(np.int32)
+    if not np.array_equal(n * np.float64(weight), counts):
+        raise TrajectoryUnsupported("weighted persons are not whole multiples of the weight")
+    return n
+
+
 def merge_cells(key: np.ndarray, counts: np.ndarray):
     """Merge fine cells of equal ``key`` into cells numbered by first appearance.
 
     Args:
         key: Per fine cell (in order of first appearance among the agents), its packed key.
-        counts: ``[fine cells, counties]`` weighted persons.
+        counts: ``[fine cells, counties]`` agents (whole numbers).
 
     Returns:
         ``(cell, first, summed)``: each fine cell's cell, each cell's first fine cell, and
-        the ``[cells, counties]`` persons (exact: multiples of one weight).
+        the ``[cells, counties]`` agents as float64 (exact sums of whole numbers).
     """
     if engine() == "numba" and key.size:
         bits = max(4, int(np.ceil(np.log2(key.size + 1))) + 1)
@@ -286,7 +301,7 @@ def merge_cells(key: np.ndarray, counts: np.ndarray):
     rank[order] = np.arange(order.size)
     cell = rank[inv].astype(np.int64)
     summed = np.zeros((order.size, counts.shape[1]))
-    np.add.at(summed, cell, counts)
+    np.add.at(summed, cell, counts.astype(np.float64))
     return cell, first[order].astype(np.int64), summed
 
 

@@ -217,3 +217,16 @@ def test_warmup_runs_every_code_path_once(capsys):
 
     assert cli(["warmup"]) == 0
     assert "kernels compiled or loaded in" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("groups", [("age5", "sex"), ("household", "assistance")])
+def test_results_by_groups_of_persons_on_a_stored_path(baseline_path, groups):
+    from simlib.population.streams import rep_seed
+
+    inputs = load_inputs(CITY, "harmonised")
+    full = ElderCareModel(
+        inputs=inputs, sample=SAMPLE, end_year=END, rng=rep_seed(SEED, 0), groups=groups
+    ).run()
+    got = replay(baseline_path, inputs, groups=groups).table()
+    got.insert(1, "city", inputs.city)
+    assert got.equals(full.outcomes())

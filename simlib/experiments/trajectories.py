@@ -196,17 +196,12 @@ def simulate(spec: RunSpec, inputs: Inputs, key: str = "") -> Trajectory:
 
 
 def outcome_rows(spec: RunSpec, inputs: Inputs) -> pd.DataFrame | None:
-    """A run's outcome rows evaluated on its stored path (None: the path cannot be kept).
-
-    Runs aggregated by groups of persons (``spec.groups``) are simulated for now (None).
-    """
-    if spec.groups:
-        return None
+    """A run's outcome rows evaluated on its stored path (None: the path cannot be kept)."""
     try:
         traj = trajectory_for(spec, inputs)
     except TrajectoryUnsupported:
         return None
-    out = replay(traj, inputs, spec.end_year).table()
+    out = replay(traj, inputs, spec.end_year, spec.groups).table()
     out.insert(1, "city", inputs.city)
     return out
 

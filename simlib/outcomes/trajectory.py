@@ -143,29 +143,53 @@ class Trajectory:
                 out.append(g[g["persons"] > 0])
         return pd.concat(out, ignore_index=True)
 
-    def view(self, t: int, plan) -> YearView:
+    def view(self, t: int, plan, groups: tuple[str, ...] = ()) -> YearView:
         """Year ``t``'s living population as the ledger sees it under a list's ``plan``.
 
         The cells are those the model's ledger forms: equal values of the plan's attributes
         and age band, numbered by first appearance among the agents, each represented by
         its first agent, with the same weighted persons (exact sums of multiples of one
-        float32 weight).
+        float32 weight). With ``groups`` (:mod:`simlib.outcomes.groups`) persons are counted
+        per county × group, each agent's group computed from its fine cell (and, for the
+        household type, its spouse's), as the model's ledger does from its columns.
         """
         fine = self.cells[t]
         band = plan.bands[np.minimum(fine["age"], plan.bands.size - 1)]
         key = pack((band, *key_columns(fine, plan.attrs)), plan.bits)
         cell, first, summed = merge_cells(key, self.agents[t])
+        county = self.county
+        if groups:
+            county, n_slots = self._slots(t, groups)
+            fid = self.fid[t]
+            living = fid >= 0
+            slot_cell = np.append(cell, -1)[fid[living]] * n_slots + county[living]
+            n = np.bincount(slot_cell, minlength=len(first) * n_slots)
+            summed = n.reshape(len(first), n_slots).astype(np.float64)
         summed *= np.float64(self.weight[t])  # exact: whole agents × one float32 weight
         table = PersonTable({a: fine[a][first] for a in (*plan.attrs, "age")})
-        return PathView(table, cells_total(summed), self, t, cell)
+        return PathView(table, cells_total(summed), self, t, cell, county)
+
+    def _slots(self, t: int, groups: tuple[str, ...]) -> tuple[np.ndarray, int]:
+        """Each agent's county × group slot in year ``t``, and the number of slots."""
+        from simlib.outcomes.groups import n_groups, slots
+
+        fid = self.fid[t]
+        fine = self.cells[t]
+
+        def per_agent(name):
+            return np.append(fine[name], np.zeros(1, fine[name].dtype))[fid]
+
+        cols = {a: per_agent(a) for a in fine}
+        cols |= {"alive": fid >= 0, "spouse": self.spouse, "county": self.county}
+        return slots(cols, groups), len(self.counties) * n_groups(groups)
 
 
 class PathView(YearView):
     """A trajectory year's view: one-off and household sums read agents through fine cells."""
 
-    def __init__(self, table, total, traj: Trajectory, t: int, cell: np.ndarray):
+    def __init__(self, table, total, traj: Trajectory, t: int, cell: np.ndarray, county):
         super().__init__(table, total, None, {})
-        self._traj, self._t, self._cell = traj, t, cell
+        self._traj, self._t, self._cell, self._county = traj, t, cell, county
 
     def agent_rows(self) -> np.ndarray:
         """Per agent, its row in the table (−1 for the dead)."""
@@ -175,7 +199,7 @@ class PathView(YearView):
         """One-off amounts (:func:`~simlib.outcomes.cells.once_sums_on_path`)."""
         tr, t = self._traj, self._t
         return once_sums_on_path(
-            tr.fid[t], self._cell, eligible, values, got, tr.county, tr.weight[t], n_counties
+            tr.fid[t], self._cell, eligible, values, got, self._county, tr.weight[t], n_counties
         )
 
     def household_sums(self, eligible, values, once, received, n_counties: int):
@@ -190,7 +214,7 @@ class PathView(YearView):
             once,
             received,
             tr.spouse,
-            tr.county,
+            self._county,
             tr.weight[t],
             n_counties,
         )
@@ -342,7 +366,9 @@ def _merge_kernel(key, counts, bits):
     return cell, first[:u].copy(), summed
 
 
-def replay(traj: Trajectory, inputs, end_year: int | None = None) -> Ledger:
+def replay(
+    traj: Trajectory, inputs, end_year: int | None = None, groups: tuple[str, ...] = ()
+) -> Ledger:
     """Evaluate a run's policy (its inputs' lists and outcome parameters) on a trajectory.
 
     Args:
@@ -350,19 +376,21 @@ def replay(traj: Trajectory, inputs, end_year: int | None = None) -> Ledger:
         inputs: The run's inputs; their dynamics must be those the trajectory was
             simulated with (the caller's key ensures it, :mod:`simlib.experiments.trajectories`).
         end_year: Last year evaluated (the trajectory's last by default).
+        groups: Groupings of persons to aggregate by besides the county
+            (:data:`simlib.outcomes.groups.GROUPINGS`).
 
     Returns:
         A :class:`~simlib.outcomes.ledger.Ledger` holding every year's records, equal to
         the model's own ledger under these inputs.
     """
-    ledger = Ledger(inputs, list(traj.counties))
+    ledger = Ledger(inputs, list(traj.counties), groups=tuple(groups))
     for t, year in enumerate(traj.years):
         if end_year is not None and year > end_year:
             break
         period = inputs.policy(year)
         plan = ledger.plan(period)
         ledger.start_received(plan, traj.n_agents)
-        ledger.years.append(ledger.aggregate(period, year, traj.view(t, plan)))
+        ledger.years.append(ledger.aggregate(period, year, traj.view(t, plan, ledger.groups)))
     return ledger
 
 

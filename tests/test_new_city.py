@@ -146,6 +146,11 @@ def test_new_city_refuses_to_overwrite_and_suggests_names(overlay, tmp_path, cap
 
 
 def test_a_county_level_city_is_its_own_city(tmp_path):
-    files = new_city("孝义市", key="xiaoyi2", params_dir=tmp_path / "p")
+    # 介休市, a county-level city under 晋中市 (code 140781 in the 2020 census)
+    files = new_city("介休市", key="jiexiu", params_dir=tmp_path / "p")
     text = files[1].read_text(encoding="utf-8")
-    assert "{code: 141181, name_zh: 孝义市" in text and "name_zh: 孝义市" in text
+    assert "{code: 140781, name_zh: 介休市" in text and "name_zh: 介休市" in text
+    # a city the bundled params already have is refused, even into a new overlay
+    with pytest.raises(ParamError, match="already has the city 'xiaoyi'"):
+        new_city("孝义市", params_dir=tmp_path / "q")
+    assert not (tmp_path / "q").exists()

@@ -16,6 +16,7 @@ exists, nothing is written.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -64,14 +65,15 @@ def new_city(
     if not isinstance(key, str) or not KEY.fullmatch(key):
         raise ParamError(f"new-city: key {key!r}: use lower-case ASCII letters, digits and _")
     root = _target(params_dir)
-    if (root / "cities").is_dir():
-        tree = read_tree(root)
-        taken = city_aliases(tree)
-        if key in city_keys(tree) or name_zh in taken:
-            raise ParamError(
-                f"new-city: {root} already has the city "
-                f"{taken.get(name_zh, key)!r} ({name_zh}); choose another --key or directory"
-            )
+    # the cities the new one will sit beside: the tree's, or the bundled ones for a new overlay
+    tree = read_tree(root) if (root / "cities").is_dir() else base
+    taken = city_aliases(tree)
+    if key in city_keys(tree) or name_zh in taken:
+        raise ParamError(
+            f"new-city: {root} already has the city {taken.get(name_zh, key)!r} ({name_zh})"
+            f"{'' if (root / 'cities').is_dir() else ' (from the bundled params it overlays)'}"
+            "; choose another --key, or a complete params tree without it"
+        )
     files = {
         root / "cities" / f"{key}.yaml": _city_text(key, name_zh, name_en, rows, by_prefecture),
         root / "services" / f"{key}.yaml": _services_text(key, name_zh),
@@ -110,14 +112,15 @@ overlay_of: bundled
 
 def _city_text(key, name_zh, name_en, rows, by_prefecture) -> str:
     prov = str(rows.iloc[0]["省"])
-    where = f'prefecture="{name_zh}"' if by_prefecture else f'prefecture="{name_zh}"'
+    what = "prefecture" if by_prefecture else "county-level city"
     lines = [
         f"# {name_zh}: the context its list's rules need. Format: docs/params_format.md.",
         f"# Written by `python -m simlib new-city {name_zh}` from the 2020 census county table",
-        f"# (simlib.params.census.county_census(2020, {where}); Lei Dong, leiii/census, MIT).",
+        f"# (a {what}: simlib.params.census.county_census(2020, prefecture={name_zh!r});",
+        "# Lei Dong, leiii/census, MIT).",
         f"city: {key}",
         f"name_zh: {name_zh}",
-        f"name_en: {name_en or 'TODO English name'}",
+        f"name_en: {json.dumps(name_en or 'TODO English name', ensure_ascii=False)}",
         f"province: {prov}",
         "counties:  # every 2020 census county row (区划代码 and 区县); name_en: replace the",
         "           # Chinese placeholder with the English name",

@@ -176,8 +176,8 @@ CASES = [
             "care_level": "full_care",
         },
         100 * 12  # item 11 护理补贴 (不能自理, 低保)
-        + 100 * 12  # item 19 困难残疾人生活补贴 (assumed 100 a month)
-        + 100 * 12  # item 19 重度残疾人护理补贴, grade 1 (assumed 100 a month)
+        + 82 * 12  # item 19 困难残疾人生活补贴 (82 a month, Shanxi pre-2026)
+        + 109 * 12  # item 19 重度残疾人护理补贴, grade 1 (109 a month, Shanxi pre-2026)
         + 7.16 * 12,  # item 23 electricity refund
         {
             "health_check": 1,

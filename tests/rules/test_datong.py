@@ -40,8 +40,8 @@ PERSONS = [
             "disability_grade": 1,
             "disability_type": "physical",
         },
-        100 * 12  # item 21: 困难残疾人生活补贴 (低保 + certificate), assumed 100 yuan/month
-        + 100 * 12,  # item 21: 重度残疾人护理补贴 (grade 1-2), assumed 100 yuan/month
+        82 * 12  # item 21: 困难残疾人生活补贴 (低保 + certificate), 82 yuan/month (pre-2026)
+        + 109 * 12,  # item 21: 重度残疾人护理补贴 (grade 1-2), 109 yuan/month (Shanxi, pre-2026)
         0,
         {
             "health_check": 1,  # item 6: 65+ yearly health management
@@ -259,6 +259,7 @@ def test_explain_care_subsidy_excludes_tekun(city):
         "assistance": "tekun",
         "tekun_mode": "dispersed",
         "care_level": "full_care",
+        "adl_level": 4,  # 完全失能: 全护理, and assessed 失能 (经认定, item 13)
     }
     assert not _row(city, tekun, "datong.13").eligible  # item 13: dispersed 特困 excluded
     assert _row(city, tekun, "datong.16").eligible  # item 16: 分散供养

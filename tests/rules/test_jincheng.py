@@ -152,8 +152,8 @@ PEOPLE = {
         800  # item 16: 80–89
         + 70 * 12  # item 17: 低保 80–99
         + 100 * 12  # item 19: cannot self-care, 低保
-        + 100 * 12  # item 27: 困难残疾人生活补贴 (低保 family, assumption 100/month)
-        + 100 * 12,  # item 27: 重度残疾人护理补贴 (grade 1, assumption 100/month)
+        + 82 * 12  # item 27: 困难残疾人生活补贴 (低保 family, 82/month, Shanxi pre-2026)
+        + 109 * 12,  # item 27: 重度残疾人护理补贴 (grade 1, 109/month, Shanxi pre-2026)
         {"visit": 24, "electricity_kwh": 180, "home_adaptation": 1},  # items 24, 30, 18
     ),
     "p72_edge_mental3": (
@@ -164,8 +164,8 @@ PEOPLE = {
             disability_grade=3,
             disability_type="mental",
         ),
-        100 * 12  # item 27: living subsidy (低保边缘 family)
-        + 100 * 12,  # item 27: care subsidy (grade 3 mental counts as 重度)
+        82 * 12  # item 27: living subsidy (低保边缘 family; 82/month, Shanxi pre-2026)
+        + 54.5 * 12,  # item 27: care subsidy, grade 3 mental (54.5/month, Shanxi pre-2026)
         {
             "home_adaptation": 1,  # item 18 (body 二(五)22 names 低保边缘户): + 残疾 certificate
             # item 24: 重残 = item 27's 重度残疾, which includes grade 3 mental → special
@@ -249,7 +249,9 @@ def test_one_off_and_placement(applied):
 
 def test_explain_care_subsidy(city):
     ex = simlib.explain(
-        city, {"age": 70, "assistance": "dibao", "care_level": "partial_care"}, YEAR
+        city,
+        {"age": 70, "assistance": "dibao", "care_level": "partial_care", "adl_level": 3},
+        YEAR,
     ).set_index("item_id")
     assert ex.loc["jincheng.19", "eligible"]
     assert ex.loc["jincheng.19", "yuan_per_year"] == 1200  # item 19: 100 yuan/month
@@ -270,6 +272,7 @@ def test_explain_care_subsidy(city):
             "tekun_mode": "centralized",
             "in_institution": True,
             "care_level": "full_care",
+            "adl_level": 4,
         },
         YEAR,
     ).set_index("item_id")

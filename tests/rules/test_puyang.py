@@ -348,7 +348,7 @@ def test_explain_dibao_85(city):
     assert out.loc["puyang.7", "eligible"]
     assert out.loc["puyang.7", "yuan_per_year"] == pytest.approx(720)  # 60 yuan × 12
     assert not out.loc["puyang.11", "eligible"]  # can care for self
-    assert "✗ [cannot_self_care]" in out.loc["puyang.11", "conditions"]
+    assert "✗ [certified_unable]" in out.loc["puyang.11", "conditions"]
     assert not out.loc["puyang.6", "quantified"]  # 低保 top-up depends on income
 
 

@@ -165,8 +165,9 @@ PERSONS = {
             care_level="partial_care",
             adl_level=2,
         ),
-        # item 11: 100 × 12; item 21: living subsidy 100 × 12 (低保) + care subsidy 100 × 12 (一级)
-        cash=100 * 12 + 100 * 12 + 100 * 12,
+        # item 11: 100 × 12; item 21: living subsidy 82 × 12 (低保) + care subsidy 109 × 12
+        # (一级), Shanxi pre-2026
+        cash=100 * 12 + 82 * 12 + 109 * 12,
         once=0,  # item 12: no one-off cash
         units=dict(
             health_check=1,
@@ -180,7 +181,7 @@ PERSONS = {
     # 66, grade-3 mental disability, not poor: item 21 care subsidy only.
     "p66_mental_grade3": dict(
         attrs=dict(age=66, disability_grade=3, disability_type="mental"),
-        cash=100 * 12,  # item 21 护理补贴 (三级精神)
+        cash=54.5 * 12,  # item 21 护理补贴 (三级精神: 54.5 a month, Shanxi pre-2026)
         once=0,
         units=dict(health_check=1, ability_assessment=1),
     ),

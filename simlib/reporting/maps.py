@@ -384,7 +384,7 @@ def county_map(
     import matplotlib.patheffects as pe
     import matplotlib.pyplot as plt
 
-    from simlib.reporting.plotting import _note, style
+    from simlib.reporting.plotting import _note, measure_label, style
 
     values, ctx = _values(result_or_table, measure, year, per_older_resident, city, merge)
     unit = values["unit"].iloc[0]
@@ -395,7 +395,7 @@ def county_map(
         values.rename(columns={"county": "code"})[["code", "value"]], on="code"
     )
     drawn = shapes[shapes["has_boundary"]]
-    what = measure + (
+    what = measure_label(measure) + (
         f" per resident {_age(per_older_resident)}+" if _age(per_older_resident) else ""
     )
     notes = []

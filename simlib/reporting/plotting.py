@@ -5,6 +5,11 @@ SimHei, …, or the Noto Sans CJK SC that the ``mplfonts`` package ships) is use
 figure; when none is installed, a one-time warning says how to get one. Styling is applied
 inside a context (:func:`style`), so a user's own matplotlib and seaborn settings — a CJK font
 they chose, a theme — are never reset.
+
+What a reader sees is the same on every page: each city keeps its colour (:func:`palette`),
+legends sit outside the data, money is in 万元 on axes as in tables, axes carry thousands
+separators (never "×1e7"), and titles name measures in words (:func:`measure_label`), never
+as keys such as ``cost_yuan`` or ``beds:institution_bed``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
+from matplotlib import ticker as mticker
+
+from simlib.core.paths import shown_in
 
 #: CJK fonts tried in order (the first installed one is used).
 CJK_FONTS = (
@@ -74,6 +82,105 @@ def style():
         if font is None:  # cjk_font() said it once; not again for every glyph of every label
             warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
         yield
+
+
+#: The colours lines and bars take, cities first in the order of ``params/cities/``.
+COLOURS = "colorblind"
+#: Readable names of the measures plotted most (others are worded by :func:`measure_label`).
+MEASURE_LABELS = {
+    "cost_yuan": "清单支出 service-list cost",
+    "cash_yuan": "现金支出 recurring cash",
+    "once_yuan": "一次性支出 one-off cash",
+    "service_yuan": "服务支出 in-kind services",
+    "bed_yuan": "床位支出 beds",
+    "enrolled": "享受服务人次 enrolments (person-items)",
+    "eligible": "符合条件人次 eligible (person-items)",
+    "fte": "服务人员 staff FTE (in-kind services)",
+    "minutes": "服务时间 staff minutes",
+    "pop60": "60岁及以上人口 persons 60+",
+    "pop65": "65岁及以上人口 persons 65+",
+    "pop80": "80岁及以上人口 persons 80+",
+    "covered60": "享有现金或床位的60+人口 60+ eligible for cash or a bed",
+}
+
+
+def measure_label(measure: str) -> str:
+    """A measure in words for titles, axes (``beds:institution_bed``: "beds: institution bed")."""
+    if measure in MEASURE_LABELS:
+        return MEASURE_LABELS[measure]
+    family, _, kind = measure.partition(":")
+    if kind:
+        return f"{family}: {kind.replace('_', ' ')}"
+    return measure.replace("_", " ")
+
+
+@functools.cache
+def _city_names() -> tuple[tuple[str, ...], ...]:
+    """Every city's key, English and Chinese names (without 市), in the params' order."""
+    from simlib.params import cities, load_city
+
+    out = []
+    for key in cities():
+        ctx = load_city(key).context
+        out.append((key, ctx.name_en, ctx.name_zh, ctx.name_zh.removesuffix("市")))
+    return tuple(out)
+
+
+def city_of(label: str) -> int | None:
+    """The position of the city a label names (key, English or Chinese name), if any."""
+    text = str(label).lower()
+    for i, names in enumerate(_city_names()):
+        if any(n and n.lower() in text for n in names):
+            return i
+    return None
+
+
+def palette(labels) -> dict:
+    """A colour per label: a city's label always takes that city's colour, on every page.
+
+    Args:
+        labels: The labels of the lines or bars (city keys, "大同 Datong", "Datong · baseline" …).
+
+    Returns:
+        ``{label: colour}``; labels that name no city take the colours after the cities'.
+    """
+    labels = list(dict.fromkeys(labels))
+    n_cities = len(_city_names())
+    colours = sns.color_palette(COLOURS, n_colors=max(10, n_cities + len(labels)))
+    out, spare = {}, n_cities
+    for label in labels:
+        i = city_of(label)
+        if i is None:
+            i, spare = spare, spare + 1
+        out[label] = colours[i % len(colours)]
+    return out
+
+
+def _readable_axis(ax, values) -> None:
+    """Thousands separators on the y axis (no "×1e7" offset) when the numbers are large."""
+    finite = pd.to_numeric(pd.Series(values), errors="coerce").abs().dropna()
+    if len(finite) and finite.max() >= 1000:
+        ax.yaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
+
+
+def _legend_outside(ax) -> None:
+    """The legend to the right of the axes, where it covers no data."""
+    if ax.get_legend() is not None:
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+
+
+def in_wan(df: pd.DataFrame, unit_col: str = "unit") -> pd.DataFrame:
+    """Money in 万元 (10 000 yuan), as tables show it: rows whose unit is ``yuan`` converted."""
+    if unit_col not in df.columns:
+        return df
+    out = df.copy()
+    money = out[unit_col].eq("yuan")
+    for c in ("value", "lower", "upper", "se"):
+        if c in out.columns:
+            out[c] = out[c].astype(float)
+            out.loc[money, c] = out.loc[money, c] * 1e-4
+    out.loc[money, unit_col] = "万元"
+    return out
 
 
 def _note(fig, note: str) -> None:
@@ -149,7 +256,10 @@ def family_bars(table: pd.DataFrame, family: str):
     t = t[t.groupby("person")["yuan_per_year"].transform("sum") > 0]
     with style():
         fig, ax = plt.subplots(figsize=(9, 4))
-        sns.barplot(t, x="person_zh", y="yuan_per_year", hue="city", ax=ax)
+        sns.barplot(
+            t, x="person_zh", y="yuan_per_year", hue="city", palette=palette(t["city"]), ax=ax
+        )
+        _legend_outside(ax)
         ax.set_xlabel("")
         ax.set_ylabel("元/年 yuan per year")
         ax.set_title(f"{family.replace('_', ' ').capitalize()} by city")
@@ -180,7 +290,7 @@ def line_by_year(
         The figure.
     """
     order = list(dict.fromkeys(df[hue]))
-    palette = dict(zip(order, sns.color_palette(n_colors=len(order)), strict=True))
+    colours = palette(order)
     with style():
         fig, ax = plt.subplots(figsize=(8, 4.2))
         sns.lineplot(
@@ -189,7 +299,7 @@ def line_by_year(
             y=y,
             hue=hue,
             hue_order=order,
-            palette=palette,
+            palette=colours,
             marker="o",
             errorbar=None,  # the bands are the run's intervals, drawn below
             ax=ax,
@@ -203,11 +313,15 @@ def line_by_year(
                         g["lower"],
                         g["upper"],
                         alpha=0.15,
-                        color=palette[key],
+                        color=colours[key],
                         label="_band",
                     )
         ax.set_title(title)
         ax.set_ylabel(ylabel or y)
+        ax.set_xlabel("year 年份")
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+        _readable_axis(ax, df[y])
+        _legend_outside(ax)
         fig.tight_layout()
         _note(fig, note)
     return fig
@@ -216,20 +330,22 @@ def line_by_year(
 def plot(result, measure: str = "cost_yuan", title: str = "", ylabel: str = ""):
     """A run's yearly total of a measure with its 95 % band, labelled with what it rests on.
 
+    Money is drawn in 万元, as tables show it; the title names the measure in words.
+
     Args:
         result: A :class:`~simlib.experiments.result.Result`.
         measure: The measure (``cost_yuan``, ``fte``, ``enrolled`` …).
-        title: Figure title (the measure by default).
+        title: Figure title (the measure in words by default).
         ylabel: Axis label (the measure's unit by default).
 
     Returns:
         The figure.
     """
-    t = result.totals(measure)
+    t = in_wan(result.totals(measure))
     t["city"] = result.meta.get("city", "")
     unit = t["unit"].iloc[0] if len(t) else ""
     return line_by_year(
-        t, "value", title=title or measure, ylabel=ylabel or unit, note=result.label
+        t, "value", title=title or measure_label(measure), ylabel=ylabel or unit, note=result.label
     )
 
 
@@ -245,9 +361,12 @@ def compare(result, baseline, measure: str = "cost_yuan", title: str = ""):
     Returns:
         The figure.
     """
-    d = result.compare(baseline, measure)
+    d = in_wan(result.compare(baseline, measure))
     unit = d["unit"].iloc[0] if len(d) else ""
-    label = title or (f"{result.meta.get('scenario')} − {baseline.meta.get('scenario')}: {measure}")
+    label = title or (
+        f"{shown_in(str(result.meta.get('scenario')))} − "
+        f"{shown_in(str(baseline.meta.get('scenario')))}: {measure_label(measure)}"
+    )
     return difference_by_year(d, title=label, ylabel=f"difference, {unit}", note=result.label)
 
 
@@ -272,7 +391,9 @@ def difference_by_year(df: pd.DataFrame, title: str = "", ylabel: str = "", note
         ax.axhline(0, color="0.4", lw=0.8)
         ax.set_title(title)
         ax.set_ylabel(ylabel)
-        ax.set_xlabel("year")
+        ax.set_xlabel("year 年份")
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+        _readable_axis(ax, df["value"])
         fig.tight_layout()
         _note(fig, note)
     return fig
@@ -326,7 +447,7 @@ def sobol_bars(indices: pd.DataFrame, top: int = 10, title: str = "", note: str 
         ax.barh([p - 0.2 for p in pos], t["S1"], height=0.4, xerr=t["S1_conf"], label="first S1")
         ax.set_yticks(list(pos), t["label"])
         ax.set_xlabel("share of output variance")
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         if title:
             ax.set_title(title)
         fig.tight_layout()

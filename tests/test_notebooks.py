@@ -164,7 +164,7 @@ def test_report_injects_settings_and_records_them(tmp_path, capsys):
         'backend = "serial"\nworkers = 1\n\n'
         "# %%\nimport pandas as pd\nfrom simlib.reporting.page import Page\n"
         "page = Page('00_toy', sample=sample, reps=reps, seed=seed)\nprint(cache)\n"
-        "page.table(pd.DataFrame({'measure': ['m'], 'year': [2025], 'rse': [0.5 / reps]}),"
+        "page.table(pd.DataFrame({'measure': ['m'], 'year': [2025], 'rse': [0.005 / reps]}),"
         " 'headline')\n"
     )
     (folder / "00_toy.py").write_text(text, encoding="utf-8")
@@ -223,7 +223,7 @@ def test_precision_line_states_the_replications_and_aim_of_its_own_build():
             "table": ["t", "t"],
             "measure": ["m", "m"],
             "year": [2025, 2030],
-            "rse": [1.5, 0.2],
+            "rse": [0.015, 0.002],
             "reps": [29, 10],
         }
     )

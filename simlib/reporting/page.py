@@ -38,6 +38,9 @@ import pandas as pd
 
 #: Environment variable naming the report folder being built (set by the report builder).
 REPORT_ENV = "SIMLIB_REPORT_DIR"
+#: Columns that hold fractions (``rse``: se ÷ value; ``relative``: difference ÷ reference):
+#: saved as fractions, shown as percentages.
+PERCENT_COLUMNS = ("rse", "relative")
 #: Columns added to every table saved into the report.
 PROVENANCE = ("sample", "reps", "seed", "simlib_version", "params_sha256")
 
@@ -237,9 +240,13 @@ class Page:
             extra = {k: v for k, v in prov.items() if k not in df.columns}
             df.assign(**extra).to_csv(folder / f"{self.name}__{name}.csv", index=False)
         floats = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+        shares = [c for c in floats if c in PERCENT_COLUMNS]  # fractions, shown as %
+        floats = [c for c in floats if c not in shares]
         styler = (
             df.style.hide(axis="index")
             .format(f"{{:,.{digits}f}}", subset=floats, na_rep="–")
+            .format("{:+.2%}", subset=[c for c in shares if c == "relative"], na_rep="–")
+            .format("{:.2%}", subset=[c for c in shares if c != "relative"], na_rep="–")
             .set_caption(f"{caption}<br><small>{stamp}</small>" if caption else stamp)
         )
         _display(styler)

@@ -82,7 +82,7 @@ def settings_for(stem: str, declared: dict, common: dict) -> dict:
 
 
 def headline_precision(tables: Path) -> pd.DataFrame:
-    """Every headline figure the notebooks saved, with its RSE, worst first."""
+    """Every headline figure the notebooks saved, with its RSE (a fraction), worst first."""
     frames = []
     for path in sorted(tables.glob("*__headline*.csv")):
         t = pd.read_csv(path)
@@ -206,7 +206,7 @@ def build_report(
             rows.append((py.stem, title, time.perf_counter() - start, shown))
             cpu[py.stem] = _children_cpu() - cpu_start
         precision = headline_precision(tmp / "tables")
-        worst = float(precision["rse"].max()) if len(precision) else float("nan")
+        worst = 100 * float(precision["rse"].max()) if len(precision) else float("nan")
         meta = {
             **{k: common[k] for k in ("sample", "reps", "target_rse", "seed")},
             "simlib_version": simlib.__version__,
@@ -327,7 +327,7 @@ def _precision_line(meta: dict, precision: pd.DataFrame) -> str:
     reps = f"{lo}" if lo == hi else f"{lo}–{hi}"
     return (
         f"{meta['headline_figures']} headline figures at sample {meta['sample']}, "
-        f"{reps} reps: largest Monte-Carlo RSE {top['rse']:.2f} % "
+        f"{reps} reps: largest Monte-Carlo RSE {100 * top['rse']:.2f} % "
         f"({top.get('measure', '')}, {top.get('year', '')}, {top['table']}), {verdict} the "
         f"{aim:g} % aim"
     )
@@ -360,7 +360,7 @@ def _index(rows, tables: list[str], meta: dict, precision: pd.DataFrame) -> str:
     prec = "\n".join(
         f"<tr><td>{html.escape(str(r.get('table', '')))}</td>"
         f"<td>{html.escape(str(r.get('measure', '')))}</td><td>{r.get('year', '')}</td>"
-        f"<td>{r['rse']:.2f} %</td></tr>"
+        f"<td>{100 * r['rse']:.2f} %</td></tr>"
         for _, r in worst.iterrows()
     )
     return f"""<!doctype html>

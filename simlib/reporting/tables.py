@@ -38,8 +38,9 @@ def headline(result: Result, years=(2025, 2030, 2035)) -> pd.DataFrame:
         years: Years to show (those not simulated are skipped).
 
     Returns:
-        Tidy table: measure, 指标, year, value, lower, upper, se, rse (% of value), reps,
-        unit. Money is in 万元; cost per person 60+ in yuan.
+        Tidy table: measure, 指标, year, value, lower, upper, se, rse (se as a fraction of
+        the value, like ``relative`` in comparisons; pages show both as %), reps, unit.
+        Money is in 万元; cost per person 60+ in yuan.
     """
     frames = []
     for m, (zh, en) in HEADLINES.items():
@@ -53,7 +54,7 @@ def headline(result: Result, years=(2025, 2030, 2035)) -> pd.DataFrame:
     frames.append(t.assign(measure=PER_60[1], 指标=PER_60[0]))
     out = pd.concat(frames, ignore_index=True)
     out = out[out["year"].isin(years)]
-    out["rse"] = 100 * out["se"] / out["value"].where(out["value"] != 0)
+    out["rse"] = out["se"] / out["value"].where(out["value"] != 0)
     cols = ["measure", "指标", "year", "value", "lower", "upper", "se", "rse", "reps", "unit"]
     return out[cols].reset_index(drop=True)
 

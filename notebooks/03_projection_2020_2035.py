@@ -71,7 +71,8 @@ proj = projections({label[c]: r for c, r in results.items()})
 # ## Headline measures by city
 #
 # One row per city, measure and year: mean over replications, 95 % interval of the
-# replications, Monte-Carlo standard error and its relative size (`rse`, % of the value).
+# replications, Monte-Carlo standard error and its relative size (`rse`: se ÷ value, shown
+# as a percentage, as `relative` differences are elsewhere).
 
 # %%
 heads = pd.concat(
@@ -98,7 +99,10 @@ wide.columns = [str(y) for y in wide.columns]
 page.table(wide.reset_index(), "headline_wide", "Value ± se by city and year", source=results)
 
 # %% [markdown]
-# ## Trajectories 2020–2035
+# ## Trajectories
+#
+# The population is projected from the 2020 census; the service measures start in the first
+# year a city's list is in force. Each title states the years its lines cover.
 
 # %%
 for measure, zh in [
@@ -111,11 +115,19 @@ for measure, zh in [
     fig = plotting.line_by_year(
         part,
         "value",
-        title=f"{zh} {measure}",
+        title=f"{zh} {measure}, {part['year'].min()}–{part['year'].max()}",
         ylabel=part["unit"].iloc[0],
         note=page.rests_on({label[c]: r for c, r in results.items()}),
     )
     page.figure(fig, measure.split(" (")[0].replace(" ", "_"))
+starts = proj[proj["measure"] == "service-list cost"].groupby("city")["year"].min()
+page.say(
+    "Service measures start in {years} (the first year each city's list is in force); the "
+    "population lines run {p0}–{p1}.",
+    years="; ".join(f"{y} ({', '.join(g.index)})" for y, g in starts.groupby(starts)),
+    p0=int(proj["year"].min()),
+    p1=int(proj["year"].max()),
+)
 
 # %% [markdown]
 # ## By county
@@ -198,7 +210,7 @@ page.say(
     "- In-kind services need {f_lo:,.0f} to {f_hi:,.0f} full-time staff per city in {first}.\n"
     "- The largest budget holder is {dept} in {n_dept} of the {n} cities.\n"
     "- Sample {sample}, {reps}, seed {seed}; largest relative standard error "
-    "of a headline figure {rse:.2f} %.",
+    "of a headline figure {rse:.2%}.",
     first=first,
     last=last,
     lo=label[lo],

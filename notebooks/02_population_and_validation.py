@@ -50,7 +50,7 @@ from simlib.experiments.validation import (
     published_comparison,
 )
 from simlib.params import read_tree
-from simlib.population.synthesis import BASE_YEAR
+from simlib.population.synthesis import BASE_YEAR, census_day_single_year
 from simlib.reporting import plotting
 from simlib.reporting.page import Page
 
@@ -110,7 +110,7 @@ census = pd.concat(census, ignore_index=True)
 adl = pd.concat(adl, ignore_index=True)
 states = pd.concat(states, ignore_index=True)
 states["age_start"] = states["age_group"].str.extract(r"^(\d+)", expand=False).astype(int)
-single = m.inputs.census.single_year.set_index("age")
+single = census_day_single_year(m.inputs.census.single_year, m.inputs.mortality).set_index("age")
 
 # %% [markdown]
 # ## Census by county: persons aged 45+
@@ -152,12 +152,23 @@ page.say(
 print(census.groupby("city")[["census", "synthetic"]].sum().round(0).astype(int).to_string())
 
 # %% [markdown]
-# ## Single years of age: the 1959–61 birth dip
+# ## Single years of age and the model's dates
 #
-# The county census gives 5-year groups; agents get single years from China's single-year
-# shape (census 2020, table 6-4), which carries the 1959–61 famine dip: few people were aged
-# 58–61 in 2020. The line below is the five cities' synthetic population by single year, the
-# dashed line China's shape scaled to the same total.
+# The county census gives 5-year groups on census day, 1 November 2020. Agents get single
+# years from China's single-year shape on census day, which carries the 1959–61 famine dip
+# (few people were aged 58–61 in 2020) and the 1962–63 rebound. The census yearbook's
+# single-year table (6-4) gives the *average* population of the census year (November 2019 –
+# October 2020, about the population on 1 May 2020), so the shape is carried half a year on
+# (`synthesis.census_day_single_year`: each census-day age is half of the table's age and
+# half of the age below, less half a year of deaths); read as census-day ages, the table
+# would let the 1962–63 rebound reach 60 half a year late.
+#
+# **Dates.** A model year's state refers to 31 December (年末), the date of the statistical
+# bulletins' stocks, and the step into a year covers its calendar-year flows. The base year
+# 2020 is the census carried two months on (`synthesis.to_year_end`: the deaths and the
+# birthdays of November and December). The line below is the five cities' synthetic
+# population by single year on 31 December 2020, the dashed line China's census-day shape
+# scaled to the same total (the model's ages are two months later).
 
 # %%
 pooled = np.sum(ages, axis=0)

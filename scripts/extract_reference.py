@@ -14,7 +14,7 @@ is how they were made, and re-running it must reproduce them byte for byte.
   (population/census/county_2020.parquet, built by scripts/build_census.py from Lei Dong,
   "census", GitHub leiii/census, census_county_2020_v1.xlsx, MIT; from the Tabulation on the
   2020 Population Census by County).
-* ``census2020_single_year.csv``: China's population by single year of age (45 … 99, 100 =
+* ``census2020_single_year.csv``: China's population by single year of age (44 … 99, 100 =
   100+) and sex, 2020 census yearbook table 6-4 (average population Nov 2019 – Oct 2020):
   the shape that splits each county's 5-year groups into single years.
 * ``wpp2024_mx.csv``: central death rates for ages 40+ by sex and 5-year period. Source:
@@ -53,7 +53,7 @@ def main(reference: Path, out: Path) -> None:
     single = list(
         csv.DictReader((reference / "census2020_single_year_age.csv").open(encoding="utf-8"))
     )
-    _write(out / "census2020_single_year.csv", [r for r in single if int(r["age"]) >= 45])
+    _write(out / "census2020_single_year.csv", [r for r in single if int(r["age"]) >= 44])
 
 
 def _write(path: Path, rows: list[dict]) -> None:

@@ -8,7 +8,14 @@ from simlib.model.reporters import AGE_GROUP_LABELS, age_group_index
 from simlib.params import cities, load_inputs
 from simlib.params.health import age_curve
 from simlib.population.calibration import adl_prevalence, calibrate_adl, fit_table
-from simlib.population.synthesis import apportion, single_year_weights, synthesize
+from simlib.population.synthesis import (
+    LEAD_IN,
+    apportion,
+    census_day_single_year,
+    single_year_weights,
+    synthesize,
+    to_year_end,
+)
 
 CITIES = cities()
 
@@ -127,3 +134,60 @@ def test_adl_calibration_fits_the_sourced_curve():
     free = core[(core.onset > 0) & (core.onset < 1)]
     assert len(free) > 0.9 * len(core)
     assert (free.fitted - free.target).abs().max() < 1e-9
+
+
+def test_census_day_ages_are_the_average_population_half_a_year_on():
+    # Table 6-4 (params/population/census2020_single_year.csv) averages Nov 2019 - Oct 2020,
+    # i.e. ages about 1 May 2020. On 1 November the persons aged 58 are half of the table's
+    # 57s (born 1962, the rebound: 24 416 345 both sexes) and half of its 58s (13 372 820),
+    # less half a year of deaths (mx about 0.006 at 58: factor ~0.997).
+    inputs = load_inputs("datong")
+    day = census_day_single_year(inputs.census.single_year, inputs.mortality).set_index("age")
+    both = day["male"] + day["female"]
+    assert both[58] == pytest.approx((24416345 + 13372820) / 2 * 0.997, rel=0.003)
+    # the open group keeps its own and gains half of the 99s: 118 365 + 72 199 / 2 = 154 464
+    # both sexes (table 6-4), less half a year of deaths at mx 0.4-0.6 (factor 0.74-0.82)
+    assert 154464 * 0.74 < both[100] < 154464 * 0.82
+    assert day.index[0] == 45  # one age above the table's first (44)
+
+
+def test_lead_in_to_year_end_kills_and_ages_two_months_worth():
+    # 5 % of 大同 (~1.0e5 agents). Each agent has a birthday in Nov-Dec with probability
+    # 2/12: the share's sampling sd is sqrt(p(1-p)/n) ~ 0.0012, allow 4 sd. Deaths: the
+    # expected number is sum(1 - exp(-mx * 2/12)) by agent; allow 4 Poisson sd.
+    inputs = load_inputs("datong")
+    counties = [str(c) for c in inputs.context.counties]
+    rng = np.random.default_rng(9)
+    pop = synthesize(inputs.census, inputs.mortality, "datong", counties, rng, 0.05)
+    age0 = pop.cols["age"].copy()
+    mx = inputs.mortality.rate(pop.cols["sex"], age0, 2020)
+    expected_deaths = (1 - np.exp(-mx * LEAD_IN)).sum()
+    to_year_end(pop, inputs.mortality, rng)
+    c = pop.cols
+    dead = ~c["alive"]
+    assert abs(dead.sum() - expected_deaths) < 4 * np.sqrt(expected_deaths)
+    assert (c["death_year"][dead] == 2020).all() and (c["age"][dead] == age0[dead]).all()
+    up = (c["age"] - age0)[~dead]
+    assert set(np.unique(up)) <= {0, 1}
+    n = up.size
+    assert abs(up.mean() - 2 / 12) < 4 * np.sqrt((2 / 12) * (10 / 12) / n)
+
+
+def test_entries_into_60_follow_the_census_day_single_years():
+    # The persons aged 60 at the end of 2022 were aged 58 (10/12 of them) or 57 (2/12) on
+    # census day, those of 2021 aged 59 or 58. 大同's 55-59 census group is split by the
+    # census-day shape, so the model's 60-year-olds of 2022 over those of 2021 should be the
+    # census-day ratio (10 N58 + 2 N57) / (10 N59 + 2 N58) = 1.48 (less a year of deaths
+    # at 59, < 1 %), against 1.31 with the average-population table read as census-day ages.
+    # Sample 20 % (~2 000-3 000 agents aged 60): sd of the ratio ~ 3 %; allow 0.07.
+    inputs = load_inputs("datong")
+    day = census_day_single_year(inputs.census.single_year, inputs.mortality).set_index("age")
+    n = day["male"] + day["female"]
+    want = (10 * n[58] + 2 * n[57]) / (10 * n[59] + 2 * n[58])
+    m = ElderCareModel("datong", sample=0.2, rng=4, end_year=2022)
+    counts = []
+    for _ in range(2):
+        m.step()
+        c = m.population.cols
+        counts.append(c["weight"][c["alive"] & (c["age"] == 60)].sum())
+    assert counts[1] / counts[0] == pytest.approx(want, abs=0.07)

@@ -16,6 +16,7 @@ from simlib.experiments.validation import PUBLISHED, published_comparison
 from simlib.model.model import ElderCareModel
 from simlib.params import load_inputs
 from simlib.population.calibration import calibrate_adl
+from simlib.population.synthesis import synthesize
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +55,13 @@ def test_census_dip_is_read_from_the_single_year_table():
 
 
 def test_the_split_keeps_county_sex_five_year_totals_exact():
-    m = ElderCareModel("xiaoyi", sample=1.0, rng=2, end_year=2021)
-    age_sex, _ = m.inputs.census.city("xiaoyi")
-    c = m.population.cols
-    counties = np.asarray(m.population.counties)[c["county"]]
+    # the census-day agents, before the two months to the base date (31 December 2020)
+    inputs = load_inputs("xiaoyi")
+    counties = [str(c) for c in inputs.context.counties]
+    pop = synthesize(inputs.census, inputs.mortality, "xiaoyi", counties, np.random.default_rng(2))
+    age_sex, _ = inputs.census.city("xiaoyi")
+    c = pop.cols
+    counties = np.asarray(pop.counties)[c["county"]]
     got = (
         pd.DataFrame(
             {

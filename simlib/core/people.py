@@ -60,7 +60,14 @@ class Attribute:
 
 
 _ATTRS = [
-    Attribute("age", "int16", "int", "Age in completed years (周岁).", lo=0, hi=120),
+    Attribute(
+        "age",
+        "int16",
+        "int",
+        "Age in completed years (周岁) on 31 December of the model year.",
+        lo=0,
+        hi=120,
+    ),
     Attribute(
         "sex", "int8", "category", "Sex (性别).", labels=("male", "female"), labels_zh=("男", "女")
     ),

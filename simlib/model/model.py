@@ -15,7 +15,7 @@ from simlib.outcomes.ledger import Ledger
 from simlib.params import Inputs, load_inputs
 from simlib.population.processes import PROCESSES, Process, ProcessSet, context_for, schema_of
 from simlib.population.streams import Streams, seed_sequence
-from simlib.population.synthesis import BASE_YEAR, Population, synthesize
+from simlib.population.synthesis import BASE_YEAR, Population, synthesize, to_year_end
 
 #: Last calendar year a model may run to (the mortality table's end).
 LAST_YEAR = 2050
@@ -42,6 +42,12 @@ class ElderCareModel(mesa.Model):
     collected values by step, and the model also collects its start year; mesa issue
     #2514, fixed upstream by mesa PR #3109, unreleased). For the final year read
     ``model.run().datacollector`` or use :func:`simlib.run`.
+
+    Dates: a year's state refers to 31 December (年末), the date of the statistical bulletins'
+    stocks, and the step into a year covers that calendar year's flows. The base state (2020)
+    is the census of 1 November 2020 carried two months on
+    (:func:`~simlib.population.synthesis.to_year_end`: the deaths and birthdays of November and
+    December), so ages are completed years on 31 December.
 
     Step order (one step = one calendar year, from ``year`` to ``year + 1``; the processes
     of :data:`simlib.population.processes.PROCESSES`, in this order):
@@ -144,15 +150,11 @@ class ElderCareModel(mesa.Model):
         self.processes = ProcessSet(context_for(inputs, BASE_YEAR), processes)
         self.state_groups = [p.reported() for p in self.processes.processes if p.reported()]
         counties = [str(c) for c in inputs.context.counties]
-        self.population: Population = synthesize(
-            inputs.census,
-            inputs.mortality,
-            inputs.city,
-            counties,
-            self.streams.base("population"),
-            sample,
-            inputs.schema,
+        synthesis = self.streams.base("population")
+        census_day = synthesize(
+            inputs.census, inputs.mortality, inputs.city, counties, synthesis, sample, inputs.schema
         )
+        self.population: Population = to_year_end(census_day, inputs.mortality, synthesis)
         for p in self.processes:
             p.init(self.population.cols, self.streams.base(p.name))
         if not outcomes and not record:

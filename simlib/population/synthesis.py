@@ -3,18 +3,24 @@
 :func:`synthesize` builds one agent per resident aged 45+ at the census (or a sample of them,
 with weights) for every county of a city:
 
-1. County × sex × 5-year age counts come from the census table.
+1. County × sex × 5-year age counts come from the census table (ages on census day,
+   1 November 2020).
 2. Each 5-year group (and 85+, up to :data:`~simlib.params.demography.MAX_AGE`) is split into
-   single years in proportion to China's 2020 census population by single year of age (the
-   1959–61 birth dip included; 100+ by life-table survivorship) (:func:`single_year_weights`).
-   Every county × sex × 5-year census cell stays exact. At full scale the split is a deterministic
-   largest-remainder apportionment, so every census cell is reproduced exactly; at a sample
-   fraction ``f`` each cell gets ``floor(n f)`` agents plus one with probability
+   single years in proportion to China's population by single year of age on census day
+   (:func:`census_day_single_year`, derived from the census yearbook's table of the average
+   population over the census year; the 1959–61 birth dip and the 1962–63 rebound included;
+   100+ by life-table survivorship) (:func:`single_year_weights`). At full scale the split is a
+   deterministic largest-remainder apportionment, so every census cell is reproduced exactly;
+   at a sample fraction ``f`` each cell gets ``floor(n f)`` agents plus one with probability
    ``frac(n f)`` and weight ``1/f``.
-3. Residence (urban) is drawn from the county's urban share; then every process draws its
-   base-year states from its own stream, in process order.
+3. Residence (urban) is drawn from the county's urban share.
 
-The census reference date (1 November 2020) is taken as the state of simulated year 2020.
+**Dates.** A model year's state refers to its last day, 31 December (年末), the date of the
+statistical bulletins' stocks; a step from year ``t`` to ``t + 1`` covers the flows of
+calendar year ``t + 1``. :func:`to_year_end` carries the census-day agents over the
+:data:`LEAD_IN` of two months to 31 December 2020 (deaths at the 2020 period rates, and the
+birthdays of November and December), which is the state of simulated year 2020. Then every
+process draws its base-year states from its own stream, in process order.
 """
 
 from __future__ import annotations
@@ -29,12 +35,50 @@ from simlib.core import people
 from simlib.core.errors import ParamError
 from simlib.core.people import SCHEMA, Schema
 from simlib.core.units import rate_to_prob
-from simlib.params.demography import CENSUS_AGE_STARTS, MAX_AGE, Census, Mortality
+from simlib.params.demography import CENSUS_AGE_STARTS, FIRST_YEAR, MAX_AGE, Census, Mortality
 
 #: WPP period whose life table shapes the single-year split of the census groups.
 SPLIT_PERIOD_YEAR = 2017
-#: Calendar year of the base population (census reference date 1 November 2020).
+#: Calendar year of the base population (the census of 1 November 2020, carried to 31 December).
 BASE_YEAR = 2020
+#: Years from the census day (1 November) to the reference date of a model year (31 December).
+LEAD_IN = 2 / 12
+#: Years from the middle of the census year (Nov 2019 – Oct 2020) to the census day: the
+#: yearbook's average population of the census year is the population about 1 May 2020.
+MID_YEAR_TO_CENSUS = 0.5
+
+
+def census_day_single_year(single_year: pd.DataFrame, mortality: Mortality) -> pd.DataFrame:
+    """China's population by single year of age on census day (1 November 2020), derived.
+
+    The census yearbook's single-year table (6-4) gives the *average population* of the census
+    year, 1 November 2019 – 31 October 2020, i.e. about the population on 1 May 2020. Half a
+    year later, on census day, the persons then aged ``a - 1`` whose birthday fell in May –
+    October are aged ``a``: with births spread evenly over the year,
+    ``N(a) = (P(a) + P(a - 1)) / 2 × exp(-mx(a) / 2)``, and the open group
+    ``N(100+) = (P(100+) + P(99) / 2) × exp(-mx(100) / 2)`` (``mx`` the 2020 period rate).
+    Only the shape within each census 5-year group is used, so the level of the survival
+    factor hardly matters; its slope over the ages of a group does (up to 3 % within 85–89).
+    The census-day single-year table itself (yearbook table 3-1) is not in the reference files.
+
+    Args:
+        single_year: age (the first age at least one below the youngest needed; 100 = 100+),
+            male, female: average population of the census year (persons).
+        mortality: Mortality (the half-year survival).
+
+    Returns:
+        age (from the table's second age to 100 = 100+), male, female: persons on census day.
+    """
+    t = single_year.set_index("age").sort_index()
+    ages = t.index.to_numpy()[1:]
+    out = {"age": ages}
+    for s, sex in enumerate(("male", "female")):
+        p = t[sex].to_numpy(dtype=float)
+        n = (p[1:] + p[:-1]) / 2
+        n[-1] = p[-1] + p[-2] / 2  # 100+: everyone already 100+, and half of the 99s
+        surv = np.exp(-mortality.mx[s, ages, BASE_YEAR - FIRST_YEAR] * MID_YEAR_TO_CENSUS)
+        out[sex] = n * surv
+    return pd.DataFrame(out)
 
 
 def single_year_weights(
@@ -42,9 +86,10 @@ def single_year_weights(
 ) -> np.ndarray:
     """Shares of a census age group ``[start, stop]`` falling on each single year of age.
 
-    With the census single-year table (``Census.single_year``), the shares follow China's
-    2020 population by single year of age: the 1959–1961 birth dip, the 1962–1963 boom and
-    age heaping are kept, so cohorts enter the 60+ and 65+ groups in the right years. Ages
+    With a census-day single-year table (:func:`census_day_single_year`), the shares follow
+    China's population by single year of age on 1 November 2020: the 1959–1961 birth dip, the
+    1962–1963 boom and age heaping are kept, so cohorts enter the 60+ and 65+ groups in the
+    right years. Ages
     100+ (one census count) are split by life-table survivorship ``l(x)``, as is every group
     when the table is absent (the stationary population within the group, from the
     :data:`SPLIT_PERIOD_YEAR` period table).
@@ -54,7 +99,7 @@ def single_year_weights(
         sex: 0 male, 1 female.
         start: First age of the group.
         stop: Last age of the group (inclusive).
-        single_year: The census single-year table (age, male, female), or None.
+        single_year: A single-year table on census day (age, male, female), or None.
 
     Returns:
         Shares summing to 1, one per age ``start..stop``.
@@ -132,9 +177,10 @@ def synthesize(
     sample: float = 1.0,
     schema: Schema = SCHEMA,
 ) -> Population:
-    """Build the base-year (2020) agents of a city's residents aged 45+ (age, sex, county, urban).
+    """Build a city's residents aged 45+ on census day, 1 November 2020 (age, sex, county, urban).
 
-    The processes draw every other state afterwards (:meth:`ProcessSet` ``init``).
+    :func:`to_year_end` then carries them to the model's base date (31 December 2020), and the
+    processes draw every other state (:meth:`ProcessSet` ``init``).
 
     Args:
         census: Census tables.
@@ -157,12 +203,15 @@ def synthesize(
     if tab.empty:
         raise ParamError(f"no census rows for city {city!r} in params/population")
     ages, sexes, cidx = [], [], []
+    single = None
+    if census.single_year is not None:
+        single = census_day_single_year(census.single_year, mortality)
     index = {c: i for i, c in enumerate(counties)}
     tab = tab.assign(_order=tab["county"].map(index)).sort_values("_order", kind="stable")
     for (county, sex, start), n in tab.set_index(["county", "sex", "age_start"])["count"].items():
         s = 0 if sex == "male" else 1
         stop = start + 4 if start < CENSUS_AGE_STARTS[-1] else MAX_AGE
-        w = single_year_weights(mortality, s, start, stop, census.single_year)
+        w = single_year_weights(mortality, s, start, stop, single)
         if sample == 1:
             k = apportion(int(n), w)
         else:
@@ -185,3 +234,34 @@ def synthesize(
     urban_share = (share["urban"] / share["population"]).to_numpy()
     cols["urban"][:] = rng.random(n) < urban_share[cols["county"]]
     return Population(cols, list(counties), sample, schema)
+
+
+def to_year_end(pop: Population, mortality: Mortality, rng: np.random.Generator) -> Population:
+    """Carry census-day agents to the reference date of model year 2020, 31 December (in place).
+
+    Over the :data:`LEAD_IN` (1 November – 31 December 2020) each agent dies with probability
+    ``1 - exp(-mx × 2/12)`` (WPP period rate of 2020, by sex and age; marked dead with
+    ``death_year`` 2020, never removed), and a survivor has a birthday (age + 1, held at
+    :data:`~simlib.params.demography.MAX_AGE`) with probability 2/12, births being spread
+    evenly over the year. Nobody enters: the agents are the census's residents aged 45+, so
+    the youngest single year (45 at year-end) holds the 10/12 of its cohort born before
+    November.
+
+    Args:
+        pop: Census-day agents (:func:`synthesize`).
+        mortality: The mortality table.
+        rng: The synthesis stream (after :func:`synthesize` drew from it).
+
+    Returns:
+        ``pop``, now at 31 December 2020.
+    """
+    c = pop.cols
+    n = len(pop)
+    u = rng.random((2, n))
+    q = 1 - np.exp(-mortality.rate(c["sex"], c["age"], BASE_YEAR) * LEAD_IN)
+    died = u[0] < q
+    c["alive"][died] = False
+    c["death_year"][died] = BASE_YEAR
+    birthday = ~died & (u[1] < LEAD_IN)
+    c["age"][birthday] = np.minimum(c["age"][birthday] + 1, MAX_AGE)
+    return pop

@@ -42,6 +42,12 @@ def check_all(keys: list[str] | None = None, params_dir=None) -> list[str]:
                 ProcessSet(context_for(inputs))
             except ParamError as err:
                 found.setdefault(str(err), []).append(f"{city} · {scen}")
+    # a fault of a base file that a scenario also changes is named after the scenario there
+    # ("scenario <file>: <message>"): the same fault, shown once
+    for message in list(found):
+        rest = message.split(": ", 1)[-1]
+        if message.startswith("scenario ") and rest in found and rest != message:
+            found[rest] += found.pop(message)
     # one line per fault, naming where it showed (a bad file fails every scenario alike)
     for message, where in found.items():
         shown = where[0] if len(where) == 1 else f"{where[0]} and {len(where) - 1} more"

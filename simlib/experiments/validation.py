@@ -70,7 +70,9 @@ def adl_prevalence_comparison(model) -> pd.DataFrame:
 def life_expectancy_check(sex: int, age: int, n: int = 20_000, seed: int = 1, year: int = 2020):
     """A closed cohort run through the model's processes vs the period life table.
 
-    Mortality is held at ``year``'s table; a death in a step counts half a year.
+    Mortality is held at ``year``'s table, and so are the age-specific rates of the other
+    processes (scenario ``constant_rates``: a falling disability onset would lower mortality
+    through the ADL relative risk); a death in a step counts half a year.
 
     Args:
         sex: 0 male, 1 female.
@@ -82,7 +84,7 @@ def life_expectancy_check(sex: int, age: int, n: int = 20_000, seed: int = 1, ye
     Returns:
         ``{"simulated", "life_table", "mc_se"}`` in years.
     """
-    inputs = load_inputs("datong")
+    inputs = load_inputs("datong", "constant_rates")
     mort = inputs.mortality
     y = year - FIRST_YEAR
     fixed = Mortality(np.repeat(mort.mx[:, :, y : y + 1], mort.mx.shape[2], axis=2))

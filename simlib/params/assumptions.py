@@ -10,6 +10,7 @@ validated exactly like a scenario, and must stay inside the documented range. Ke
 * ``health:<curve>@<age>`` — one assumed point of a curve;
 * ``health:<group>.<member>`` — a member of a group (the ADL care-class thresholds, rounded
   to whole grades (:data:`WHOLE`) and kept in order in a sampled design (:data:`ORDERED`));
+  ``health:assistance_trend_last_year`` is rounded to a whole year;
 * ``outcomes:take_up.<family>`` / ``outcomes:take_up.default``, ``outcomes:minutes.<unit>``,
   ``outcomes:unit_cost.<unit>``, ``outcomes:bed_cost.<kind>``, ``outcomes:travel_minutes``,
   ``outcomes:fte_hours``;
@@ -41,7 +42,7 @@ _OUTCOME_SCALARS = {
     "fte_hours_per_year": ("fte_hours", "working hours per full-time post"),
 }
 #: Keys whose values are whole numbers (an override is rounded).
-WHOLE = ("health:care_level_min_adl.",)
+WHOLE = ("health:care_level_min_adl.", "health:assistance_trend_last_year")
 
 #: Assumptions sampled independently that must stay ordered (first ≤ second): the model
 #: refuses the other order (the ADL process: 全护理 cannot start below 半护理). Each

@@ -24,7 +24,9 @@ class Adl(Process):
 
     Base year: each person's grade is drawn from the calibrated grade mix of their sex and
     age. Each year: an intact person becomes disabled with the calibrated onset probability
-    (× ``adl_onset_multiplier``), entering grades 1–4 in the onset shares; a disabled person
+    (× ``adl_onset_multiplier``, × ``(1 + adl_onset_trend)`` to the power of the years since
+    the base year: the secular fall in age-specific onset; 0 = constant rates), entering
+    grades 1–4 in the onset shares; a disabled person
     improves one grade with the recovery probability, else worsens one with the progression
     probability. The care class follows from the grade (``care_level_min_adl``). Declares the
     ADL mortality relative risk, with the calibration's scale.
@@ -42,6 +44,7 @@ class Adl(Process):
         "care_level_min_adl": "group",
         "adl_onset_multiplier": "value",
         "adl_progression_scale": "value",
+        "adl_onset_trend": "value",
     }
 
     def __init__(self, ctx):
@@ -77,6 +80,7 @@ class Adl(Process):
         self.progression = (
             p.curve("adl_progression", AGES) * p.values["adl_progression_scale"]
         ).astype(np.float32)
+        self.trend = float(p.values["adl_onset_trend"])
         self.cum_shares = np.cumsum(list(p.shares["adl_grade_shares"].values()))
         self.rr = np.asarray(list(p.shares["adl_mortality_rr"].values()))
 
@@ -100,9 +104,21 @@ class Adl(Process):
         cols["adl_level"][:] = np.minimum(grade, cdf.shape[-1] - 1)
         cols["care_level"][:] = self.care_level(cols["adl_level"])
 
+    def onset_in(self, year: int) -> np.ndarray:
+        """Onset probabilities (flat ``[sex, age]``) of the step from ``year`` to ``year + 1``.
+
+        The calibrated onset × ``(1 + adl_onset_trend) ** (year + 1 - base_year)``: the
+        flows of calendar year ``year + 1``, the base year's rates unchanged when the trend is 0.
+        """
+        if not self.trend:
+            return self.onset
+        factor = (1.0 + self.trend) ** (year + 1 - self.ctx.base_year)
+        return np.clip(self.onset * factor, 0.0, 1.0).astype(np.float32)
+
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         alive, adl = cols["alive"], cols["adl_level"]
         keys = draw_keys(rng, 2)
+        onset_rate = self.onset_in(year)
         if engine() == "numba":
             _adl_kernel()(
                 alive,
@@ -112,7 +128,7 @@ class Adl(Process):
                 cols["sex"],
                 keys[0],
                 keys[1],
-                self.onset,
+                onset_rate,
                 self.recovery,
                 self.progression,
                 self.cum_shares.astype(np.float32),
@@ -125,7 +141,7 @@ class Adl(Process):
         u, grade_draw = agent_uniforms(keys, adl.size)
         ai = cols["age"].astype(np.intp)
         sa = cols["sex"].astype(np.intp) * (MAX_AGE + 1) + ai
-        onset = alive & (adl == 0) & (u < np.take(self.onset, sa))
+        onset = alive & (adl == 0) & (u < np.take(onset_rate, sa))
         disabled = alive & (adl > 0)
         rec = np.take(self.recovery, ai)
         down = disabled & (u < rec)

@@ -25,6 +25,14 @@ class Assistance(Process):
     old-age status in the lists). Each year 低保/低保边缘 members leave with ``dibao_exit`` and
     entry keeps the age profile; new 特困 have no supporter, and those willing
     (``tekun_centralized_share``) choose 集中供养.
+
+    Trends: the age-specific prevalence of year ``t`` is the base year's times
+    ``(1 + <status>_prevalence_trend) ** (min(t, assistance_trend_last_year) - base_year)``
+    (the rolls' change over the published series, e.g. the tightening of 低保 since 2021;
+    held after its last year; 0 = constant rates). Each year's entry carries the
+    prevalence at age a in year t to that at a + 1 in t + 1; where that needs more leavers
+    than ``dibao_exit`` (or any, for 特困), members leave with the extra exit probability
+    (:meth:`rates_in`).
     """
 
     name = "assistance"
@@ -40,22 +48,39 @@ class Assistance(Process):
         "dibao_edge_prevalence": "value",
         "dibao_exit": "value",
         "no_supporter_non_tekun": "value",
+        "dibao_prevalence_trend": "value",
+        "tekun_prevalence_trend": "value",
+        "assistance_trend_last_year": "value",
     }
 
     def __init__(self, ctx):
         super().__init__(ctx)
         v = self.p.values
-        self.dibao = np.empty((2, AGES.size), np.float32)
-        self.tekun = np.empty((2, AGES.size), np.float32)
-        for u in (0, 1):
-            urban = np.full(AGES.size, bool(u))
-            pd_ = self.prevalence("dibao", AGES, urban)
-            pt = self.prevalence("tekun", AGES, urban)
-            self.dibao[u] = entry_for_prevalence(pd_, np.append(pd_[1:], pd_[-1]), v["dibao_exit"])
-            self.tekun[u] = entry_for_prevalence(pt, np.append(pt[1:], pt[-1]))
+        #: base-year prevalence [urban, age] of 低保 and 特困
+        self.base = {
+            name: np.stack(
+                [self.prevalence(name, AGES, np.full(AGES.size, bool(u))) for u in (0, 1)]
+            )
+            for name in ("dibao", "tekun")
+        }
+        self.dibao, self.dibao_out = self._rates("dibao", 0, v["dibao_exit"])
+        self.tekun, self.tekun_out = self._rates("tekun", 0, 0.0)
         edge = v["dibao_edge_prevalence"]
         self.dibao_edge = float(entry_for_prevalence(edge, edge, v["dibao_exit"]))
-        self.dibao, self.tekun = self.dibao.ravel(), self.tekun.ravel()
+
+    def _rates(self, name: str, t: int, exit_prob: float) -> tuple[np.ndarray, np.ndarray]:
+        """Entry and total exit (flat ``[urban, age]``, float32) from base year + t to + t + 1."""
+        p = self.base[name]
+        trend = self.p.values[f"{name}_prevalence_trend"]
+        last = self.p.values["assistance_trend_last_year"] - self.ctx.base_year
+        now = p * (1.0 + trend) ** min(t, last)
+        nxt = np.concatenate([p[:, 1:], p[:, -1:]], axis=1) * (1.0 + trend) ** min(t + 1, last)
+        entry = entry_for_prevalence(now, nxt, exit_prob)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kept = np.where(now > 0, nxt / (now * (1 - exit_prob)), 1.0)
+        extra = np.clip(1.0 - kept, 0.0, 1.0)
+        out = exit_prob + (1 - exit_prob) * extra
+        return entry.astype(np.float32).ravel(), out.astype(np.float32).ravel()
 
     def prevalence(self, name: str, age, urban) -> np.ndarray:
         """P(status) by age and residence for ``dibao`` or ``tekun`` (see the class docstring)."""
@@ -85,10 +110,28 @@ class Assistance(Process):
         cols["tekun_mode"][:] = np.where(central, CENTRALIZED, np.where(tekun, DISPERSED, 0))
         cols["no_supporter"][:] = tekun | (rng.random(n) < v["no_supporter_non_tekun"])
 
+    def rates_in(self, year: int) -> tuple[np.ndarray, ...]:
+        """The step from ``year`` to ``year + 1``: 特困 entry and exit, 低保 entry and exit.
+
+        Each flat ``[urban, age]`` (float32). The 低保 exit is ``dibao_exit`` plus, where the
+        prevalence trend needs more leavers, the extra share; the 特困 exit is that extra only.
+        With both trends 0 these are the base year's rates (computed once).
+        """
+        v = self.p.values
+        t = year - self.ctx.base_year
+        tekun = (self.tekun, self.tekun_out)
+        dibao = (self.dibao, self.dibao_out)
+        if v["tekun_prevalence_trend"]:
+            tekun = self._rates("tekun", t, 0.0)
+        if v["dibao_prevalence_trend"]:
+            dibao = self._rates("dibao", t, v["dibao_exit"])
+        return (*tekun, *dibao)
+
     def step(self, cols, year, rng):  # noqa: D102 - see the class docstring
         v = self.p.values
         alive, a = cols["alive"], cols["assistance"]
         keys = draw_keys(rng, 3)
+        p_tekun, x_tekun, p_dibao, x_dibao = self.rates_in(year)
         if engine() == "numba":
             f32 = np.float32
             _assistance_kernel()(
@@ -101,8 +144,10 @@ class Assistance(Process):
                 keys[0],
                 keys[1],
                 keys[2],
-                self.tekun,
-                self.dibao,
+                p_tekun,
+                x_tekun,
+                p_dibao,
+                x_dibao,
                 f32(self.dibao_edge),
                 f32(v["dibao_exit"]),
                 f32(v["tekun_centralized_share"]),
@@ -111,12 +156,16 @@ class Assistance(Process):
             return
         u1, u2, u3 = agent_uniforms(keys, a.size)
         ua = cols["urban"].astype(np.intp) * (MAX_AGE + 1) + cols["age"].astype(np.intp)
-        new_tekun = alive & (a != TEKUN) & (u1 < np.take(self.tekun, ua))
-        leave = alive & ((a == DIBAO) | (a == EDGE)) & (u2 < v["dibao_exit"])
-        p_dibao = np.take(self.dibao, ua)
-        join_dibao = alive & (a == NONE) & (u2 < p_dibao)
-        join_edge = alive & (a == NONE) & ~join_dibao & (u2 < p_dibao + self.dibao_edge)
-        a[leave] = NONE
+        new_tekun = alive & (a != TEKUN) & (u1 < np.take(p_tekun, ua))
+        quit_tekun = alive & (a == TEKUN) & (u1 < np.take(x_tekun, ua))
+        leave = alive & (
+            ((a == DIBAO) & (u2 < np.take(x_dibao, ua))) | ((a == EDGE) & (u2 < v["dibao_exit"]))
+        )
+        p_in = np.take(p_dibao, ua)
+        join_dibao = alive & (a == NONE) & (u2 < p_in)
+        join_edge = alive & (a == NONE) & ~join_dibao & (u2 < p_in + self.dibao_edge)
+        a[leave | quit_tekun] = NONE
+        cols["tekun_mode"][quit_tekun] = 0
         a[join_dibao] = DIBAO
         a[join_edge] = EDGE
         a[new_tekun] = TEKUN
@@ -138,7 +187,9 @@ def _assistance_kernel(
     k2,
     k3,
     p_tekun,
+    x_tekun,
     p_dibao,
+    x_dibao,
     p_edge,
     p_exit,
     p_central,
@@ -150,7 +201,12 @@ def _assistance_kernel(
         s = a[i]
         ua = np.int64(urban[i]) * n_ages + age[i]
         # draws inline, each only where it is used (the 集中供养 choice by new 特困 only)
-        if s != TEKUN and agent_uniform(k1, i) < p_tekun[ua]:
+        if s == TEKUN:
+            if agent_uniform(k1, i) < x_tekun[ua]:  # leaves the roll (prevalence trend)
+                a[i] = NONE
+                mode[i] = 0
+            continue
+        if agent_uniform(k1, i) < p_tekun[ua]:
             a[i] = TEKUN
             no_supporter[i] = True
             mode[i] = CENTRALIZED if agent_uniform(k3, i) < p_central else DISPERSED
@@ -162,5 +218,7 @@ def _assistance_kernel(
                 a[i] = DIBAO
             elif u2 < pd + p_edge:
                 a[i] = EDGE
-        elif (s == DIBAO or s == EDGE) and agent_uniform(k2, i) < p_exit:
+        elif s == DIBAO and agent_uniform(k2, i) < x_dibao[ua]:
+            a[i] = NONE
+        elif s == EDGE and agent_uniform(k2, i) < p_exit:
             a[i] = NONE

@@ -117,3 +117,45 @@ def test_institution_stock_holds_over_the_projection():
     while m.running:
         m.step()
     assert 0.65 < per_1000() / start < 1.35
+
+
+def test_institution_residents_are_drawn_by_need_and_their_mix_holds():
+    # Base-year residents other than willing 特困 are drawn at 重度/完全失能 (odds 1 and 1.1),
+    # a few at 中度 (0.016), none intact or 轻度 (health.yaml institution_adl_weights): the mix
+    # the admissions by need keep. Stated before running: (a) in 2020 no resident outside
+    # 集中供养 is intact or 轻度; (b) the share of residents with any ADL limitation and the
+    # share at 重度 or worse stay within 0.08 (absolute) of their 2020 values in 2023, 2030 and
+    # 2035 (under the old near-uniform draw any-ADL went from 0.23 to 0.5 in three years);
+    # (c) residents per 1 000 aged 60+ stay within 20 % of 2020. 20 % of 大同 and 濮阳 hold
+    # ~1 500 resident agents: the sd of a share of 0.5 is ~0.013, so 0.08 is 6 sd, leaving
+    # room for the ageing of the residents themselves.
+    from simlib.population.processes.assistance import CENTRALIZED
+
+    mix = {}
+    for city in ("datong", "puyang"):
+        m = ElderCareModel(city, "constant_rates", sample=0.2, rng=4, end_year=2035)
+        for year in range(2020, 2036):
+            c = m.population.cols
+            old = c["alive"] & (c["age"] >= 60)
+            res = old & c["in_institution"]
+            w = c["weight"]
+            if year == 2020:
+                other = res & (c["tekun_mode"] != CENTRALIZED)
+                assert (c["adl_level"][other] >= 2).all()
+            if year in (2020, 2023, 2030, 2035):
+                t = mix.setdefault(year, np.zeros(4))
+                t += [
+                    w[res].sum(),
+                    w[res & (c["adl_level"] > 0)].sum(),
+                    w[res & (c["adl_level"] >= 3)].sum(),
+                    w[old].sum(),
+                ]
+            if year < 2035:
+                m.step()
+    base = mix[2020]
+    for year in (2023, 2030, 2035):
+        t = mix[year]
+        assert abs(t[1] / t[0] - base[1] / base[0]) < 0.08, (year, t[1] / t[0], base[1] / base[0])
+        assert abs(t[2] / t[0] - base[2] / base[0]) < 0.08, (year, t[2] / t[0], base[2] / base[0])
+        assert 0.8 < (t[0] / t[3]) / (base[0] / base[3]) < 1.2, year
+    assert 0.45 < base[1] / base[0] < 0.7  # about half the residents have an ADL limitation

@@ -18,8 +18,11 @@ INSTITUTION_SHARE_AGE = 60
 class Institution(Process):
     """Institution residence.
 
-    Base year: every 特困 in 集中供养, and others aged 60+ by ADL-grade weights scaled so the
-    60+ share matches ``institution_share_60plus``. Each year: residents other than 集中供养
+    Base year: every 特困 in 集中供养, and others aged 60+ by need: with odds by ADL grade
+    (``institution_adl_weights``: the composition the admissions by need keep, nearly all at
+    重度 or 完全失能), scaled so the 60+ share matches ``institution_share_60plus``; age and sex
+    enter through disability, so the residents' stock and mix hold over the projection.
+    Each year: residents other than 集中供养
     特困 return home with ``institution_discharge``; willing 特困 enter, and persons at 重度 or
     完全失能 enter with ``institution_entry_disabled`` (both calibrated by
     ``scripts/calibrate_institutions.py``: admissions to the CLHLS rate, the stock held at its

@@ -175,7 +175,7 @@ pooled = np.sum(ages, axis=0)
 a = np.arange(45, 101)
 model_n = np.append(pooled[45:100], pooled[100:].sum())
 china = (single["male"] + single["female"]).reindex(a).to_numpy(dtype=float)
-china *= model_n.sum() / china.sum()
+china = china * model_n.sum() / china.sum()
 with plotting.style():
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.plot(a, model_n / 1e3, marker=".", label="合成人口 synthetic, five cities")

@@ -15,6 +15,12 @@ Every function takes a DataFrame (or a Series, or a subclass such as the table
 * :func:`to_stata` writes format 118 (Stata 14+), whose strings are UTF-8;
 * :func:`to_csv` writes UTF-8; ``excel=True`` adds the byte-order mark that Excel needs to
   read Chinese correctly when the file is double-clicked.
+
+Text a spreadsheet would execute (a cell or column name starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return, such as a label a scenario file written by someone else
+planted) is written with a leading apostrophe in Excel and CSV exports (:func:`safe_text`),
+so it shows as text and never runs as a formula. Numbers stay numbers: numeric columns are
+untouched, and a text cell that is just a number (``-5``, ``+1.5e3``) is not a formula.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from simlib.core.spreadsheet import FORMULA_START, safe_frame, safe_text  # noqa: F401 - API
 
 #: Stata's longest variable name and label, and longest fixed-width string (bytes, 118).
 STATA_NAME_MAX = 32
@@ -167,7 +175,7 @@ def to_csv(table, path, excel: bool = False) -> Path:
     Returns:
         The path written.
     """
-    df = _plain_objects(_frame(table))
+    df = safe_frame(_plain_objects(_frame(table)))
     p = _path(path)
     df.to_csv(p, index=False, encoding="utf-8-sig" if excel else "utf-8")
     return p
@@ -224,7 +232,7 @@ def to_excel(tables, path) -> Path:
             raise ValueError("to_excel: no tables given")
     else:
         items = [("Sheet1", tables)]
-    frames = [_datetimes_naive(_plain_objects(_frame(t))) for _, t in items]
+    frames = [safe_frame(_datetimes_naive(_plain_objects(_frame(t)))) for _, t in items]
     p = _path(path)
     with pd.ExcelWriter(p, engine="openpyxl") as writer:
         for name, df in zip(_sheet_names(k for k, _ in items), frames, strict=True):

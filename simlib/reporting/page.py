@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simlib.core.spreadsheet import safe_frame
+
 #: Environment variable naming the report folder being built (set by the report builder).
 REPORT_ENV = "SIMLIB_REPORT_DIR"
 #: Columns that hold fractions (``rse``: se ÷ value; ``relative``: difference ÷ reference):
@@ -238,7 +240,8 @@ class Page:
         folder = _report_dir("tables")
         if folder is not None:
             extra = {k: v for k, v in prov.items() if k not in df.columns}
-            df.assign(**extra).to_csv(folder / f"{self.name}__{name}.csv", index=False)
+            path = folder / f"{self.name}__{name}.csv"
+            safe_frame(df.assign(**extra)).to_csv(path, index=False)
         floats = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
         shares = [c for c in floats if c in PERCENT_COLUMNS]  # fractions, shown as %
         floats = [c for c in floats if c not in shares]

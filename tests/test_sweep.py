@@ -170,20 +170,37 @@ def test_leftovers_of_a_killed_write_and_a_truncated_partition_are_recomputed(tm
     assert not (tmp_path / ".tmp-dead").exists()
 
 
-def test_a_failed_run_is_reported_and_a_later_success_clears_it(tmp_path):
+def test_a_bad_spec_is_refused_before_any_run(tmp_path):
+    # every spec is prepared (checked) first: a bad override stops the sweep before it writes
     bad = RunSpec(city="xiaoyi", sample=0.01, end_year=2022, overrides=(("health:nope", 1.0),))
     good = RunSpec(city="xiaoyi", sample=0.01, end_year=2022)
+    with pytest.raises(ParamError, match="unknown assumption key 'health:nope'"):
+        sweep([good, bad], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_run_is_reported_and_a_later_success_clears_it(tmp_path, monkeypatch):
+    import simlib.experiments.wiring as wiring
+
+    good = RunSpec(city="xiaoyi", sample=0.01, end_year=2022)
+    bad = RunSpec(city="xiaoyi", sample=0.01, end_year=2022, seed=2)
+    real = wiring.run_one
+
+    def flaky(spec, inputs=None):  # a run that fails while running (serial: in-process)
+        if spec.seed == 2:
+            raise RuntimeError("simulated crash")
+        return real(spec, inputs)
+
+    monkeypatch.setattr(wiring, "run_one", flaky)
     rows = sweep([bad, good], tmp_path)
     assert rows.run_id.nunique() == 1
     (fail,) = failures(tmp_path)
-    assert fail["spec"]["overrides"] == [["health:nope", 1.0]]
-    assert "unknown assumption key" in fail["error"]
-    # the same run id made to succeed (as after a fix): the failure is gone
-    rid = fail["run_id"]
-    frame = rows.drop(columns="run_id")
-    from simlib.experiments.sweep import _write
-
-    _write(tmp_path, bad, rid, frame)
+    assert fail["spec"]["seed"] == 2
+    assert "simulated crash" in fail["error"]
+    # the same run made to succeed (as after a fix): the failure is gone
+    monkeypatch.setattr(wiring, "run_one", real)
+    again = sweep([bad, good], tmp_path)
+    assert again.run_id.nunique() == 2
     assert failures(tmp_path) == []
 
 

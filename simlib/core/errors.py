@@ -79,3 +79,33 @@ def checked_arguments(func):
         return func(*args, **kwargs)
 
     return wrapper
+
+
+class StoreError(ParamError):
+    """A store (an output folder, a run or a sweep) cannot be written, or read back as recorded.
+
+    A full disk, a damaged or missing file, a partial result: the message names the folder,
+    the file and the run. The command line turns it into one line (exit status 2).
+    """
+
+
+def write_error(where: object, what: str, err: OSError) -> StoreError:
+    """A one-line :class:`StoreError` for an ``OSError`` raised while writing ``what``.
+
+    Args:
+        where: The output folder.
+        what: What was being written (``"run 3f2a…"``, ``"the report"``).
+        err: The error.
+
+    Returns:
+        The error (to be raised by the caller, ``from None``).
+    """
+    import errno
+
+    why = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+    }.get(err.errno, err.strerror or str(err))
+    return StoreError(f"{where}: cannot write {what}: {why}; nothing half-written was kept")

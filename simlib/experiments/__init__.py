@@ -1,6 +1,8 @@
 """Layer 6: experiments — runs, replications, sweeps, sensitivity and uncertainty.
 
 * :mod:`~simlib.experiments.spec` — :class:`RunSpec`, what identifies one run;
+* :mod:`~simlib.experiments.prepare` — the one scenario preparation of every entry point
+  (checks, targets → take-up paths, notes, the run's identity);
 * :mod:`~simlib.experiments.wiring` — the one function that wires a run (:func:`build_model`);
 * :mod:`~simlib.experiments.trajectories` — each dynamics simulated once, its population
   path kept (memory, Parquet on disk) and every policy evaluated on it;

@@ -11,7 +11,9 @@ identical draw for draw, and a difference between scenarios is the policy's, not
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,13 +23,14 @@ import pandas as pd
 
 from simlib.core.checks import number
 from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
+from simlib.experiments.prepare import Prepared, prepare, scenario_notes  # noqa: F401 - API
 from simlib.experiments.result import Result
 from simlib.experiments.spec import RunSpec, scenario_spec, version
 from simlib.experiments.wiring import run_one
 from simlib.model.model import check_end_year, check_sample
-from simlib.params import Inputs, load_inputs
+from simlib.params import Inputs
 from simlib.params.scenarios import Scenario
-from simlib.population.processes import Process, ProcessSet, context_for, process_ref, schema_of
+from simlib.population.processes import Process, process_ref
 
 
 def check_reps(reps) -> int:
@@ -66,43 +69,80 @@ def specs(
     processes: Sequence[type[Process] | str] = (),
     groups=(),
 ) -> tuple[list[RunSpec], Inputs]:
-    """Validated specs of ``reps`` replications, and their inputs (loaded once, checked)."""
+    """Prepared specs of ``reps`` replications, and their inputs (loaded once, checked).
+
+    The scenario is prepared as for every entry point (:func:`prepared`: every check,
+    targets → take-up paths, the scenario carried as content); what a user must hear about
+    it (:func:`scenario_notes`, infeasible targets) is said as warnings.
+    """
+    reps = check_reps(reps)
+    prep = prepared(
+        city,
+        scenario,
+        sample=sample,
+        seed=seed,
+        end_year=end_year,
+        list_city=list_city,
+        params_dir=params_dir,
+        processes=processes,
+        groups=groups,
+    )
+    return [dataclasses.replace(prep.spec, rep=r) for r in range(reps)], prep.inputs
+
+
+def prepared(
+    city: str,
+    scenario: str | Path | Mapping | Scenario = "baseline",
+    *,
+    sample: float = 0.01,
+    seed: int = 1,
+    end_year: int = 2035,
+    list_city: str | None = None,
+    params_dir: str | Path | None = None,
+    processes: Sequence[type[Process] | str] = (),
+    groups=(),
+) -> Prepared:
+    """A run's arguments checked and prepared (:func:`simlib.experiments.prepare.prepare`).
+
+    Args:
+        city: As for :func:`run` (and every argument below).
+        scenario: A name, path, dict, Scenario or a list of them (a stack).
+        sample: Fraction of persons represented by agents.
+        seed: Base seed.
+        end_year: Last simulated year.
+        list_city: Whose list is applied.
+        params_dir: A params directory.
+        processes: Experimental processes.
+        groups: Groupings of persons.
+
+    Returns:
+        Replication 0's :class:`~simlib.experiments.prepare.Prepared` spec; its notes are
+        said as warnings.
+    """
     from simlib.outcomes.groups import check_groups
 
     groups = check_groups(groups)
     scenario = as_scenario(scenario, params_dir)
     check_sample(sample)
     check_end_year(end_year)
-    reps, seed = check_reps(reps), check_seed(seed)
-    refs = process_refs(processes)
-    probe = RunSpec(city=city, processes=refs)
-    inputs = load_inputs(
-        city,
-        scenario,
-        list_city=list_city,
-        params_dir=params_dir,
-        schema=schema_of(probe.process_classes()),
-    )
-    # the processes check their parameters and declarations before any run
-    ProcessSet(context_for(inputs), probe.process_classes())
-    for line in scenario_notes(inputs, end_year):
-        warnings.warn(line, UserWarning, stacklevel=3)
+    seed = check_seed(seed)
     name, content = scenario_spec(scenario)
     base = RunSpec(
-        city=inputs.city,
+        city=city,
         scenario=name,
         seed=seed,
         sample=float(sample),
         end_year=int(end_year),
-        list_city=inputs.list_city if inputs.list_city != inputs.city else None,
+        list_city=list_city,
         scenario_content=content,
         params_dir=str(params_dir) if params_dir is not None else None,
-        processes=refs,
+        processes=process_refs(processes),
         groups=groups,
     )
-    import dataclasses
-
-    return [dataclasses.replace(base, rep=r) for r in range(reps)], inputs
+    prep = prepare(base)
+    for line in prep.notes:
+        warnings.warn(line, UserWarning, stacklevel=3)
+    return prep
 
 
 @checked_arguments
@@ -166,26 +206,15 @@ def run(
     Raises:
         ParamError: On an unknown city or scenario, or invalid years, reps or sample.
     """
-    scenario = as_scenario(scenario, params_dir)
-    scenario, paths = resolve_scenario(
-        city,
-        scenario,
-        sample=sample,
-        seed=seed,
-        end_year=end_year,
-        list_city=list_city,
-        params_dir=params_dir,
-        processes=processes,
-    )
+    reps = check_reps(reps)
     if target_rse is not None:
         target_rse = float(number(target_rse, "target_rse", unit="share"))
         if not 0 < target_rse < 1:
             raise ParamError(f"target_rse must lie in (0, 1), got {target_rse}")
-        max_reps = max(check_reps(max_reps), check_reps(reps))
-    todo, inputs = specs(
+        max_reps = max(check_reps(max_reps), reps)
+    prep = prepared(
         city,
         scenario,
-        reps=reps,
         sample=sample,
         seed=seed,
         end_year=end_year,
@@ -194,8 +223,10 @@ def run(
         processes=processes,
         groups=groups,
     )
+    inputs, paths = prep.inputs, prep.paths
+    todo = [dataclasses.replace(prep.spec, rep=r) for r in range(reps)]
     started = dt.datetime.now(dt.UTC)
-    rows = _execute(todo, inputs, cache, backend, workers, progress)
+    rows = _execute(todo, inputs, cache, backend, workers, progress, prep.notes)
     while target_rse is not None:
         worst = worst_rse(rows)  # infinite with one replication
         if worst <= target_rse or len(todo) >= max_reps:
@@ -204,20 +235,12 @@ def run(
             need = 2
         else:  # the se falls as 1/sqrt(reps): ask for what the target needs, plus 10 %
             need = int(np.ceil(1.1 * len(todo) * (worst / target_rse) ** 2))
-        more, _ = specs(
-            city,
-            scenario,
-            reps=min(max(need, len(todo) + 1), max_reps),
-            sample=sample,
-            seed=seed,
-            end_year=end_year,
-            list_city=list_city,
-            params_dir=params_dir,
-            processes=processes,
-            groups=groups,
-        )
+        more = [
+            dataclasses.replace(prep.spec, rep=r)
+            for r in range(min(max(need, len(todo) + 1), max_reps))
+        ]
         rows = pd.concat(
-            [rows, _execute(more[len(todo) :], inputs, cache, backend, workers, progress)],
+            [rows, _execute(more[len(todo) :], inputs, cache, backend, workers, progress, ())],
             ignore_index=True,
         )
         todo = more
@@ -241,7 +264,7 @@ def run(
         meta["target_rse"] = target_rse
     meta.pop("rep")
     meta["groups"] = list(meta.get("groups") or ())
-    if paths is not None and len(paths):
+    if len(paths):
         meta["target_paths"] = paths.to_dict("records")
     return Result.from_reps(rows, meta, inputs)
 
@@ -268,14 +291,19 @@ def worst_rse(rows: pd.DataFrame) -> float:
     return float(rse.max()) if rse.notna().any() else 0.0
 
 
-def _execute(todo, inputs, cache, backend, workers, progress) -> pd.DataFrame:
-    """The rows of the given replications (serial, or through a sweep folder)."""
+def _execute(todo, inputs, cache, backend, workers, progress, notes=()) -> pd.DataFrame:
+    """The rows of the given replications (serial, or through a sweep folder).
+
+    ``notes`` were said already: the sweep does not say them again.
+    """
     if cache is not None or backend != "serial":
         import tempfile
 
         from simlib.experiments.sweep import failures, sweep
 
-        with tempfile.TemporaryDirectory(prefix="simlib-run-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="simlib-run-") as tmp, warnings.catch_warnings():
+            for line in notes:
+                warnings.filterwarnings("ignore", message=re.escape(line))
             out = cache if cache is not None else Path(tmp) / "runs"
             rows = sweep(todo, out, backend=backend, workers=workers, progress=progress)
             failed = failures(out)
@@ -295,88 +323,6 @@ def _execute(todo, inputs, cache, backend, workers, progress) -> pd.DataFrame:
 
         it = tqdm(todo, desc=f"{inputs.city} · {todo[0].scenario}", unit="rep")
     return pd.concat([run_one(s, inputs) for s in it], ignore_index=True)
-
-
-def scenario_notes(inputs: Inputs, end_year: int) -> list[str]:
-    """What a user must hear about a scenario before a run: one readable line each.
-
-    * a change, take-up ramp or target dated after the run's end year (it changes nothing
-      in this run);
-    * a change to another city's list than the one this run applies;
-    * a value set outside its documented range (allowed, and recorded in the manifest);
-    * a scenario that changes nothing in this run: every year's list, outcome parameters,
-      health parameters and targets equal the baseline's.
-
-    Args:
-        inputs: The run's inputs.
-        end_year: The run's last year.
-
-    Returns:
-        The messages (empty for the baseline and for a scenario that says nothing odd).
-    """
-    from simlib.population.synthesis import BASE_YEAR
-
-    scen = inputs.scenario
-    if scen.name == "baseline" and not scen.changes and not scen.take_up and not scen.targets:
-        return []
-    where = scen.origin
-    out = []
-    for ch in scen.changes:
-        what = ch.target or ch.selector
-        if ch.start is not None and ch.start > end_year:
-            out.append(
-                f"{where}: {ch.label} ({what}) holds from {ch.start}, after this run's end "
-                f"year {end_year}: it changes nothing here (run to end_year={ch.start} or later)"
-            )
-        city = what.split(".")[0]
-        if ch.selector in ("item", "add_item", "remove_item") and city != inputs.list_city:
-            out.append(
-                f"{where}: {ch.label} changes {city}'s list ({what}), but this run applies "
-                f"{inputs.list_city}'s: it changes nothing here"
-            )
-    for fam, (_, year) in scen.take_up.items():
-        if year > end_year:
-            out.append(
-                f"{where}: take_up.{fam} reaches its target in {year}, after this run's end "
-                f"year {end_year}"
-            )
-    for tid, (_, year) in scen.targets.items():
-        if year is not None and year > end_year:
-            out.append(
-                f"{where}: target {tid} is dated {year}, after this run's end year {end_year}"
-            )
-    for o in inputs.out_of_range:
-        lo, value, hi = (
-            f"{v:,}" if isinstance(v, (int, float)) else str(v)
-            for v in (o["range"][0], o["value"], o["range"][1])
-        )  # numbers or dates
-        out.append(
-            f"{o['change']}: {o['path']} = {value} is outside its documented range "
-            f"[{lo}, {hi}] (allowed in a scenario; recorded in the manifest)"
-        )
-    if not inputs.overrides and not scen.targets:  # a stated target drives provision
-        base = load_inputs(
-            inputs.city,
-            "baseline",
-            list_city=inputs.list_city,
-            params_dir=inputs.params_dir or None,
-            schema=inputs.schema,
-        )
-        same = (
-            inputs.health == base.health
-            and inputs.targets == base.targets
-            and all(
-                inputs.policy(y).services == base.policy(y).services
-                and inputs.policy(y).outcomes == base.policy(y).outcomes
-                for y in range(BASE_YEAR, end_year + 1)
-            )
-        )
-        if same:
-            out.append(
-                f"{where}: scenario {scen.name!r} changes nothing in a run of {inputs.city} to "
-                f"{end_year}: every year's list and parameters equal the baseline's"
-            )
-    return out
 
 
 def as_scenario(scenario, params_dir=None):

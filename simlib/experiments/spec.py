@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,18 @@ class RunSpec:
         if isinstance(self.sample, bool) or not isinstance(self.sample, (int, float)):
             raise ParamTypeError(f"sample: expected a number, got {self.sample!r}")
 
-    def scenario_arg(self) -> str | dict:
-        """What to pass to :func:`simlib.params.load_inputs` as the scenario."""
+    def scenario_arg(self) -> str | Scenario:
+        """What to pass to :func:`simlib.params.load_inputs` as the scenario.
+
+        A scenario carried as content keeps the file it came from in its messages.
+        """
         if self.scenario_content is not None:
-            return json.loads(self.scenario_content)
+            from simlib.params.scenarios import parse_scenario
+
+            raw = json.loads(self.scenario_content)
+            if self.scenario.endswith((".yaml", ".yml")):
+                return parse_scenario(raw, Path(self.scenario).stem, self.scenario)
+            return parse_scenario(raw, self.scenario, "scenario (dict)")
         return self.scenario
 
     def fields(self) -> dict[str, Any]:
@@ -106,12 +115,14 @@ def scenario_spec(scenario: str | Path | dict | Scenario) -> tuple[str, str | No
         return str(scenario.get("name", "custom")), json.dumps(
             scenario, sort_keys=True, default=str
         )
-    if isinstance(scenario, Path):
-        return str(scenario.resolve()), None
+    if isinstance(scenario, Path):  # absolute, links kept (a loop is the loader's to name)
+        return os.path.abspath(scenario.expanduser()), None
     if isinstance(scenario, str):
+        if not scenario.strip():
+            raise ParamError("scenario: empty name; give a scenario name or a path to a .yaml file")
         p = Path(scenario).expanduser()
         if p.suffix in (".yaml", ".yml") or p.exists():
-            return str(p.resolve()), None
+            return os.path.abspath(p), None
         return scenario, None
     raise ParamTypeError(f"scenario: expected a name, path, dict or Scenario, got {scenario!r}")
 

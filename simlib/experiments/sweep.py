@@ -6,8 +6,11 @@ the same bit for bit whatever backend or worker count runs it. :func:`sweep` wri
 finished run as it completes, as a standard Hive-partitioned Parquet dataset::
 
     out/run_id=<id>/part-0.parquet    one partition per run; every row carries the spec's
-                                      fields, the params hash and the simlib version
-    out/_specs/<id>.json              the run's spec and identity (written after its partition)
+                                      fields, the scenario's content hash, the params hash
+                                      and the simlib version
+    out/_specs/<id>.json              the run's spec and identity, written when the run is
+                                      planned; its row count and the partition's SHA-256
+                                      added when it is written (the record has a checksum)
     out/_sweep.json                   the folder's identity: params hash, simlib version
     out/_failures.jsonl               failed runs: spec and error (cleared by a later success)
     out/_lock                         held while a sweep writes
@@ -15,11 +18,15 @@ finished run as it completes, as a standard Hive-partitioned Parquet dataset::
 ``pd.read_parquet(out)`` and ``pyarrow.dataset.dataset(out)`` read it directly (files starting
 with ``_`` or ``.`` are ignored). A run's id covers its spec, the params hash, the scenario's
 content and the simlib version, so changed parameters never reuse old results; resuming into
-a folder made with other parameters is refused (or, with ``overwrite=True``, the folder is
-cleared). A partition is written under a temporary name and renamed; a run counts as done only
-when its partition is readable with the row count its spec file records, so a run killed
-mid-write, or a truncated file, is recomputed. Two sweeps into one folder are refused (a
-lock). Worker processes exit when the sweep that started them dies.
+a folder made with other parameters is refused (or, with ``overwrite=True``, the runs simlib
+recorded there are removed: never a file it did not write). Every spec is prepared first
+(:func:`simlib.experiments.prepare.prepare`: checks, targets → take-up paths), so a sweep
+runs exactly what :func:`simlib.run` runs. A partition is written under a temporary name and
+renamed; a run counts as done only when its partition's SHA-256 is the one its spec file
+records, so a run killed mid-write, a truncated or a bit-flipped file is recomputed on resume,
+and named by :func:`verify` (``load_results`` refuses it). A full disk stops the sweep with
+one line, keeping the runs finished so far. Two sweeps into one folder are refused (a lock).
+Worker processes exit when the sweep that started them dies.
 
 Backends: ``serial``; ``processes`` (local processes: forked on Linux, so a plain script
 needs no ``if __name__ == "__main__":`` guard there; elsewhere Python starts each worker by
@@ -47,8 +54,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from simlib.core.errors import ParamError, did_you_mean
-from simlib.experiments.spec import RunSpec, run_id, version
+from simlib.core.errors import ParamError, StoreError, did_you_mean, write_error
+from simlib.core.reader import sha256
+from simlib.experiments.spec import RunSpec, version
 
 BACKENDS = ("serial", "processes", "dask")
 
@@ -85,33 +93,23 @@ def grid(
 def identities(specs: list[RunSpec]) -> tuple[list[str], str]:
     """Run ids of the specs and the params hash they use (checked to be one tree).
 
-    Raises:
-        ParamError: On an unknown city or scenario, or specs that read different params
-            directories.
-    """
-    from simlib.params import read_scenario, read_tree
-    from simlib.params.tree import check_city
+    Each spec is prepared as a run would be (:func:`simlib.experiments.prepare.prepare`).
 
-    trees = {}
-    ids, hashes = [], set()
-    for s in specs:
-        tree = trees.get(s.params_dir) or trees.setdefault(s.params_dir, read_tree(s.params_dir))
-        check_city(s.city, tree)
-        if s.list_city is not None:
-            check_city(s.list_city, tree, "list city")
-        scen = read_scenario(s.scenario_arg(), tree)
-        ids.append(run_id(s, tree.hash, scen.hash))
-        hashes.add(tree.hash)
-    if len(hashes) > 1:
-        raise ParamError("the sweep's specs read different params directories; sweep them apart")
-    return ids, next(iter(hashes)) if hashes else ""
+    Raises:
+        ParamError: On an unknown city, scenario or target, invalid parameters, or specs
+            that read different params directories.
+    """
+    from simlib.experiments.prepare import prepare_all
+
+    prepared = prepare_all(specs)
+    return [p.run_id for p in prepared], prepared[0].inputs.params_hash if prepared else ""
 
 
 def execute(spec: RunSpec, params_hash: str | None = None) -> pd.DataFrame:
     """Run one spec and return its outcome rows, with the spec's fields as columns.
 
     Args:
-        spec: The run.
+        spec: The run (prepared: its scenario as content, take-up paths included).
         params_hash: The params hash the sweep expects (a run refuses other params).
     """
     from simlib.experiments.wiring import inputs_for, run_one
@@ -126,6 +124,7 @@ def execute(spec: RunSpec, params_hash: str | None = None) -> pd.DataFrame:
     fields = spec.fields()
     for k in ("scenario", "list_city", "seed", "sample", "end_year", "overrides", "processes"):
         out[k] = fields[k]
+    out["scenario_sha256"] = inputs.scenario.hash
     out["params_sha256"] = inputs.params_hash
     out["simlib_version"] = version()
     return out
@@ -182,12 +181,43 @@ def _spec_file(out: Path, rid: str) -> Path:
 
 def _atomic_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def check_out_dir(out: str | Path) -> Path:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (read in 1 MiB blocks)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sealed(record: dict) -> dict:
+    """``record`` with a ``checksum``: SHA-256 of its canonical JSON (the other keys)."""
+    body = {k: v for k, v in record.items() if k != "checksum"}
+    text = json.dumps(body, sort_keys=True, default=str, ensure_ascii=False)
+    return {**body, "checksum": sha256(text.encode())}
+
+
+def intact(record: object) -> bool:
+    """Whether a record read back still has the checksum :func:`sealed` gave it."""
+    return isinstance(record, dict) and sealed(record).get("checksum") == record.get("checksum")
+
+
+def check_out_dir(out: str | Path, create: bool = True) -> Path:
     """An output folder that exists or can be created and is writable, checked before any work.
+
+    Args:
+        out: The folder.
+        create: Create it (else only check that it could be: its nearest existing parent is
+            a writable folder).
 
     Raises:
         ParamError: If ``out`` is a file, cannot be created or is not writable.
@@ -195,6 +225,15 @@ def check_out_dir(out: str | Path) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ParamError(f"--out {out}: exists and is not a folder")
+    if not create:
+        parent = out
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise ParamError(f"--out {out}: {parent} is not a folder")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ParamError(f"--out {out}: cannot write there (permission denied)")
+        return out
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
@@ -204,65 +243,185 @@ def check_out_dir(out: str | Path) -> Path:
     return out
 
 
-def done_ids(out: str | Path) -> set[str]:
-    """Run ids whose partition is complete.
+#: The least free space (bytes) a run or sweep needs in its output folder to start: a full
+#: disk is refused before any work (a disk that fills up later stops with one line).
+MIN_FREE = 1 << 20
 
-    Complete: the spec file is present, the Parquet file readable, its rows as recorded.
+
+def check_free(out: str | Path, need: int | None = None) -> None:
+    """Refuse an output folder whose file system has less than ``need`` bytes free.
+
+    Args:
+        out: The folder (or, if it does not exist yet, where it would be made).
+        need: Bytes needed (:data:`MIN_FREE` by default).
+
+    Raises:
+        ParamError: Naming the folder, the free and the needed space (MiB).
     """
-    import pyarrow.parquet as pq
+    need = MIN_FREE if need is None else need
+    where = Path(out)
+    while not where.exists():
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    if free < need:
+        raise ParamError(
+            f"--out {out}: only {free / 2**20:.1f} MiB free there, at least "
+            f"{need / 2**20:.1f} MiB needed; free some space or choose another --out"
+        )
 
+
+def _read_record(f: Path) -> dict | None:
+    try:
+        record = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if intact(record) else None
+
+
+def verify(out: str | Path) -> tuple[set[str], list[tuple[str, str, str]]]:
+    """Check every run a sweep folder records against its checksums.
+
+    Args:
+        out: A sweep folder.
+
+    Returns:
+        ``(done, problems)``: the ids of complete runs (spec record intact, partition's
+        SHA-256 as recorded), and one ``(file, run_id, what)`` per run that is planned but
+        not finished, damaged or missing.
+    """
     out = Path(out)
     specs = out / "_specs"
+    done, problems = set(), []
     if not specs.is_dir():
-        return set()
-    done = set()
-    for f in specs.glob("*.json"):
+        return done, problems
+    for f in sorted(specs.glob("*.json")):
         rid = f.stem
-        try:
-            rows = json.loads(f.read_text(encoding="utf-8"))["rows"]
-            meta = pq.read_metadata(_partition(out, rid) / "part-0.parquet")
-        except (OSError, ValueError, KeyError, TypeError, Exception):  # noqa: BLE001
-            continue
-        if meta.num_rows == rows:
+        part = _partition(out, rid) / "part-0.parquet"
+        record = _read_record(f)
+        if record is None:
+            problems.append((str(f), rid, "its spec record is damaged"))
+        elif record.get("run_id") != rid:
+            problems.append((str(f), rid, "its spec record names another run"))
+        elif "sha256" not in record:
+            problems.append((str(part), rid, "planned, never finished"))
+        elif not part.is_file():
+            problems.append((str(part), rid, "its partition is missing"))
+        elif file_sha256(part) != record["sha256"]:
+            problems.append((str(part), rid, "its partition is damaged (checksum mismatch)"))
+        else:
             done.add(rid)
-    return done
+    return done, problems
+
+
+def done_ids(out: str | Path) -> set[str]:
+    """Run ids whose partition is complete (:func:`verify`: checksums as recorded)."""
+    return verify(out)[0]
+
+
+#: What a sweep writes in its folder (everything else there is left alone).
+_OWN_FILES = ("_sweep.json", "_failures.jsonl")
+
+
+def _own_partition(p: Path) -> bool:
+    """A folder that holds nothing but what a sweep writes into a partition."""
+    return p.is_dir() and not p.is_symlink() and {c.name for c in p.iterdir()} <= {"part-0.parquet"}
+
+
+def own_folder(p: Path) -> bool:
+    """Whether ``p`` is a folder holding nothing but what a sweep writes."""
+    if not p.is_dir() or p.is_symlink():
+        return False
+    for c in p.iterdir():
+        if c.name in (*_OWN_FILES, "_lock") or c.name.startswith(".tmp-"):
+            continue
+        if c.name == "_specs" and all(f.suffix == ".json" for f in c.iterdir()):
+            continue
+        if c.name.startswith("run_id=") and _own_partition(c):
+            continue
+        return False
+    return True
+
+
+def _clear_own(out: Path) -> None:
+    """Remove the runs simlib recorded in ``out`` (never a file it did not write)."""
+    specs = out / "_specs"
+    recorded = [f for f in specs.glob("*.json")] if specs.is_dir() else []
+    for f in recorded:
+        part = _partition(out, f.stem)
+        if _own_partition(part):
+            shutil.rmtree(part)
+        f.unlink()
+    for p in out.glob("run_id=*"):
+        if _own_partition(p):  # a partition whose record was never written (killed)
+            shutil.rmtree(p)
+    for name in _OWN_FILES:
+        (out / name).unlink(missing_ok=True)
+    if specs.is_dir() and not any(specs.iterdir()):
+        specs.rmdir()
+
+
+def _identity(out: Path) -> dict | None:
+    """The folder's ``_sweep.json`` (None if absent); a damaged one is an error."""
+    ident = out / "_sweep.json"
+    if not ident.is_file():
+        return None
+    try:
+        have = json.loads(ident.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        have = None
+    if not isinstance(have, dict):
+        raise StoreError(
+            f"{ident}: damaged (not the JSON a sweep writes); use a new folder, or "
+            "overwrite=True (--overwrite) to clear the runs simlib recorded there"
+        )
+    return have
 
 
 def _prepare(out: Path, params_hash: str, overwrite: bool) -> None:
     """Check or create the folder's identity; remove leftovers of killed writes."""
     ident = out / "_sweep.json"
     want = {"params_sha256": params_hash, "simlib_version": version()}
-    if ident.is_file():
-        try:
-            have = json.loads(ident.read_text(encoding="utf-8"))
-        except ValueError:
-            have = {}
+    try:
+        have = _identity(out)
+    except StoreError:
+        if not overwrite:
+            raise
+        have = {}
+    if have is not None:
         same = {k: have.get(k) for k in want} == want
         if not same and not overwrite:
             raise ParamError(
                 f"{out} holds runs made with params {str(have.get('params_sha256'))[:12]} and "
                 f"simlib {have.get('simlib_version')}; these runs use params {params_hash[:12]} "
                 f"and simlib {version()}. Use a new folder, or overwrite=True (--overwrite) to "
-                "clear it and run again"
+                "remove those runs (simlib removes only what it wrote) and run again"
             )
         if not same:
-            for p in out.iterdir():
-                if p.name != "_lock":
-                    shutil.rmtree(p) if p.is_dir() else p.unlink()
+            _clear_own(out)
     (out / "_specs").mkdir(exist_ok=True)
     _atomic_text(ident, json.dumps({**want, "created": dt.datetime.now(dt.UTC).isoformat()}))
     for p in out.glob(".tmp-*"):
-        shutil.rmtree(p, ignore_errors=True)
+        if _own_partition(p):
+            shutil.rmtree(p)
     done = done_ids(out)
     for p in out.glob("run_id=*"):  # partitions of runs that never completed
-        if p.name.split("=", 1)[1] not in done:
-            shutil.rmtree(p, ignore_errors=True)
+        if p.name.split("=", 1)[1] not in done and _own_partition(p):
+            shutil.rmtree(p)
+
+
+def _plan(out: Path, spec: RunSpec, rid: str) -> None:
+    """Record a run before it starts (a run planned but not finished is never silent)."""
+    f = _spec_file(out, rid)
+    if _read_record(f) is None:
+        record = {"run_id": rid, "spec": dataclasses.asdict(spec), "simlib_version": version()}
+        _atomic_text(f, json.dumps(sealed(record), default=str))
 
 
 def _write(out: Path, spec: RunSpec, rid: str, frame: pd.DataFrame) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out))
     try:
         frame.to_parquet(tmp / "part-0.parquet", index=False)
+        digest = file_sha256(tmp / "part-0.parquet")
         final = _partition(out, rid)
         if final.exists():
             shutil.rmtree(final)
@@ -274,9 +433,10 @@ def _write(out: Path, spec: RunSpec, rid: str, frame: pd.DataFrame) -> None:
         "run_id": rid,
         "spec": dataclasses.asdict(spec),
         "rows": len(frame),
+        "sha256": digest,
         "simlib_version": version(),
     }
-    _atomic_text(_spec_file(out, rid), json.dumps(record, default=str))
+    _atomic_text(_spec_file(out, rid), json.dumps(sealed(record), default=str))
 
 
 def _fail(out: Path, spec: RunSpec, rid: str, error: str) -> None:
@@ -295,8 +455,13 @@ def failures(out: str | Path) -> list[dict]:
     if not path.exists():
         return []
     done = done_ids(out)
-    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    latest = {f["run_id"]: f for f in lines}
+    lines = []
+    for x in path.read_text(encoding="utf-8").splitlines():
+        try:
+            lines.append(json.loads(x))
+        except ValueError:
+            continue  # a line cut short by a kill or a full disk
+    latest = {f["run_id"]: f for f in lines if isinstance(f, dict) and "run_id" in f}
     return [f for rid, f in latest.items() if rid not in done]
 
 
@@ -431,36 +596,58 @@ def sweep(
         )
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ParamError(f"workers must be a positive integer, got {workers!r}")
-    ids, params_hash = identities(specs)
+    from simlib.experiments.prepare import prepare_all
+
+    prepared = prepare_all(list(specs))
+    ids = [p.run_id for p in prepared]
+    params_hash = prepared[0].inputs.params_hash if prepared else ""
     if len(set(ids)) != len(ids):
         raise ParamError("the sweep lists the same run twice")
+    check_out_dir(out, create=False)
+    check_free(out)
     out = check_out_dir(out)
     with _Lock(out):
-        _prepare(out, params_hash, overwrite)
-        done = done_ids(out)
-        todo = [(s, i) for s, i in zip(specs, ids, strict=True) if i not in done]
+        try:
+            _prepare(out, params_hash, overwrite)
+            done = done_ids(out)
+            todo = [(p.spec, i) for p, i in zip(prepared, ids, strict=True) if i not in done]
+            for spec, rid in todo:
+                _plan(out, spec, rid)
+        except OSError as err:
+            raise write_error(out, "the sweep's records", err) from None
         by_spec = {s: i for s, i in todo}
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run")
-        for spec, frame, error in _results(backend, todo, workers, client, params_hash):
-            rid = by_spec[spec]
-            if error is None:
-                _write(out, spec, rid, frame)
-            else:
-                _fail(out, spec, rid, error)
+        try:
+            for spec, frame, error in _results(backend, todo, workers, client, params_hash):
+                rid = by_spec[spec]
+                try:
+                    if error is None:
+                        _write(out, spec, rid, frame)
+                    else:
+                        _fail(out, spec, rid, error)
+                except OSError as err:
+                    n = len(done_ids(out))
+                    raise write_error(
+                        out, f"run {rid} ({n} of {len(ids)} runs are saved; resume later)", err
+                    ) from None
+                if bar is not None:
+                    bar.update()
+        finally:
             if bar is not None:
-                bar.update()
-        if bar is not None:
-            bar.close()
-        _prune_failures(out)
+                bar.close()
+        try:
+            _prune_failures(out)
+        except OSError as err:
+            raise write_error(out, "_failures.jsonl", err) from None
     return load(out, ids)
 
 
 def load(out: str | Path, ids: list[str] | None = None) -> pd.DataFrame:
-    """Read the completed runs of a sweep folder (only ``ids``' runs, in their order)."""
+    """Read the completed, verified runs of a sweep folder (only ``ids``' runs, in order)."""
     out = Path(out)
     have = done_ids(out)
     ids = [i for i in (ids if ids is not None else sorted(have)) if i in have]

@@ -53,6 +53,7 @@ def derive(
     list_city: str | None = None,
     params_dir=None,
     processes: tuple[str, ...] = (),
+    overrides: dict[str, float] | None = None,
 ) -> tuple[Scenario, pd.DataFrame]:
     """The scenario with a take-up path for each of its alternative targets.
 
@@ -65,6 +66,7 @@ def derive(
         list_city: Whose list is applied.
         params_dir: A params directory.
         processes: The run's experimental processes (references, as in ``RunSpec``).
+        overrides: The run's assumption values (the pilot runs use them too).
 
     Returns:
         ``(scenario, paths)``: the scenario with the derived take-up schedules (and
@@ -83,12 +85,14 @@ def derive(
         list_city=list_city,
         params_dir=str(params_dir) if params_dir else None,
         processes=tuple(processes),
+        overrides=tuple(sorted((overrides or {}).items())),
     )
     inputs = load_inputs(
         city,
         scen,
         list_city=list_city,
         params_dir=params_dir,
+        overrides=overrides,
         schema=schema_of(pilot_spec.process_classes()),
     )
     take_up = dict(scen.take_up)

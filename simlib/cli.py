@@ -88,8 +88,9 @@ def _run(args: argparse.Namespace) -> int:
 
     from simlib.experiments.run import as_scenario, run, specs
     from simlib.experiments.store import run_name, write_run
-    from simlib.experiments.sweep import check_out_dir
+    from simlib.experiments.sweep import check_free, check_out_dir
 
+    # every argument, the scenario and its targets (take-up paths derived) checked first
     scenario = args.scenario[0] if len(args.scenario) == 1 else as_scenario(args.scenario)
     todo, inputs = specs(
         args.city,
@@ -103,12 +104,17 @@ def _run(args: argparse.Namespace) -> int:
         processes=args.process,
         groups=args.groups,
     )
-    out = check_out_dir(args.out)
+    out = check_out_dir(args.out, create=False)
+    check_free(out)
     target = out / run_name({**todo[0].fields(), "city": inputs.city})
     if target.exists() and not args.overwrite:
         from simlib.core.errors import ParamError
 
         raise ParamError(f"{target} exists; use another --out, or --overwrite to replace it")
+    if target.exists():
+        from simlib.experiments.store import RUN_FILES, check_own
+
+        check_own(target, RUN_FILES, "a run folder")
     result = run(
         args.city,
         scenario,
@@ -165,7 +171,14 @@ def _gains(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from simlib.experiments.run import process_refs
-    from simlib.experiments.sweep import check_out_dir, failures, grid, identities, sweep
+    from simlib.experiments.sweep import (
+        check_free,
+        check_out_dir,
+        failures,
+        grid,
+        identities,
+        sweep,
+    )
 
     specs = grid(
         args.cities,
@@ -177,8 +190,9 @@ def _sweep(args: argparse.Namespace) -> int:
         params_dir=args.params_dir,
         processes=process_refs(args.process),
     )
-    identities(specs)  # every city and scenario checked before anything is written
-    check_out_dir(args.out)
+    identities(specs)  # every city, scenario and target checked before anything is written
+    check_out_dir(args.out, create=False)
+    check_free(args.out)
     rows = sweep(
         specs,
         args.out,
@@ -198,8 +212,9 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from simlib.reporting.report import build_report
+    from simlib.reporting.report import build_report, check_report_out
 
+    check_report_out(args.out)  # a file, a read-only folder, a full disk, others' files
     build_report(
         args.out,
         sample=args.sample,
@@ -259,7 +274,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace an existing run (or a sweep folder of other params)",
+        help="replace an existing run (or the runs of other params in a sweep folder); "
+        "only files simlib wrote are ever removed",
     )
     s = sub.add_parser("run", help="run a city under a scenario", parents=[common])
     s.add_argument("--city", required=True, help="city key or name (datong, 大同)")
@@ -398,6 +414,10 @@ def main(argv: list[str] | None = None) -> int:
     except ParamError as err:
         print(f"error: {err}", file=sys.stderr)
         return BAD_INPUT
+    except OSError as err:  # a disk or file error no check foresaw: one line, not a traceback
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -316,9 +316,20 @@ def _targets(tree: ParamTree, city: str, scen: Scenario, vocab: Vocabulary) -> t
     ids = {t.id for t in targets}
     out = []
     for tid in scen.targets:
-        if tid not in ids and tid.split(".")[0] == city:
+        if tid in ids:
+            continue
+        # a target of another city is allowed (a scenario may cover several), if it exists
+        known = ids if tid.split(".")[0] == city else _all_target_ids(tree, vocab)
+        if tid not in known:
+            named = sorted((i for i in known if i.split(".", 1)[-1] == tid), key=len)
+            hint = (
+                f"; did you mean {' or '.join(repr(i) for i in named)}?"
+                if named
+                else did_you_mean(tid, known)
+            )
             raise ParamError(
-                f"{scen.origin}: targets.{tid}: no such target{did_you_mean(tid, ids)}"
+                f"{scen.origin}: targets.{tid}: no such target{hint} "
+                "(a target id is <city>.<name>, as in params/targets/<city>.yaml)"
             )
     for t in targets:
         if t.id in scen.targets:
@@ -328,3 +339,10 @@ def _targets(tree: ParamTree, city: str, scen: Scenario, vocab: Vocabulary) -> t
             t = dataclasses.replace(t, value=value, year=year or t.year)
         out.append(t)
     return tuple(out)
+
+
+def _all_target_ids(tree: ParamTree, vocab: Vocabulary) -> set[str]:
+    """The ids of every city's targets."""
+    from simlib.params.tree import city_keys
+
+    return {t.id for c in city_keys(tree) for t in load_targets(tree, c, vocab.target_measures)}

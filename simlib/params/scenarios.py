@@ -175,6 +175,10 @@ def read_scenario(spec: str | Path | Mapping | Scenario | list, tree: ParamTree)
         )
     s = str(spec)
     names = list_scenarios(tree)
+    if not s.strip():
+        raise ParamError(
+            f"scenario: empty name; give one of {', '.join(names)}, or a path to a .yaml file"
+        )
     if isinstance(spec, str) and s in names:
         rel = f"scenarios/{s}.yaml"
         return parse_scenario(tree.yaml(rel), s, tree.where(rel))

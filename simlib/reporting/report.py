@@ -109,7 +109,9 @@ def build_report(
     """Execute every notebook with the report's settings and write the report folder.
 
     Args:
-        out: Report folder (replaced when the build succeeds).
+        out: Report folder (replaced when the build succeeds; refused before any work if it
+            holds anything a report did not write, is a file, is not writable or its disk
+            has less than :data:`REPORT_MIN_FREE` bytes free).
         sample: Sample of the headline runs (:data:`FULL` by default: 1.0).
         reps: Replications of the headline runs (:data:`FULL` by default).
         seed: Base seed (:data:`FULL` by default).
@@ -127,6 +129,11 @@ def build_report(
 
     Returns:
         Path of ``index.html``.
+
+    Raises:
+        ParamError: On bad settings or an unusable ``out`` (before any work).
+        StoreError: If the report cannot be written (a full disk): nothing half-written
+            is kept and a previous report stays as it was.
     """
     import jupytext
     import nbformat
@@ -149,11 +156,14 @@ def build_report(
     common["target_rse"] = target_rse
     tree_hash = read_tree().hash
     key = f"{simlib.__version__}-{tree_hash[:12]}"
+    out = check_report_out(out)
     if cache is None:
+        from simlib.experiments.sweep import own_folder
+
         cache = CACHE_ROOT / key
         if CACHE_ROOT.exists():  # runs of other versions or params can never be reused
             for old in CACHE_ROOT.iterdir():
-                if old.name != key:
+                if old.name != key and own_folder(old):  # never what simlib did not write
                     shutil.rmtree(old, ignore_errors=True)
     cache = Path(cache).resolve()
     cache.mkdir(parents=True, exist_ok=True)
@@ -165,8 +175,6 @@ def build_report(
         backend=backend,
         workers=workers,
     )
-
-    out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out.parent))
     started = dt.datetime.now(dt.UTC)
@@ -229,9 +237,19 @@ def build_report(
         (tmp / "provenance.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         tables = sorted(p.stem for p in (tmp / "tables").glob("*.csv"))
         (tmp / "index.html").write_text(_index(rows, tables, meta, precision), encoding="utf-8")
+        _record_files(tmp)
+        check_report_out(out)  # again: the folder may have changed during the build
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
+    except OSError as err:
+        import errno
+
+        from simlib.core.errors import write_error
+
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+            raise
+        raise write_error(out, "the report", err) from None
     finally:
         os.environ.pop(REPORT_ENV, None)
         if set_paths:
@@ -381,3 +399,70 @@ numbers are computed by the notebooks. Items trace to the service lists in
 <h2>Result tables</h2><ul>{tabs}</ul>
 </body></html>
 """
+
+
+#: The least free space (bytes) a report build needs next to its folder (a full-scale
+#: report with its figures and executed notebooks takes about 20 MiB).
+REPORT_MIN_FREE = 64 << 20
+
+#: The record of what a build wrote into a report folder: only those files may be replaced.
+OWN_RECORD = ".simlib-report.json"
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if not p.is_dir() or p.is_symlink()
+    )
+
+
+def _record_files(folder: Path) -> None:
+    """Write :data:`OWN_RECORD`: every file the build wrote (with a checksum)."""
+    from simlib.experiments.sweep import sealed
+
+    record = sealed({"files": [f for f in _files(folder) if f != OWN_RECORD]})
+    (folder / OWN_RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def check_report_out(out: str | Path) -> Path:
+    """A report folder that a build may write, checked before any work.
+
+    ``out`` may be absent, an empty folder, or a report a build wrote (every file in it is
+    one :data:`OWN_RECORD` lists): a build never deletes a file it did not write.
+
+    Args:
+        out: The report folder.
+
+    Returns:
+        ``out``, resolved.
+
+    Raises:
+        ParamError: If ``out`` is a file, holds files a report did not write, or it (or the
+            folder it would be made in) is not writable or has too little free space.
+    """
+    from simlib.core.errors import ParamError
+    from simlib.experiments.sweep import check_free, check_out_dir, intact
+
+    out = Path(out).resolve()
+    check_out_dir(out, create=False)
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ParamError(f"--out {out}: cannot write in {parent} (permission denied)")
+    check_free(out, REPORT_MIN_FREE)
+    if out.is_dir() and any(out.iterdir()):
+        try:
+            record = json.loads((out / OWN_RECORD).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = None
+        listed = set(record["files"]) if intact(record) and "files" in record else set()
+        foreign = [f for f in _files(out) if f != OWN_RECORD and f not in listed]
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (" …" if len(foreign) > 3 else "")
+            raise ParamError(
+                f"--out {out}: holds files a report build did not write ({shown}); a build "
+                "replaces the whole folder, so move them or choose another --out"
+            )
+    return out

@@ -716,6 +716,21 @@ SCENARIO_FAULTS = [
         "description: x\ntargets: {xiaoyi.lottery_fund_shar: {value: 0.5}}\n",
         ["xiaoyi.lottery_fund_shar", "did you mean"],
     ),
+    ScenarioFault(  # issue #24: a target of a misspelt city used to be ignored silently
+        "target_city_misspelt",
+        "description: x\ntargets: {datongg.visit_rate_2025: {value: 0.8}}\n",
+        ["datongg.visit_rate_2025", "did you mean 'datong.visit_rate_2025'"],
+    ),
+    ScenarioFault(  # issue #24: ... and so was a target id without its city
+        "target_without_city",
+        "description: x\ntargets: {visit_rate_2025: {value: 0.8}}\n",
+        ["visit_rate_2025", "'datong.visit_rate_2025' or", "<city>.<name>"],
+    ),
+    ScenarioFault(
+        "target_of_another_city_unknown",
+        "description: x\ntargets: {datong.visit_rate_2052: {value: 0.8}}\n",
+        ["datong.visit_rate_2052", "did you mean 'datong.visit_rate_2025'"],
+    ),
     ScenarioFault(
         "from_year_text",
         "description: x\nchanges:\n  - item: xiaoyi.9\n    from: soon\n"
@@ -961,6 +976,18 @@ MISUSES = [
     ),
     ("check_unknown_city", ["check", "xiaoyii"], ["xiaoyii", "did you mean 'xiaoyi'"]),
     ("report_sample_zero", ["report", "--sample", "0"], ["--sample"]),
+    # issue #24: a sample that leaves a county without an agent, an empty scenario name
+    (
+        "sample_below_one_agent_per_county",
+        ["run", "--city", CITY, "--sample", "1e-9"],
+        ["sample 1e-09", "smallest county", "at least"],
+    ),
+    (
+        "sweep_sample_below_one_agent_per_county",
+        ["sweep", "--cities", CITY, "--sample", "1e-9"],
+        ["sample 1e-09", "smallest county"],
+    ),
+    ("scenario_empty", ["run", "--city", CITY, "--scenario", ""], ["scenario", "empty"]),
 ]
 
 
@@ -1060,3 +1087,588 @@ def test_fault_list_covers_the_issue():
         "workers_zero",
     ):
         assert needed in ids, needed
+
+
+# =========================================================================== issue #24
+# Results that cannot be wrong, mixed, lost or destroyed. Each test names the failure of the
+# issue it covers; each failed on the code before the fix (see the commit messages).
+
+import errno  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+import simlib  # noqa: E402
+import simlib.experiments.prepare  # noqa: E402
+from simlib.core.errors import StoreError  # noqa: E402
+from simlib.experiments.store import load_results  # noqa: E402
+from simlib.experiments.sweep import grid, sweep, verify  # noqa: E402
+
+T_CITY = "datong"
+T_RUN = {"sample": 0.01, "end_year": 2025}
+T_ARGS = ["--sample", "0.01", "--end-year", "2025"]
+#: A reform that only states alternative targets: a share (visit rate) and a share met
+#: under a reading of the body (home adaptation). Its numbers differ from the baseline's
+#: only if the take-up paths that meet the targets are derived.
+REFORM = (
+    "description: Datong reform by targets\n"
+    "targets:\n"
+    "  datong.visit_rate_2025: {value: 0.8}\n"
+    "  datong.home_adaptation_2025: {value: 1.0}\n"
+)
+BODY = ["year", "county", "item_id", "measure", "value", "rep"]
+
+
+def _body(rows: pd.DataFrame) -> pd.DataFrame:
+    """The outcome rows alone, in a canonical order (for bit-for-bit comparisons)."""
+    return rows[BODY].sort_values(BODY[:4] + ["rep"]).reset_index(drop=True)
+
+
+def _total(rows: pd.DataFrame, measure: str, year: int) -> float:
+    sel = rows[(rows["measure"] == measure) & (rows["year"] == year)]
+    return float(sel["value"].sum())
+
+
+def _one(results, stem: str):
+    """The result of a load_results dict whose scenario is ``stem``."""
+    hits = [r for k, r in results.items() if k.split("·")[1] == stem]
+    assert len(hits) == 1, list(results)
+    return hits[0]
+
+
+def test_every_entry_point_and_backend_runs_the_same_scenario(tmp_path, capsys, monkeypatch):
+    # "A sweep ignores a scenario's targets: it returns the baseline's numbers under the
+    # reform's name". Every bundled scenario and a target scenario, through run() (serial,
+    # processes, cached and re-read), sweep() (serial, processes, dask), the CLI's run and
+    # sweep: the same rows bit for bit (same seed: the same draws everywhere).
+    monkeypatch.chdir(tmp_path)
+    reform = tmp_path / "reform.yaml"
+    reform.write_text(REFORM, encoding="utf-8")
+    from simlib.params.scenarios import list_scenarios
+    from simlib.params.tree import read_tree
+
+    scenarios = [*list_scenarios(read_tree()), str(reform)]
+    ref = {s: simlib.run(T_CITY, s, **T_RUN).reps for s in scenarios}
+    # the reform differs from the baseline (else this test could not see targets ignored)
+    assert _total(ref[str(reform)], "cost_yuan", 2025) > _total(ref["baseline"], "cost_yuan", 2025)
+
+    def same(rows, s, how):
+        pd.testing.assert_frame_equal(_body(rows), _body(ref[s]), obj=f"{how} · {Path(s).stem}")
+
+    # the bundled scenarios share one path (a name); the backends and the CLI's run are
+    # compared on the baseline and the reform, to keep the suite quick
+    two = ["baseline", str(reform)]
+    cache = tmp_path / "cache"
+    for s in scenarios:
+        same(simlib.run(T_CITY, s, cache=cache, **T_RUN).reps, s, "run(cache=)")
+    for s in scenarios:  # read back from the cache, every scenario its own
+        same(simlib.run(T_CITY, s, cache=cache, **T_RUN).reps, s, "run(cache=) re-read")
+    same(simlib.run(T_CITY, str(reform), backend="processes", **T_RUN).reps, str(reform), "procs")
+    for backend, which in (("serial", scenarios), ("processes", two), ("dask", two)):
+        rows = sweep(grid([T_CITY], which, **T_RUN), tmp_path / backend, backend=backend)
+        for s in which:
+            sel = rows[rows["scenario"] == s]
+            assert len(sel), (backend, s)
+            same(sel, s, f"sweep {backend}")
+    for s in two:
+        status, _, err, _ = cli(capsys, "run", "--city", T_CITY, "--scenario", s, *T_ARGS)
+        assert status == 0, err
+        stem = Path(s).stem
+        same(load_results(tmp_path / "results" / f"{T_CITY}_{stem}_seed1").reps, s, "CLI run")
+    status, _, err, _ = cli(
+        capsys, "sweep", "--cities", T_CITY, "--scenarios", *scenarios, "--backend", "serial",
+        "--out", "cli-sweep", *T_ARGS,
+    )  # fmt: skip
+    assert status == 0, err
+    loaded = load_results(tmp_path / "cli-sweep")
+    assert len(loaded) == len(scenarios)
+    for s in scenarios:
+        same(_one(loaded, Path(s).stem).reps, s, "CLI sweep")
+
+
+def assert_last_error_line(err: str, words: list[str]) -> None:
+    """A run's progress bars, then one error line, the last."""
+    lines = err.strip("\n").splitlines()
+    errors = [x for x in lines if x.startswith("error")]
+    assert errors == lines[-1:], lines
+    assert_words(errors[0], words)
+    assert "Traceback" not in err
+
+
+def _take_up(target: float) -> str:
+    return f"description: v\ntake_up: {{caring_visits: {{target: {target}, year: 2025}}}}\n"
+
+
+def test_a_scenario_file_edited_between_two_sweeps_stays_two_results(tmp_path):
+    # "a scenario file edited between two sweeps into one folder gives one result with the
+    # 60+ population doubled and both versions' costs added"
+    path = tmp_path / "reform.yaml"
+    out = tmp_path / "sweep"
+    refs = []
+    for target in (0.9, 0.3):
+        path.write_text(_take_up(target), encoding="utf-8")
+        sweep(grid([T_CITY], [str(path)], **T_RUN), out)
+        refs.append(simlib.run(T_CITY, yaml.safe_load(_take_up(target)), **T_RUN).reps)
+    got = load_results(out)
+    assert isinstance(got, dict) and len(got) == 2, got
+    bodies = sorted((_body(r.reps) for r in got.values()), key=lambda b: b["value"].sum())
+    want = sorted((_body(r) for r in refs), key=lambda b: b["value"].sum())
+    for b, w in zip(bodies, want, strict=True):
+        pd.testing.assert_frame_equal(b, w)  # each version its own numbers, pop60 not doubled
+
+
+def test_two_dict_scenarios_cached_in_one_folder_stay_two(tmp_path):
+    # "two different dict scenarios cached in one folder are merged the same way"
+    cache = tmp_path / "cache"
+    runs = [
+        simlib.run(T_CITY, yaml.safe_load(_take_up(t)), cache=cache, **T_RUN) for t in (0.9, 0.3)
+    ]
+    assert _total(runs[0].reps, "cost_yuan", 2025) != _total(runs[1].reps, "cost_yuan", 2025)
+    got = load_results(cache)
+    assert isinstance(got, dict) and len(got) == 2
+    for r in got.values():
+        assert any(_body(r.reps).equals(_body(x.reps)) for x in runs)
+        assert _total(r.reps, "pop60", 2025) == _total(runs[0].reps, "pop60", 2025)
+
+
+def test_the_bundled_baseline_and_a_user_baseline_yaml_are_two_runs(tmp_path):
+    # "a sweep of the bundled baseline plus a user file named baseline.yaml returns only one"
+    mine = tmp_path / "baseline.yaml"
+    mine.write_text(_take_up(0.3), encoding="utf-8")
+    rows = sweep(grid([T_CITY], ["baseline", str(mine)], **T_RUN), tmp_path / "sweep")
+    assert rows["run_id"].nunique() == 2
+    got = load_results(tmp_path / "sweep")
+    assert isinstance(got, dict) and len(got) == 2, got
+    bundled = simlib.run(T_CITY, "baseline", **T_RUN).reps
+    user = simlib.run(T_CITY, str(mine), **T_RUN).reps
+    found = [_body(r.reps) for r in got.values()]
+    assert any(f.equals(_body(bundled)) for f in found)
+    assert any(f.equals(_body(user)) for f in found)
+
+
+def test_an_unknown_target_in_a_sweep_is_refused_before_any_work(tmp_path, capsys, no_compute):
+    # "Misspelt or unknown target ids run silently (exit 0 with the baseline's numbers)"
+    for tid, close in (("datongg.visit_rate_2025", "did you mean 'datong.visit_rate_2025'"),
+                       ("visit_rate_2025", "'datong.visit_rate_2025' or")):  # fmt: skip
+        path = tmp_path / "typo.yaml"
+        path.write_text(f"description: x\ntargets: {{{tid}: {{value: 0.8}}}}\n", encoding="utf-8")
+        for argv in (
+            ["run", "--city", T_CITY, "--scenario", str(path), "--out", "out"],
+            ["sweep", "--cities", T_CITY, "--scenarios", str(path), "--out", "out"],
+        ):
+            status, _, err, seconds = cli(capsys, *argv, *T_ARGS)
+            assert status == 2 and seconds < FAST
+            assert_one_error_line(err, [tid, close])
+            assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- never delete
+
+
+def test_report_out_holding_user_files_is_refused_before_the_build(tmp_path, capsys, monkeypatch):
+    # "report --out on an existing folder deletes the user's files in it without asking"
+    import simlib.reporting.notebooks as notebooks
+
+    def no_build(*a, **k):
+        raise AssertionError("the build started")
+
+    monkeypatch.setattr(notebooks, "execute", no_build)
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    status, _, err, seconds = cli(capsys, "report", "--out", str(out), "--sample", "0.01")
+    assert status == 2 and seconds < FAST
+    assert_one_error_line(err, [str(out), "notes.txt", "did not write"])
+    assert snapshot(tmp_path) == before
+
+
+def test_a_report_folder_a_build_wrote_may_be_replaced_and_nothing_else(tmp_path):
+    from simlib.reporting.report import OWN_RECORD, _record_files, check_report_out
+
+    out = tmp_path / "report"
+    (out / "tables").mkdir(parents=True)
+    (out / "index.html").write_text("<html/>", encoding="utf-8")
+    (out / "tables" / "a.csv").write_text("x\n1\n", encoding="utf-8")
+    _record_files(out)  # what a build writes last
+    assert (out / OWN_RECORD).is_file()
+    assert check_report_out(out) == out.resolve()  # a report simlib wrote: replaceable
+    (out / "tables" / "mine.csv").write_text("y\n2\n", encoding="utf-8")
+    with pytest.raises(ParamError, match="tables/mine.csv"):
+        check_report_out(out)
+    (out / "tables" / "mine.csv").unlink()
+    record = json.loads((out / OWN_RECORD).read_text(encoding="utf-8"))
+    record["files"].append("tables/mine.csv")  # a hand-edited record is not trusted
+    (out / OWN_RECORD).write_text(json.dumps(record), encoding="utf-8")
+    (out / "tables" / "mine.csv").write_text("y\n2\n", encoding="utf-8")
+    with pytest.raises(ParamError, match="did not write"):
+        check_report_out(out)
+
+
+def test_sweep_overwrite_removes_only_the_runs_simlib_wrote(tmp_path, capsys, pristine):
+    # "sweep --overwrite deletes everything in the folder, including files it never wrote"
+    params = tmp_path / "params"
+    shutil.copytree(pristine, params)
+    out = tmp_path / "sweep"
+    argv = ["sweep", "--cities", CITY, "--backend", "serial", "--out", str(out), *RUN]
+    assert cli(capsys, "--params-dir", str(params), *argv)[0] == 0
+    old_parts = sorted(p.name for p in out.glob("run_id=*"))
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    (out / "analysis").mkdir()
+    (out / "analysis" / "fig.png").write_bytes(b"\x89PNG")
+    # other params: the folder's runs are stale
+    text = (params / OUT).read_text(encoding="utf-8")
+    (params / OUT).write_text(text.replace("visit: {value: 50,", "visit: {value: 20,"), "utf-8")
+    status, _, err, _ = cli(capsys, "--params-dir", str(params), *argv)
+    assert status == 2 and "--overwrite" in err
+    status, _, err, _ = cli(capsys, "--params-dir", str(params), *argv, "--overwrite")
+    assert status == 0, err
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert (out / "analysis" / "fig.png").read_bytes() == b"\x89PNG"
+    assert not {p.name for p in out.glob("run_id=*")} & set(old_parts)  # stale runs removed
+    assert len(list(out.glob("run_id=*"))) == 1
+
+
+def test_run_overwrite_refuses_a_run_folder_holding_user_files(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", "--city", CITY, "--out", "results", *RUN]
+    assert cli(capsys, *argv)[0] == 0
+    (folder,) = (tmp_path / "results").iterdir()
+    (folder / "my_plot.png").write_bytes(b"\x89PNG")
+    before = snapshot(tmp_path)
+    status, _, err, _ = cli(capsys, *argv, "--overwrite")
+    assert status == 2
+    assert_one_error_line(err, [f"results/{folder.name}", "my_plot.png", "did not write"])
+    assert snapshot(tmp_path) == before
+    (folder / "my_plot.png").unlink()
+    assert cli(capsys, *argv, "--overwrite")[0] == 0  # simlib's own run is replaced
+
+
+# --------------------------------------------------------------------------- damaged stores
+
+
+def _flip_bit(path: Path, at: float = 0.5) -> None:
+    data = bytearray(path.read_bytes())
+    i = int(len(data) * at)
+    data[i] ^= 0x04
+    path.write_bytes(bytes(data))
+
+
+def test_a_flipped_bit_in_a_partition_is_found_rerun_on_resume_and_named_on_load(tmp_path):
+    # "a one-bit flip in a partition is kept on resume and returned by load_results"
+    specs = grid([CITY], ["baseline"], reps=3, sample=0.01, end_year=2021)
+    full = sweep(specs, tmp_path)
+    rid = sorted(full["run_id"].unique())[1]
+    part = tmp_path / f"run_id={rid}" / "part-0.parquet"
+    _flip_bit(part)
+    done, problems = verify(tmp_path)
+    assert rid not in done and [p[:2] for p in problems] == [(str(part), rid)]
+    with pytest.raises(StoreError) as err:
+        load_results(tmp_path)
+    assert_words(str(err.value), [str(part), rid, "damaged"])
+    again = sweep(specs, tmp_path)  # resume: the damaged run is run again
+    pd.testing.assert_frame_equal(_body(again), _body(full))
+    assert verify(tmp_path)[1] == []
+    assert load_results(tmp_path).n_reps == 3
+
+
+def test_a_truncated_partition_is_an_error_unless_partial_is_asked_for(tmp_path):
+    # "a truncated partition makes load_results return 2 of 3 replications without a warning"
+    sweep(grid([CITY], ["baseline"], reps=3, sample=0.01, end_year=2021), tmp_path)
+    part = next(tmp_path.glob("run_id=*")) / "part-0.parquet"
+    part.write_bytes(part.read_bytes()[:200])
+    with pytest.raises(StoreError) as err:
+        load_results(tmp_path)
+    assert_words(str(err.value), [str(part), "partial=True"])
+    with pytest.warns(UserWarning, match="1 runs left out"):
+        res = load_results(tmp_path, partial=True)
+    assert res.n_reps == 2
+
+
+def test_a_damaged_sweep_identity_is_one_line(tmp_path, capsys):
+    sweep(grid([CITY], ["baseline"], sample=0.01, end_year=2021), tmp_path)
+    (tmp_path / "_sweep.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(StoreError, match="_sweep.json: damaged"):
+        load_results(tmp_path)
+    argv = ["sweep", "--cities", CITY, "--backend", "serial", "--out", str(tmp_path), *RUN]
+    status, _, err, _ = cli(capsys, *argv)
+    assert status == 2
+    assert_one_error_line(err, ["_sweep.json", "damaged", "--overwrite"])
+
+
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("saved")
+    return simlib.save(simlib.run(CITY, sample=0.01, end_year=2021, reps=2), out)
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        ("manifest_not_json", ["manifest.json", "damaged"]),
+        ("manifest_city_edited", ["manifest.json", "edited"]),
+        ("manifest_city_edited_and_resealed", ["manifest.json", "city 'datong'"]),
+        ("reps_bit_flip", ["reps.parquet", "damaged"]),
+        ("reps_truncated", ["reps.parquet", "damaged"]),
+        ("reps_missing", ["reps.parquet"]),
+    ],
+)
+def test_a_damaged_run_folder_is_a_clear_error(damage, words, saved_run, tmp_path):
+    # "a damaged manifest or reps.parquet (JSONDecodeError, ArrowInvalid instead of a simlib
+    # error). A hand-edited manifest's city is accepted unchecked."
+    from simlib.experiments.sweep import sealed
+
+    run = tmp_path / saved_run.name
+    shutil.copytree(saved_run, run)
+    manifest = run / "manifest.json"
+    meta = json.loads(manifest.read_text(encoding="utf-8"))
+    if damage == "manifest_not_json":
+        manifest.write_text(manifest.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    elif damage == "manifest_city_edited":
+        manifest.write_text(json.dumps({**meta, "city": "datong"}), encoding="utf-8")
+    elif damage == "manifest_city_edited_and_resealed":  # by someone who read this code
+        manifest.write_text(json.dumps(sealed({**meta, "city": "datong"})), encoding="utf-8")
+    elif damage == "reps_bit_flip":
+        _flip_bit(run / "reps.parquet")
+    elif damage == "reps_truncated":
+        p = run / "reps.parquet"
+        p.write_bytes(p.read_bytes()[:300])
+    else:
+        (run / "reps.parquet").unlink()
+    with pytest.raises(ParamError) as err:
+        load_results(run)
+    assert "\n" not in str(err.value)
+    assert_words(str(err.value), words)
+    assert load_results(saved_run).n_reps == 2  # the original is read back
+
+
+# --------------------------------------------------------------------------- full disk
+
+
+@contextmanager
+def small_disk(where: Path, size_kib: int):
+    """A ``size_kib`` KiB tmpfs mounted at ``where`` (root only); yields True if mounted.
+
+    Where the machine does not allow it, yields False and the caller simulates a full disk
+    by making the Parquet writer raise ENOSPC.
+    """
+    where.mkdir(parents=True, exist_ok=True)
+    mounted = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(where)],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(where)], check=True)
+
+
+def _fill(disk: Path, leave: int) -> Path:
+    """Fill ``disk`` to ``leave`` bytes free with a filler file."""
+    filler = disk / "filler"
+    free = shutil.disk_usage(disk).free
+    filler.write_bytes(b"\0" * max(free - leave, 0))
+    return filler
+
+
+def _enospc_after(monkeypatch, n: int) -> None:
+    """Simulate a disk that fills up after ``n`` Parquet writes."""
+    real = pd.DataFrame.to_parquet
+    count = {"n": 0}
+
+    def write(self, *a, **k):
+        count["n"] += 1
+        if count["n"] > n:
+            raise OSError(errno.ENOSPC, "No space left on device", str(a[0]) if a else None)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", write)
+
+
+def test_a_full_disk_is_refused_before_a_run_or_sweep(tmp_path, capsys, monkeypatch, no_compute):
+    # "Tracebacks: a full disk during run, sweep ..." — a disk already full: before any work
+    disk = tmp_path / "disk"
+    with small_disk(disk, 512) as mounted:
+        if mounted:
+            _fill(disk, 0)
+        else:  # simulated: the free space reported is nil
+            usage = shutil.disk_usage(tmp_path)
+            monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=0))
+        for command, who in (("run", ["--city", CITY]), ("sweep", ["--cities", CITY])):
+            out = disk / "out"
+            status, _, err, seconds = cli(capsys, command, *who, "--out", str(out), *RUN)
+            assert status == 2 and seconds < FAST
+            assert_one_error_line(err, ["--out", str(out), "MiB free"])
+            assert not out.exists()
+
+
+def test_a_disk_that_fills_mid_sweep_stops_with_one_line_and_resumes(tmp_path, capsys, monkeypatch):
+    # "Tracebacks: a full disk during ... sweep or mid-sweep"
+    import simlib.experiments.sweep as sweep_mod
+
+    disk = tmp_path / "disk"
+    out = disk / "sweep"
+    argv = ["sweep", "--cities", CITY, "--reps", "8", "--backend", "serial", "--out", str(out)]
+    with small_disk(disk, 512) as mounted:
+        monkeypatch.setattr(sweep_mod, "MIN_FREE", 16 << 10)
+        if mounted:  # each partition is ~15 KiB: room for a few runs, not eight
+            filler = _fill(disk, 60 << 10)
+        else:
+            _enospc_after(monkeypatch, 3)
+        status, _, err, _ = cli(capsys, *argv, *RUN)
+        assert status == 2
+        assert_last_error_line(err, [str(out), "disk is full", "resume"])
+        assert not list(out.glob(".tmp-*")), "no half-written partition left"
+        done, problems = verify(out)
+        assert 1 <= len(done) < 8
+        assert all(what == "planned, never finished" for _, _, what in problems)
+        if mounted:
+            filler.unlink()
+        else:
+            monkeypatch.undo()
+        status, _, err, _ = cli(capsys, *argv, *RUN)
+        assert status == 0, err
+        assert len(verify(out)[0]) == 8 and verify(out)[1] == []
+        assert load_results(out).n_reps == 8
+
+
+def test_a_disk_that_fills_while_a_run_is_written_leaves_nothing(tmp_path, capsys, monkeypatch):
+    # "Tracebacks: a full disk during run"
+    import simlib.experiments.sweep as sweep_mod
+
+    disk = tmp_path / "disk"
+    out = disk / "results"
+    with small_disk(disk, 512) as mounted:
+        monkeypatch.setattr(sweep_mod, "MIN_FREE", 16 << 10)
+        monkeypatch.setattr(sweep_mod, "MIN_FREE", 4 << 10)
+        if mounted:  # the run's files take ~40 KiB
+            _fill(disk, 8 << 10)
+        else:
+            _enospc_after(monkeypatch, 0)
+        status, _, err, _ = cli(
+            capsys, "run", "--city", T_CITY, "--reps", "3", "--out", str(out), *T_ARGS
+        )
+        assert status == 2
+        assert_last_error_line(err, [str(out), "disk is full"])
+        assert out.is_dir() and not list(out.iterdir()), "nothing half-written"
+
+
+# --------------------------------------------------------------------------- report --out
+
+
+@pytest.mark.parametrize("kind", ["file", "read_only", "full_disk"])
+def test_report_out_is_checked_before_the_build(kind, tmp_path, capsys, monkeypatch):
+    # "report --out pointing at a file (only after the whole build) or at a read-only folder"
+    import simlib.reporting.notebooks as notebooks
+    import simlib.reporting.report as report
+
+    def no_build(*a, **k):
+        raise AssertionError("the build started")
+
+    monkeypatch.setattr(notebooks, "execute", no_build)
+    if kind == "file":
+        out = tmp_path / "report"
+        out.write_text("a file\n", encoding="utf-8")
+        words = [str(out), "not a folder"]
+    elif kind == "read_only":
+        out = _read_only_out(tmp_path)
+        words = ["--out", str(out)]
+    else:
+        out = tmp_path / "report"
+        monkeypatch.setattr(report, "REPORT_MIN_FREE", 1 << 60)
+        words = [str(out), "MiB free"]
+    before = snapshot(tmp_path)
+    status, _, err, seconds = cli(capsys, "report", "--out", str(out), "--sample", "0.01")
+    assert status == 2 and seconds < FAST
+    assert_one_error_line(err, words)
+    assert snapshot(tmp_path) == before
+
+
+# --------------------------------------------------------------------------- silent nonsense
+
+
+def test_an_infeasible_target_is_said_on_the_console(tmp_path, capsys, monkeypatch):
+    # "an infeasible target is recorded only in the manifest"
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "much.yaml"
+    path.write_text(
+        "description: x\ntargets: {puyang.home_adaptations_2025: {value: 1.0e+9}}\n",
+        encoding="utf-8",
+    )
+    status, _, err, _ = cli(capsys, "run", "--city", "puyang", "--scenario", str(path), *T_ARGS)
+    assert status == 0, err
+    lines = [x for x in err.splitlines() if "home_adaptations_2025" in x]
+    assert len(lines) == 1 and lines[0].startswith("warning: "), err
+    assert_words(lines[0], ["puyang", "cannot be met", "infeasible"])
+
+
+def test_a_target_year_after_the_end_leaves_no_out_folder(tmp_path, capsys, no_compute):
+    # "a target year after the run's end leaves an empty --out folder"
+    path = tmp_path / "reform.yaml"
+    path.write_text(REFORM, encoding="utf-8")
+    for argv in (
+        ["run", "--city", T_CITY, "--scenario", str(path)],
+        ["sweep", "--cities", T_CITY, "--scenarios", str(path)],
+    ):
+        out = tmp_path / "out"
+        status, _, err, seconds = cli(
+            capsys, *argv, "--out", str(out), "--sample", "0.01", "--end-year", "2024"
+        )
+        assert status == 2 and seconds < FAST
+        assert_one_error_line(err, ["datong.visit_rate_2025", "2025", "after the run's end 2024"])
+        assert not out.exists()
+
+
+# --------------------------------------------------------------------------- exports
+
+
+FORMULAS = ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\t=1"]
+
+
+def _planted() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "label": [*FORMULAS, "-5", "+1.5e3", "plain", "a=b"],
+            "value": [-3.5, -1.0, 0.0, 2.0, 1e9, -5.0, 3.0, 4.0, -0.25],
+            "=cmd": range(9),
+        }
+    )
+
+
+def test_csv_export_escapes_formulas_and_keeps_numbers(tmp_path):
+    # "a text cell starting with = is written ... as a live formula"
+    p = simlib.export.to_csv(_planted(), tmp_path / "t.csv", excel=True)
+    back = pd.read_csv(p, encoding="utf-8-sig", keep_default_na=False)
+    assert list(back.columns) == ["label", "value", "'=cmd"]
+    assert list(back["label"][: len(FORMULAS)]) == ["'" + f for f in FORMULAS]
+    assert list(back["label"][len(FORMULAS) :]) == ["-5", "+1.5e3", "plain", "a=b"]
+    assert back["value"].tolist() == _planted()["value"].tolist()  # negatives stay numbers
+    assert pd.api.types.is_float_dtype(back["value"])
+
+
+def test_excel_export_writes_no_formula_and_keeps_numbers(tmp_path):
+    import openpyxl  # the [excel] extra, part of [dev]
+
+    p = simlib.export.to_excel({"planted": _planted()}, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(p)["planted"]
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "a live formula"
+    labels = [ws.cell(row=r, column=1).value for r in range(2, 11)]
+    assert labels[: len(FORMULAS)] == ["'" + f for f in FORMULAS]
+    values = [ws.cell(row=r, column=2).value for r in range(2, 11)]
+    assert values == _planted()["value"].tolist()
+    assert all(isinstance(v, (int, float)) for v in values)
+
+
+def test_readme_states_the_trust_model_of_a_remote_scheduler():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    at = readme.index("--scheduler")
+    near = readme[max(0, at - 1500) : at + 1500]
+    assert_words(near, ["pickle", "trust"])

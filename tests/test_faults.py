@@ -1101,7 +1101,6 @@ from contextlib import contextmanager  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import simlib  # noqa: E402
-import simlib.experiments.prepare  # noqa: E402
 from simlib.core.errors import StoreError  # noqa: E402
 from simlib.experiments.store import load_results  # noqa: E402
 from simlib.experiments.sweep import grid, sweep, verify  # noqa: E402

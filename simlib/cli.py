@@ -84,18 +84,19 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import re
+    import warnings
     from pathlib import Path
 
-    from simlib.experiments.run import as_scenario, run, specs
+    from simlib.experiments.run import as_scenario, prepared, run
     from simlib.experiments.store import run_name, write_run
     from simlib.experiments.sweep import check_free, check_out_dir
 
     # every argument, the scenario and its targets (take-up paths derived) checked first
     scenario = args.scenario[0] if len(args.scenario) == 1 else as_scenario(args.scenario)
-    todo, inputs = specs(
+    prep = prepared(
         args.city,
         scenario,
-        reps=args.reps,
         sample=args.sample,
         seed=args.seed,
         end_year=args.end_year,
@@ -104,9 +105,10 @@ def _run(args: argparse.Namespace) -> int:
         processes=args.process,
         groups=args.groups,
     )
+    spec, inputs = prep.spec, prep.inputs
     out = check_out_dir(args.out, create=False)
     check_free(out)
-    target = out / run_name({**todo[0].fields(), "city": inputs.city})
+    target = out / run_name({**spec.fields(), "city": inputs.city})
     if target.exists() and not args.overwrite:
         from simlib.core.errors import ParamError
 
@@ -115,19 +117,22 @@ def _run(args: argparse.Namespace) -> int:
         from simlib.experiments.store import RUN_FILES, check_own
 
         check_own(target, RUN_FILES, "a run folder")
-    result = run(
-        args.city,
-        scenario,
-        reps=args.reps,
-        sample=args.sample,
-        seed=args.seed,
-        end_year=args.end_year,
-        list_city=args.list_city,
-        progress=True,
-        params_dir=args.params_dir,
-        processes=todo[0].processes,
-        groups=args.groups,
-    )
+    with warnings.catch_warnings():  # the scenario's notes were said above
+        for line in prep.notes:
+            warnings.filterwarnings("ignore", message=re.escape(line))
+        result = run(
+            args.city,
+            scenario,
+            reps=args.reps,
+            sample=args.sample,
+            seed=args.seed,
+            end_year=args.end_year,
+            list_city=args.list_city,
+            progress=True,
+            params_dir=args.params_dir,
+            processes=spec.processes,
+            groups=args.groups,
+        )
     print(f"wrote {Path(write_run(result, out, overwrite=args.overwrite))}")
     return 0
 

@@ -1096,6 +1096,7 @@ def test_fault_list_covers_the_issue():
 import errno  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
+import warnings  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
 import pandas as pd  # noqa: E402
@@ -1318,8 +1319,7 @@ def test_sweep_overwrite_removes_only_the_runs_simlib_wrote(tmp_path, capsys, pr
     (out / "analysis").mkdir()
     (out / "analysis" / "fig.png").write_bytes(b"\x89PNG")
     # other params: the folder's runs are stale
-    text = (params / OUT).read_text(encoding="utf-8")
-    (params / OUT).write_text(text.replace("visit: {value: 50,", "visit: {value: 20,"), "utf-8")
+    put(OUT, ("unit_cost_yuan", "values", "visit", "value"), "30")(params)
     status, _, err, _ = cli(capsys, "--params-dir", str(params), *argv)
     assert status == 2 and "--overwrite" in err
     status, _, err, _ = cli(capsys, "--params-dir", str(params), *argv, "--overwrite")
@@ -1601,11 +1601,13 @@ def test_an_infeasible_target_is_said_on_the_console(tmp_path, capsys, monkeypat
         "description: x\ntargets: {puyang.home_adaptations_2025: {value: 1.0e+9}}\n",
         encoding="utf-8",
     )
-    status, _, err, _ = cli(capsys, "run", "--city", "puyang", "--scenario", str(path), *T_ARGS)
+    with pytest.warns(UserWarning) as said:  # the CLI prints each as one "warning:" line
+        status, _, err, _ = cli(capsys, "run", "--city", "puyang", "--scenario", str(path), *T_ARGS)
     assert status == 0, err
-    lines = [x for x in err.splitlines() if "home_adaptations_2025" in x]
-    assert len(lines) == 1 and lines[0].startswith("warning: "), err
+    lines = [str(w.message) for w in said if "home_adaptations_2025" in str(w.message)]
+    assert len(lines) == 1, [str(w.message) for w in said]
     assert_words(lines[0], ["puyang", "cannot be met", "infeasible"])
+    assert warnings.formatwarning(lines[0], UserWarning, "x.py", 1).startswith("warning: ")
 
 
 def test_a_target_year_after_the_end_leaves_no_out_folder(tmp_path, capsys, no_compute):

@@ -108,15 +108,24 @@ def _copy_params(tmp_path):
     return params
 
 
+def cheaper_visits(params) -> None:
+    """Edit a params copy: a visit's unit cost (params/outcomes.yaml) down to 30 yuan, in its range."""
+    import yaml
+
+    path = params / "outcomes.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert doc["unit_cost_yuan"]["values"]["visit"]["value"] > 30
+    doc["unit_cost_yuan"]["values"]["visit"]["value"] = 30
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+
 def test_changed_params_never_return_old_numbers(tmp_path):
     params = _copy_params(tmp_path)
     spec = [RunSpec(city="xiaoyi", sample=0.01, end_year=2026, params_dir=str(params))]
     out = tmp_path / "sweep"
     first = sweep(spec, out)
     cost = first[(first.measure == "cost_yuan") & (first.year == 2026)].value.sum()
-    path = params / "outcomes.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("visit: {value: 50,", "visit: {value: 20,"), encoding="utf-8")
+    cheaper_visits(params)
     with pytest.raises(ParamError, match="holds runs made with params"):
         sweep(spec, out)
     again = sweep(spec, out, overwrite=True)

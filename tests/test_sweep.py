@@ -109,7 +109,7 @@ def _copy_params(tmp_path):
 
 
 def cheaper_visits(params) -> None:
-    """Edit a params copy: a visit's unit cost (params/outcomes.yaml) down to 30 yuan, in its range."""
+    """Edit a params copy: a visit's unit cost (params/outcomes.yaml) to 30 yuan (in range)."""
     import yaml
 
     path = params / "outcomes.yaml"

@@ -12,7 +12,9 @@ all call :func:`prepare` on each spec before anything runs or is written. It
   travels as its content (``RunSpec.scenario_content``), so a worker never re-reads a file
   that may have been edited meanwhile;
 * gives the run's identity (:func:`simlib.experiments.spec.run_id`): its spec with that
-  content, the params hash, the scenario's content hash and the simlib version.
+  content, the params hash, the scenario's content hash and the simlib version;
+* collects what a user must hear before the run (:func:`scenario_notes`, targets the list
+  cannot meet), said once by the caller.
 
 Replications of one spec share one preparation (kept for the session, keyed by the spec
 without its replication number, the params hash and the scenario's content hash).
@@ -49,8 +51,9 @@ class Prepared:
             :func:`simlib.experiments.target_paths.derive` returns them.
         run_id: The run's identity (16 hex digits).
         notes: What a user must hear before the run, one line each: the scenario's notes
-            (:func:`simlib.experiments.run.scenario_notes`) and each target the list
-            cannot meet. :func:`prepare` says nothing; its callers say these once.
+            (:func:`scenario_notes`) and each target the list cannot meet.
+            :func:`prepare` says nothing; its callers say these once (``run``, the CLI,
+            :func:`prepare_all` for sweeps), as warnings.
     """
 
     spec: RunSpec

@@ -230,3 +230,15 @@ def test_results_by_groups_of_persons_on_a_stored_path(baseline_path, groups):
     got = replay(baseline_path, inputs, groups=groups).table()
     got.insert(1, "city", inputs.city)
     assert got.equals(full.outcomes())
+
+
+def test_runs_through_a_sweep_folder_share_paths_on_disk(tmp_path):
+    trajectories.clear_memory()
+    kw = {"reps": 2, "sample": SAMPLE, "seed": SEED, "end_year": 2023}
+    a = simlib.run(CITY, "harmonised", cache=tmp_path / "runs", backend="processes", **kw)
+    stored = sorted(p.name for p in (tmp_path / "runs" / "_trajectories").iterdir())
+    assert len(stored) == 2  # one per replication, written by the workers
+    b = simlib.run(CITY, "targets_slow", cache=tmp_path / "runs", backend="processes", **kw)
+    assert sorted(p.name for p in (tmp_path / "runs" / "_trajectories").iterdir()) == stored
+    assert trajectories.directory() is None  # the folder was set for the sweeps only
+    assert len(a.reps) and len(b.reps)

@@ -300,12 +300,15 @@ def _execute(todo, inputs, cache, backend, workers, progress, notes=()) -> pd.Da
         import tempfile
 
         from simlib.experiments.sweep import failures, sweep
+        from simlib.experiments.trajectories import shared_in
 
         with tempfile.TemporaryDirectory(prefix="simlib-run-") as tmp, warnings.catch_warnings():
             for line in notes:
                 warnings.filterwarnings("ignore", message=re.escape(line))
             out = cache if cache is not None else Path(tmp) / "runs"
-            rows = sweep(todo, out, backend=backend, workers=workers, progress=progress)
+            # the workers share the population paths: each dynamics simulated once
+            with shared_in(Path(cache if cache is not None else tmp) / "_trajectories"):
+                rows = sweep(todo, out, backend=backend, workers=workers, progress=progress)
             failed = failures(out)
         if failed:
             last = failed[0]["error"].strip().splitlines()[-1]

@@ -13,9 +13,10 @@ Where paths are kept:
 * in memory, the most recently used up to ``SIMLIB_TRAJECTORY_MEMORY`` megabytes (1500 by
   default; 0 keeps none);
 * on disk, when a folder is set (:func:`configure` or ``SIMLIB_TRAJECTORY_DIR``; the report
-  keeps them in its run cache): one folder per key with ``agents.parquet`` (each agent's
-  fine cell by year, county, spouse), ``cells.parquet`` (each year's fine cells: attributes
-  and agents per county) and ``meta.json``, written atomically, manifest last.
+  keeps them in its run cache, a run through a sweep folder in its ``_trajectories``): one
+  folder per key with ``agents.parquet`` (each agent's fine cell by year, county, spouse),
+  ``cells.parquet`` (each year's fine cells: attributes and agents per county) and
+  ``meta.json``, written atomically, manifest last.
 
 ``SIMLIB_TRAJECTORIES=0`` turns the whole mechanism off (every run simulates with its own
 ledger, as before).
@@ -23,6 +24,7 @@ ledger, as before).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -50,6 +52,9 @@ DYNAMICS_CODE = (
     "outcomes/cells.py",
     "outcomes/trajectory.py",
 )
+
+#: The environment variable naming the folder of stored paths.
+DIR_ENV = "SIMLIB_TRAJECTORY_DIR"
 
 _MEMORY: OrderedDict[str, Trajectory] = OrderedDict()
 _SETTINGS: dict[str, object] = {}
@@ -80,8 +85,25 @@ def directory() -> Path | None:
     """The folder trajectories are stored in (None: memory only)."""
     if "directory" in _SETTINGS:
         return _SETTINGS["directory"]
-    env = os.environ.get("SIMLIB_TRAJECTORY_DIR")
+    env = os.environ.get(DIR_ENV)
     return Path(env) if env else None
+
+
+@contextlib.contextmanager
+def shared_in(folder: str | Path):
+    """Within the block, store paths in ``folder`` unless a folder is already set.
+
+    Set through the environment, so worker processes started in the block (a sweep's
+    ``processes`` backend) share the paths too.
+    """
+    if directory() is not None:
+        yield
+        return
+    os.environ[DIR_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        os.environ.pop(DIR_ENV, None)
 
 
 def _memory_bytes() -> float:

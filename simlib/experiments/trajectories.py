@@ -68,14 +68,18 @@ def enabled() -> bool:
 
 
 def configure(directory: str | Path | None = None, memory_mb: float | None = None) -> None:
-    """Where trajectories are kept: a disk folder (None: none) and the memory budget.
+    """Where trajectories are kept: a disk folder and the memory budget.
 
     Args:
-        directory: Folder of stored trajectories (created when first written).
+        directory: Folder of stored trajectories (created when first written); None: back
+            to the default (``SIMLIB_TRAJECTORY_DIR`` if set, else memory only).
         memory_mb: Most megabytes of trajectories kept in memory (least recently used
             dropped first).
     """
-    _SETTINGS["directory"] = Path(directory) if directory is not None else None
+    if directory is None:
+        _SETTINGS.pop("directory", None)
+    else:
+        _SETTINGS["directory"] = Path(directory)
     if memory_mb is not None:
         _SETTINGS["memory_mb"] = float(memory_mb)
     _trim()

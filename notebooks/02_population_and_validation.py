@@ -16,7 +16,8 @@
 #
 # **Question.** Does each city's synthetic population reproduce the 2020 census, the sourced
 # disability curve and the life table, and how does it compare with published national
-# statistics it was, and was not, fitted to?
+# statistics it was, and was not, fitted to? Do its secular trends follow the evidence,
+# and does the model, started from the 2010 census, arrive at the 2020 census?
 #
 # The model starts from every resident aged 45+ at the 2020 census (第七次全国人口普查), one
 # agent each at full scale, and ages them year by year. Three of its states were calibrated
@@ -42,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 import simlib
+from simlib.experiments.backcast import TOLERANCES, backcast_comparison, run_backcast
 from simlib.experiments.result import describe
 from simlib.experiments.validation import (
     adl_prevalence_comparison,
@@ -50,6 +52,8 @@ from simlib.experiments.validation import (
     published_comparison,
 )
 from simlib.params import read_tree
+from simlib.params.assumptions import registry
+from simlib.population.processes.assistance import DIBAO, TEKUN
 from simlib.population.synthesis import BASE_YEAR, census_day_single_year
 from simlib.reporting import plotting
 from simlib.reporting.page import Page
@@ -704,6 +708,212 @@ page.say(
 )
 
 # %% [markdown]
+# ## Secular trends: disability onset and the assistance rolls
+#
+# Age-specific disability onset falls by `adl_onset_trend` a year (CLHLS and the censuses:
+# falling age-specific disability), and the age-specific 低保 and 特困 prevalences follow the
+# published national rolls since 2021 (`dibao_prevalence_trend`, `tekun_prevalence_trend`, to
+# `assistance_trend_last_year`). Each is a flagged assumption with a range (sampled by the
+# uncertainty analysis, notebook 06); the scenario `constant_rates` holds the 2020 rates. No
+# post-2020 count of older people, deaths or disabled persons is fitted. The rolls' check is
+# stated before running: the five cities' 60+ 低保 count changes by −4.5 % to −1.5 % a year
+# over 2021–2025 (published: older recipients −4.1 % in 2021–22, all ages −2.5 to −2.8 % a
+# year), the 特困 count by −2 % to +2 % (about flat).
+
+# %%
+trend_keys = [
+    "adl_onset_trend",
+    "dibao_prevalence_trend",
+    "tekun_prevalence_trend",
+    "assistance_trend_last_year",
+]
+reg = registry(cities[0]).set_index("key")
+trends = pd.DataFrame(
+    [
+        {
+            "parameter": k,
+            "value": reg.loc[f"health:{k}", "value"],
+            "low": reg.loc[f"health:{k}", "low"],
+            "high": reg.loc[f"health:{k}", "high"],
+            "unit": reg.loc[f"health:{k}", "unit"],
+            "rationale": reg.loc[f"health:{k}", "rationale"][:160] + " …",
+        }
+        for k in trend_keys
+    ]
+)
+page.table(
+    trends,
+    "trend_parameters",
+    caption="Secular trends and their ranges 长期趋势参数",
+    source="params",
+)
+
+# %%
+ROLL_BANDS = {"低保 dibao": (-0.045, -0.015), "特困 tekun": (-0.02, 0.02)}
+
+
+def rolls(scenario: str) -> pd.DataFrame:
+    """Persons aged 60+ on 低保 and 特困, five cities pooled, 2020-2025 (first population)."""
+    out = np.zeros((6, 2))
+    for c in cities:
+        m = simlib.ElderCareModel(c, scenario, sample=sample, seed=seed, end_year=2025)
+        for k in range(6):
+            p = m.population.cols
+            o = p["alive"] & (p["age"] >= 60)
+            out[k] += [p["weight"][o & (p["assistance"] == s)].sum() for s in (DIBAO, TEKUN)]
+            if k < 5:
+                m.step()
+    return pd.DataFrame(out, index=range(2020, 2026), columns=list(ROLL_BANDS))
+
+
+roll = {s: rolls(s) for s in ("baseline", "constant_rates")}
+roll_rows = []
+for s, t in roll.items():
+    for name, (lo, hi) in ROLL_BANDS.items():
+        g = (t.loc[2025, name] / t.loc[2021, name]) ** 0.25 - 1
+        roll_rows.append(
+            {
+                "scenario": s,
+                "roll": name,
+                "persons_2021": t.loc[2021, name],
+                "persons_2025": t.loc[2025, name],
+                "change_per_year_pct": 100 * g,
+                "published_band_pct": f"{100 * lo:+.1f} … {100 * hi:+.1f}",
+                "within": bool(lo <= g <= hi) if s == "baseline" else None,
+            }
+        )
+roll_t = pd.DataFrame(roll_rows)
+roll_t["unit"] = "persons aged 60+ (five cities); % a year 2021-2025"
+roll_t["reps"] = 1  # one population per city (seed `seed`)
+page.table(
+    roll_t,
+    "assistance_rolls",
+    caption="Older 低保 and 特困 recipients 2021–2025: model vs published trend",
+    digits=1,
+)
+rb = roll_t[roll_t["scenario"] == "baseline"].set_index("roll")
+rc = roll_t[roll_t["scenario"] == "constant_rates"].set_index("roll")
+page.say(
+    "With the trends, the older 低保 count changes by {d:+.1f} % a year over 2021–2025 and the "
+    "特困 count by {t:+.1f} % (published bands {db} and {tb} % a year); with constant rates "
+    "they would grow by {dc:+.1f} % and {tc:+.1f} % a year with the 60+ population "
+    "(sample {s}, seed {seed}, one population per city).",
+    d=rb.loc["低保 dibao", "change_per_year_pct"],
+    t=rb.loc["特困 tekun", "change_per_year_pct"],
+    db=rb.loc["低保 dibao", "published_band_pct"],
+    tb=rb.loc["特困 tekun", "published_band_pct"],
+    dc=rc.loc["低保 dibao", "change_per_year_pct"],
+    tc=rc.loc["特困 tekun", "change_per_year_pct"],
+    s=sample,
+    seed=seed,
+)
+
+# %%
+adl_t = states[(states["variable"] == "adl_level") & states["year"].isin([2020, 2035])]
+adl_t = adl_t.assign(disabled=adl_t["level"] != "0")
+dis = adl_t.groupby(["age_group", "year", "disabled"])["persons"].sum().unstack()
+dis = (100 * dis[True] / dis.sum(axis=1)).unstack("year").reset_index()
+dis = dis[dis["age_group"].isin(["60-64", "70-74", "80-84", "85+"])]
+dis["unit"] = "% of the age group with any ADL limitation (失能), five cities pooled"
+dis["reps"] = populations  # all populations pooled
+page.table(
+    dis, "disability_by_age_trend", caption="失能 by age group, 2020 and 2035 (baseline)", digits=2
+)
+
+# %% [markdown]
+# ## Back-cast: the 2010 census carried to 2020 (以2010年普查回推检验)
+#
+# The way the Future Elderly Model validates: each city's residents aged 45+ on census day
+# 2010 are built from the 2010 county census table exactly as the 2020 base is from the 2020
+# table, run through the model's yearly processes with the WPP death rates of each calendar
+# year 2010–2020 (`simlib.experiments.backcast`), and counted on census day 2020, when they
+# are the residents aged 55+. The tolerances below were stated before the first run, each
+# with its reason; the model is closed (no migration of the 45+) and China's death rates
+# stand for each city's. Counties whose boundaries changed between the censuses (大同 and
+# 长治 2018, 濮阳's development zones) are pooled.
+
+# %%
+tol = pd.DataFrame(
+    [{"key": k, "tolerance": v, "reason": why} for k, (v, why) in TOLERANCES.items()]
+)
+tol["unit"] = "relative difference, model vs 2020 census"
+page.table(
+    tol,
+    "backcast_tolerances",
+    caption="Back-cast tolerances, stated before running 回推检验容差",
+    source="params",
+)
+
+# %%
+bc = backcast_comparison([run_backcast(c, sample=sample, seed=seed) for c in cities])
+bc_city = bc[bc["level"] != "county"].copy()
+bc_city["unit"] = "persons, 1 November 2020"
+bc_city["reps"] = 1  # one population per city (seed `seed`)
+page.table(
+    bc_city[
+        [
+            "city",
+            "level",
+            "sex",
+            "age",
+            "model",
+            "census",
+            "ratio",
+            "tolerance",
+            "within",
+            "unit",
+            "reps",
+        ]
+    ],
+    "backcast_city",
+    caption="Back-cast 2010→2020 against the 2020 census, by city 回推：城市分性别年龄",
+    digits=3,
+)
+bc_county = bc[bc["level"] == "county"]
+miss = bc_city[~bc_city["within"]]
+page.say(
+    "Of {n} city figures (city × sex × 5-year group 55+, and the 60+ and 80+ totals), {w} "
+    "are within their stated tolerance; every city's 60+ total is within {t60:.0%} (ratios "
+    "{lo:.3f}–{hi:.3f}). Misses: {misses}. Of {nc} county cells, {wc} are within ±{tc:.0%}. "
+    "Sample {s}, seed {seed}, one population per city.",
+    n=len(bc_city),
+    w=int(bc_city["within"].sum()),
+    t60=TOLERANCES["city_60plus"][0],
+    lo=bc_city.loc[bc_city["age"] == "60+", "ratio"].min(),
+    hi=bc_city.loc[bc_city["age"] == "60+", "ratio"].max(),
+    misses="; ".join(f"{r.city} {r.sex} {r.age} {r.ratio:.2f}" for r in miss.itertuples())
+    or "none",
+    nc=len(bc_county),
+    wc=int(bc_county["within"].sum()),
+    tc=TOLERANCES["county_cell"][0],
+    s=sample,
+    seed=seed,
+)
+
+# %%
+with plotting.style():
+    fig, ax = plt.subplots(figsize=(9, 4))
+    cells = bc_city[bc_city["level"] == "city"]
+    order = sorted(cells["age"].unique())
+    for (c, sex), g in cells.groupby(["city", "sex"]):
+        g = g.set_index("age").reindex(order)
+        ax.plot(
+            order,
+            g["ratio"],
+            marker=".",
+            ls="-" if sex == "female" else "--",
+            label=f"{label[c]} {'女' if sex == 'female' else '男'}",
+        )
+    ax.axhline(1, color="grey", lw=0.8)
+    ax.set_xlabel("2020年年龄组 age group in 2020")
+    ax.set_ylabel("模型/普查 model / census")
+    ax.set_title("Back-cast 2010→2020: model over census 回推检验")
+    ax.legend(ncol=2, fontsize=7)
+    fig.tight_layout()
+    footnote(fig)
+page.figure(fig, "backcast_ratio")
+
+# %% [markdown]
 # ## Summary of findings
 
 # %%
@@ -774,6 +984,24 @@ page.say(
     u0hi=un.xs(first, level="year").max(),
     u1lo=un.xs(last, level="year").min(),
     u1hi=un.xs(last, level="year").max(),
+)
+
+page.say(
+    "- Back-cast 2010→2020: {w} of {n} city figures within their stated tolerances; the 60+ "
+    "totals within {t60:.0%} in every city; misses: {misses}.",
+    w=int(bc_city["within"].sum()),
+    n=len(bc_city),
+    t60=TOLERANCES["city_60plus"][0],
+    misses="; ".join(f"{r.city} {r.sex} {r.age} {r.ratio:.2f}" for r in miss.itertuples())
+    or "none",
+)
+page.say(
+    "- Secular trends: the older 低保 count changes by {d:+.1f} % a year 2021–2025 and the "
+    "特困 count by {t:+.1f} % (published bands {db} and {tb} % a year).",
+    d=rb.loc["低保 dibao", "change_per_year_pct"],
+    t=rb.loc["特困 tekun", "change_per_year_pct"],
+    db=rb.loc["低保 dibao", "published_band_pct"],
+    tb=rb.loc["特困 tekun", "published_band_pct"],
 )
 
 # %% [markdown]

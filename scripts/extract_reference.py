@@ -17,6 +17,9 @@ is how they were made, and re-running it must reproduce them byte for byte.
 * ``census2020_single_year.csv``: China's population by single year of age (44 … 99, 100 =
   100+) and sex, 2020 census yearbook table 6-4 (average population Nov 2019 – Oct 2020):
   the shape that splits each county's 5-year groups into single years.
+* ``census2010_single_year.csv``: the same for the 2010 census (average population Nov 2009 –
+  Oct 2010, 《中国2010年人口普查资料》 table 6-4), from
+  reference/census_mortality_single_age.csv: the back-cast's single-year shape.
 * ``wpp2024_mx.csv``: central death rates for ages 40+ by sex and 5-year period. Source:
   reference/wpp2024_china_mx5.csv (UN WPP 2024, CC BY 3.0 IGO, via PPgp/wpp2024 mxM5/mxF5).
 """
@@ -54,6 +57,13 @@ def main(reference: Path, out: Path) -> None:
         csv.DictReader((reference / "census2020_single_year_age.csv").open(encoding="utf-8"))
     )
     _write(out / "census2020_single_year.csv", [r for r in single if int(r["age"]) >= 44])
+    deaths = csv.DictReader((reference / "census_mortality_single_age.csv").open(encoding="utf-8"))
+    single10 = [
+        {"age": r["age"], "male": r["avg_pop_male"], "female": r["avg_pop_female"]}
+        for r in deaths
+        if r["census_year"] == "2010" and r["area_type"] == "total" and int(r["age"]) >= 44
+    ]
+    _write(out / "census2010_single_year.csv", single10)
 
 
 def _write(path: Path, rows: list[dict]) -> None:

@@ -24,6 +24,7 @@
   counts (take-up calibration, notebook 02's administrative validation);
 * :mod:`~simlib.experiments.validation` — the population against its sources and published
   statistics;
+* :mod:`~simlib.experiments.backcast` — the 2010 census run to 2020 against the 2020 census;
 * :mod:`~simlib.experiments.check` — ``simlib check``: everything validated as a run would;
 * :mod:`~simlib.experiments.baseline` — the key numbers of the regression baseline.
 """

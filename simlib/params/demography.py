@@ -83,8 +83,10 @@ class Census:
     Attributes:
         age_sex: city, county, sex, age_start, count.
         counties: city, county, county_zh, population, urban, rural, households.
-        single_year: China's population by single year of age (45 … 99, 100 = 100+) and
-            sex (2020 census): the shape of the single-year split of the 5-year groups.
+        single_year: China's population by single year of age (44 … 99, 100 = 100+) and
+            sex (2020 census, average population of the census year): carried to census day
+            (:func:`simlib.population.synthesis.census_day_single_year`), the shape of the
+            single-year split of the 5-year groups.
     """
 
     age_sex: pd.DataFrame
@@ -191,10 +193,11 @@ def load_census(tree: ParamTree, context: CityContext | None = None) -> Census:
     single = tree.csv(rel_s, SINGLE_YEAR) if rel_s in tree else None
     if single is not None:
         ages = single["age"].to_numpy()
-        if not (np.diff(ages) == 1).all() or ages[0] > CENSUS_AGE_STARTS[0] or ages[-1] != 100:
+        if not (np.diff(ages) == 1).all() or ages[0] > CENSUS_AGE_STARTS[0] - 1 or ages[-1] != 100:
             raise ParamError(
                 f"{tree.where(rel_s)}: ages must run one by one from at most "
-                f"{CENSUS_AGE_STARTS[0]} to 100 (= 100+)"
+                f"{CENSUS_AGE_STARTS[0] - 1} to 100 (= 100+; the age below the youngest "
+                "carries the census-day shape)"
             )
     return Census(age_sex, counties, single)
 
@@ -287,3 +290,86 @@ def load_mortality(tree: ParamTree) -> Mortality:
         for a in range(MAX_AGE + 1):
             mx[s, a] = _log_interp(years, period_mid, by_age[a])
     return Mortality(mx)
+
+
+def load_single_year(tree: ParamTree, year: int) -> pd.DataFrame:
+    """China's single-year table of a census year (average population of the census year).
+
+    Args:
+        tree: The params tree.
+        year: 2020 or 2010 (``population/census<year>_single_year.csv``).
+
+    Returns:
+        age (the first age … 99, 100 = 100+), male, female (persons).
+
+    Raises:
+        ParamError: If the file is missing or malformed, or its ages do not run one by one
+            from at most 44 to 100.
+    """
+    rel = f"population/census{year}_single_year.csv"
+    single = tree.csv(rel, SINGLE_YEAR)
+    ages = single["age"].to_numpy()
+    if not (np.diff(ages) == 1).all() or ages[0] > CENSUS_AGE_STARTS[0] - 1 or ages[-1] != 100:
+        raise ParamError(
+            f"{tree.where(rel)}: ages must run one by one from at most "
+            f"{CENSUS_AGE_STARTS[0] - 1} to 100 (= 100+)"
+        )
+    return single
+
+
+def census_of_year(tree: ParamTree, year: int, city: str, prefecture: str) -> Census:
+    """A city's census tables built from China's county table of ``year`` (the back-cast's 2010).
+
+    The county table (:func:`simlib.params.census.county_census`) gives the residents by
+    county, sex and 5-year age group, urban and rural population, households and the
+    long-form marital status of the 15+; the single-year shape is the year's
+    (:func:`load_single_year`). Columns follow :data:`COUNTIES` (the 15+ population summed
+    from the age groups; the long-form 15+ as ``sample15``).
+
+    Args:
+        tree: The params tree.
+        year: 2010 or 2020.
+        city: City key (the ``city`` column).
+        prefecture: The prefecture or county-level city as the table names it (``"大同市"``).
+
+    Returns:
+        The :class:`Census` of the city's counties in that year's boundaries.
+    """
+    from simlib.params.census import age_column, county_census
+
+    rows = county_census(year, prefecture=prefecture, params_dir=tree.root)
+
+    def col(name2010: str, name2020: str) -> pd.Series:
+        return pd.to_numeric(rows[name2010 if year == 2010 else name2020]).astype("int64")
+
+    county = rows["区划代码"].astype(str)
+    age_rows, cty = [], pd.DataFrame({"city": city, "county": county, "county_zh": rows["区县"]})
+    cty["population"] = col("合计", "人口数_合计")
+    cty["urban"] = col("城镇人口", "城镇人口")
+    # a county that is all urban has no rural figure (missing, not 0)
+    rural = pd.to_numeric(rows["乡村人口"])
+    cty["rural"] = rural.fillna(cty["population"] - cty["urban"]).astype("int64")
+    cty["family_households"] = col("户数", "家庭户数")
+    cty["one_person_households"] = col("一人户", "一人户数")
+    h65 = "有65岁及以上老年人口的户数（户）"
+    cty["households_with_65plus"] = col(f"{h65}-合计", "有65岁及以上老年人口的户数")
+    cty["households_one_65plus"] = col(f"{h65}-有一个老人", "有一个老人")
+    cty["households_two_65plus"] = col(f"{h65}-有二个老人", "有二个老人")
+    for sex, zh in (("male", "男"), ("female", "女")):
+        pop15 = sum(
+            pd.to_numeric(rows[age_column(year, zh, a)]).astype("int64")
+            for a in (15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85)
+        )
+        cty[f"pop15_{sex}"] = pop15
+        cty[f"sample15_{sex}"] = col(f"15岁及以上人口-{zh}", f"十五岁以上人口_{zh}")
+        cty[f"married_{sex}"] = col(f"有配偶-{zh}", f"有配偶_{zh}")
+        cty[f"widowed_{sex}"] = col(f"丧偶-{zh}", f"丧偶_{zh}")
+        for start in CENSUS_AGE_STARTS:
+            n = pd.to_numeric(rows[age_column(year, zh, start)]).astype("int64")
+            age_rows.append(
+                pd.DataFrame(
+                    {"city": city, "county": county, "sex": sex, "age_start": start, "count": n}
+                )
+            )
+    age_sex = pd.concat(age_rows, ignore_index=True)
+    return Census(age_sex, cty.reset_index(drop=True), load_single_year(tree, year))

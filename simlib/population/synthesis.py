@@ -48,15 +48,18 @@ LEAD_IN = 2 / 12
 MID_YEAR_TO_CENSUS = 0.5
 
 
-def census_day_single_year(single_year: pd.DataFrame, mortality: Mortality) -> pd.DataFrame:
-    """China's population by single year of age on census day (1 November 2020), derived.
+def census_day_single_year(
+    single_year: pd.DataFrame, mortality: Mortality, year: int = BASE_YEAR
+) -> pd.DataFrame:
+    """China's population by single year of age on census day (1 November of ``year``), derived.
 
     The census yearbook's single-year table (6-4) gives the *average population* of the census
     year, 1 November 2019 – 31 October 2020, i.e. about the population on 1 May 2020. Half a
     year later, on census day, the persons then aged ``a - 1`` whose birthday fell in May –
     October are aged ``a``: with births spread evenly over the year,
     ``N(a) = (P(a) + P(a - 1)) / 2 × exp(-mx(a) / 2)``, and the open group
-    ``N(100+) = (P(100+) + P(99) / 2) × exp(-mx(100) / 2)`` (``mx`` the 2020 period rate).
+    ``N(100+) = (P(100+) + P(99) / 2) × exp(-mx(100) / 2)`` (``mx`` the period rate of the
+    census year).
     Only the shape within each census 5-year group is used, so the level of the survival
     factor hardly matters; its slope over the ages of a group does (up to 3 % within 85–89).
     The census-day single-year table itself (yearbook table 3-1) is not in the reference files.
@@ -65,6 +68,7 @@ def census_day_single_year(single_year: pd.DataFrame, mortality: Mortality) -> p
         single_year: age (the first age at least one below the youngest needed; 100 = 100+),
             male, female: average population of the census year (persons).
         mortality: Mortality (the half-year survival).
+        year: The census year (2020; 2010 for the back-cast).
 
     Returns:
         age (from the table's second age to 100 = 100+), male, female: persons on census day.
@@ -76,7 +80,7 @@ def census_day_single_year(single_year: pd.DataFrame, mortality: Mortality) -> p
         p = t[sex].to_numpy(dtype=float)
         n = (p[1:] + p[:-1]) / 2
         n[-1] = p[-1] + p[-2] / 2  # 100+: everyone already 100+, and half of the 99s
-        surv = np.exp(-mortality.mx[s, ages, BASE_YEAR - FIRST_YEAR] * MID_YEAR_TO_CENSUS)
+        surv = np.exp(-mortality.mx[s, ages, year - FIRST_YEAR] * MID_YEAR_TO_CENSUS)
         out[sex] = n * surv
     return pd.DataFrame(out)
 
@@ -176,6 +180,7 @@ def synthesize(
     rng: np.random.Generator,
     sample: float = 1.0,
     schema: Schema = SCHEMA,
+    census_year: int = BASE_YEAR,
 ) -> Population:
     """Build a city's residents aged 45+ on census day, 1 November 2020 (age, sex, county, urban).
 
@@ -190,6 +195,7 @@ def synthesize(
         rng: The synthesis stream.
         sample: Fraction of persons represented by agents, in (0, 1].
         schema: Person attributes.
+        census_year: The census's year (the single-year shape's half-year survival).
 
     Returns:
         The :class:`Population`.
@@ -205,7 +211,7 @@ def synthesize(
     ages, sexes, cidx = [], [], []
     single = None
     if census.single_year is not None:
-        single = census_day_single_year(census.single_year, mortality)
+        single = census_day_single_year(census.single_year, mortality, census_year)
     index = {c: i for i, c in enumerate(counties)}
     tab = tab.assign(_order=tab["county"].map(index)).sort_values("_order", kind="stable")
     for (county, sex, start), n in tab.set_index(["county", "sex", "age_start"])["count"].items():
@@ -236,14 +242,22 @@ def synthesize(
     return Population(cols, list(counties), sample, schema)
 
 
-def to_year_end(pop: Population, mortality: Mortality, rng: np.random.Generator) -> Population:
+def to_year_end(
+    pop: Population,
+    mortality: Mortality,
+    rng: np.random.Generator,
+    year: int = BASE_YEAR,
+    years: float = LEAD_IN,
+) -> Population:
     """Carry census-day agents to the reference date of model year 2020, 31 December (in place).
 
     Over the :data:`LEAD_IN` (1 November – 31 December 2020) each agent dies with probability
     ``1 - exp(-mx × 2/12)`` (WPP period rate of 2020, by sex and age; marked dead with
     ``death_year`` 2020, never removed), and a survivor has a birthday (age + 1, held at
     :data:`~simlib.params.demography.MAX_AGE`) with probability 2/12, births being spread
-    evenly over the year. Nobody enters: the agents are the census's residents aged 45+, so
+    evenly over the year. ``year`` and ``years`` carry the living over another span the same
+    way (the back-cast: from 1 November 2010, and the last ten months to 1 November 2020).
+    Nobody enters: the agents are the census's residents aged 45+, so
     the youngest single year (45 at year-end) holds the 10/12 of its cohort born before
     November.
 
@@ -251,17 +265,19 @@ def to_year_end(pop: Population, mortality: Mortality, rng: np.random.Generator)
         pop: Census-day agents (:func:`synthesize`).
         mortality: The mortality table.
         rng: The synthesis stream (after :func:`synthesize` drew from it).
+        year: Calendar year of the span (its death rates; the deaths' ``death_year``).
+        years: Length of the span (years, at most 1).
 
     Returns:
-        ``pop``, now at 31 December 2020.
+        ``pop``, now at 31 December 2020 (or ``years`` later).
     """
     c = pop.cols
     n = len(pop)
     u = rng.random((2, n))
-    q = 1 - np.exp(-mortality.rate(c["sex"], c["age"], BASE_YEAR) * LEAD_IN)
-    died = u[0] < q
+    q = 1 - np.exp(-mortality.rate(c["sex"], c["age"], year) * years)
+    died = c["alive"] & (u[0] < q)
     c["alive"][died] = False
-    c["death_year"][died] = BASE_YEAR
-    birthday = ~died & (u[1] < LEAD_IN)
+    c["death_year"][died] = year
+    birthday = c["alive"] & (u[1] < years)
     c["age"][birthday] = np.minimum(c["age"][birthday] + 1, MAX_AGE)
     return pop

@@ -43,6 +43,95 @@ PROCESSES: tuple[type[Process], ...] = (
 SYNTHESIS_COLUMNS = ("age", "sex", "urban", "county", "weight", "alive", "death_year")
 
 
+def check_order(processes: Sequence[type[Process]]) -> dict[str, str]:
+    """Check what the processes declare against their step order.
+
+    * no name repeats, and no two processes own one column;
+    * every name in ``follows`` is a process that runs earlier;
+    * two processes that write one column (``owns`` or ``writes``) have a declared order:
+      the later one ``follows`` the earlier (directly or through others);
+    * a column in ``reads`` is written by no process that runs later (or by none);
+      a column in ``reads_last_year`` is written by a process that runs later (or the
+      declaration is not true); every read column exists.
+
+    Args:
+        processes: Process classes in step order.
+
+    Returns:
+        Column → owning process name (``synthesis`` for the columns the synthesis creates).
+
+    Raises:
+        ParamError: Naming the process, the column and what to declare.
+    """
+    names = [p.name for p in processes]
+    if len(set(names)) != len(names):
+        raise ParamError(f"processes: a name is used twice: {names}")
+    owner: dict[str, str] = {c: "synthesis" for c in SYNTHESIS_COLUMNS if c != "alive"}
+    for p in processes:
+        for col in p.owns:
+            if col in owner and owner[col] != "synthesis":
+                raise ParamError(
+                    f"processes: column {col!r} is owned by both {owner[col]} and {p.name}"
+                )
+            owner[col] = p.name
+    position = {n: i for i, n in enumerate(names)}
+    after: dict[str, set[str]] = {}  # name → every process it is declared to follow
+    for p in processes:
+        seen = set()
+        for f in p.follows:
+            if f not in position:
+                raise ParamError(
+                    f"process {p.name}: follows {f!r}{did_you_mean(f, names)}, which is not in "
+                    f"the process list ({', '.join(names)})"
+                )
+            if position[f] > position[p.name]:
+                raise ParamError(
+                    f"process {p.name}: declares it follows {f}, but {f} runs after it; "
+                    f"put {p.name} after {f} in the process list"
+                )
+            seen |= {f, *after[f]}
+        after[p.name] = seen
+    writers: dict[str, list[str]] = {}
+    for p in processes:
+        for col in dict.fromkeys((*p.owns, *p.writes)):
+            writers.setdefault(col, []).append(p.name)
+    for col, ws in writers.items():
+        for i, early in enumerate(ws):
+            for late in ws[i + 1 :]:
+                if early not in after[late]:
+                    raise ParamError(
+                        f"processes: {early} and {late} both write column {col!r} with no "
+                        f"declared order; declare follows = ({early!r},) in {late}"
+                    )
+    known = set(schema_of(processes)) | set(owner) | set(writers) | {"alive"}
+    for p in processes:
+        both = set(p.reads) & set(p.reads_last_year)
+        if both:
+            raise ParamError(f"process {p.name}: {sorted(both)} in both reads and reads_last_year")
+        for col in (*p.reads, *p.reads_last_year):
+            if col not in known:
+                raise ParamError(
+                    f"process {p.name}: reads unknown column {col!r}"
+                    f"{did_you_mean(col, sorted(known))}"
+                )
+        for col in p.reads:
+            later = [w for w in writers.get(col, ()) if position[w] > position[p.name]]
+            if later:
+                raise ParamError(
+                    f"process {p.name}: reads {col!r} this year, but {later[0]} writes it later "
+                    f"in the step; run {p.name} after {later[0]} (follows = ({later[0]!r},)) "
+                    f"or declare {col!r} in reads_last_year"
+                )
+        for col in p.reads_last_year:
+            later = [w for w in writers.get(col, ()) if position[w] > position[p.name]]
+            if not later:
+                raise ParamError(
+                    f"process {p.name}: declares it reads last year's {col!r}, but no process "
+                    f"writes {col!r} after it; declare {col!r} in reads"
+                )
+    return owner
+
+
 def process_ref(process: type[Process] | str) -> str:
     """The reference of a process class that a worker can import: ``module:Class``.
 
@@ -182,23 +271,13 @@ class ProcessSet:
             process (``name == "death"``) receives every other process's relative risk.
 
     Raises:
-        ParamError: If two processes own one column, a name repeats, or a process's
-            parameters are missing or unknown.
+        ParamError: If two processes own one column, a name repeats, the declarations
+            disagree with the step order (:func:`check_order`), or a process's parameters
+            are missing or unknown.
     """
 
     def __init__(self, ctx: Context, processes: Sequence[type[Process]] = PROCESSES):
-        names = [p.name for p in processes]
-        if len(set(names)) != len(names):
-            raise ParamError(f"processes: a name is used twice: {names}")
-        owner: dict[str, str] = {c: "synthesis" for c in SYNTHESIS_COLUMNS if c != "alive"}
-        for p in processes:
-            for col in p.owns:
-                if col in owner and owner[col] != "synthesis":
-                    raise ParamError(
-                        f"processes: column {col!r} is owned by both {owner[col]} and {p.name}"
-                    )
-                owner[col] = p.name
-        self.owner = owner
+        self.owner = check_order(processes)
         self.processes = [p(ctx) for p in processes]
         risks = [r for p in self.processes if (r := p.risk()) is not None]
         for p in self.processes:

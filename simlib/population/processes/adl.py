@@ -34,6 +34,8 @@ class Adl(Process):
 
     name = "adl"
     owns = ("adl_level", "care_level")
+    reads = ("alive", "sex")
+    reads_last_year = ("age",)
     params = {
         "adl_prevalence": "curve",
         "adl_female_ratio": "value",

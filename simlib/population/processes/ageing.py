@@ -23,6 +23,7 @@ class Ageing(Process):
     name = "ageing"
     owns = ("pension",)
     writes = ("age", "weight")
+    reads = ("alive", "urban")
     params = {
         "pension_employee_urban": "value",
         "pension_employee_rural": "value",

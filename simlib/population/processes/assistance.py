@@ -37,6 +37,8 @@ class Assistance(Process):
 
     name = "assistance"
     owns = ("assistance", "tekun_mode", "no_supporter")
+    reads = ("alive", "urban")
+    reads_last_year = ("age",)
     reports = ("assistance", "tekun_mode")
     params = {
         "dibao_prevalence_60plus": "value",

@@ -3,7 +3,12 @@
 A :class:`Process` (as a Starsim module or a LASER component) declares
 
 * ``name`` — its random stream and its section of ``params/population/health.yaml``;
-* ``owns`` — the person columns it writes (no two processes own a column);
+* ``owns`` — the person columns it draws and writes (no two processes own a column);
+* ``writes`` — columns it writes besides those it owns, and ``follows`` — the processes it
+  must run after: two processes that write one column need a declared order;
+* ``reads`` — columns of others it reads as they stand this year (their writers run before
+  it), and ``reads_last_year`` — columns it reads before their writer's step this year (e.g.
+  the age before ageing adds a year);
 * ``columns`` — new person attributes it adds beyond the base schema (extensions only);
 * ``params`` — the entries of its section and their form (``curve``, ``value``, ``table``,
   ``group``): a missing or unknown entry is an error naming the file and section;
@@ -11,7 +16,9 @@ A :class:`Process` (as a Starsim module or a LASER component) declares
 * optionally ``risk`` — a mortality relative risk by the level of one of its columns, which
   the death process multiplies into every person's death rate.
 
-The model runs the processes in one ordered list (:data:`simlib.population.processes.PROCESSES`).
+The model runs the processes in one ordered list (:data:`simlib.population.processes.PROCESSES`);
+:class:`~simlib.population.processes.ProcessSet` checks the declarations against that order.
+The death process reads each declared risk's column as it stands when death runs.
 """
 
 from __future__ import annotations
@@ -78,6 +85,12 @@ class Process:
     params: ClassVar[dict[str, str]] = {}
     #: Columns it writes besides those it owns (documented reasons only).
     writes: ClassVar[tuple[str, ...]] = ()
+    #: Columns of others (or of the synthesis) it reads this year, after their writers' step.
+    reads: ClassVar[tuple[str, ...]] = ()
+    #: Columns it reads before their writer's step this year (last year's value).
+    reads_last_year: ClassVar[tuple[str, ...]] = ()
+    #: Names of processes it must run after (needed when it writes a column another writes).
+    follows: ClassVar[tuple[str, ...]] = ()
     #: Owned columns counted each year by the state reporter (all owned by default).
     reports: ClassVar[tuple[str, ...] | None] = None
 

@@ -19,6 +19,8 @@ class Chronic(Process):
 
     name = "chronic"
     owns = ("hypertension", "diabetes", "severe_mental")
+    reads = ("alive",)
+    reads_last_year = ("age",)
     reports = ("hypertension", "diabetes")
     params = {
         "hypertension_prevalence": "curve",

@@ -24,6 +24,8 @@ class Death(Process):
 
     name = "death"
     owns = ("alive", "death_year")
+    reads = ("sex",)
+    reads_last_year = ("age",)  # the age reached last year (ageing runs last)
     reports = ()
 
     def __init__(self, ctx):

@@ -45,6 +45,8 @@ class Household(Process):
 
     name = "household"
     owns = ("living", "left_behind", "spouse", "household", "with_children")
+    reads = ("alive", "in_institution", "sex", "urban", "county")
+    reads_last_year = ("age", "weight")
     reports = ("living",)
     params = {
         "widowed_female": "curve",

@@ -33,6 +33,8 @@ class Institution(Process):
 
     name = "institution"
     owns = ("in_institution",)
+    reads = ("alive", "adl_level", "tekun_mode")
+    reads_last_year = ("age",)
     params = {
         "institution_share_60plus": "value",
         "institution_adl_weights": "table",

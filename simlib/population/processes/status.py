@@ -24,6 +24,7 @@ class Status(Process):
         "disability_type",
         "homeless",
     )
+    reads_last_year = ("age",)
     reports = ()
     params = {
         "fp_special": "value",

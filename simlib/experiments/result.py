@@ -27,7 +27,7 @@ import pandas as pd
 
 from simlib.core.errors import ParamError, ParamTypeError, did_you_mean
 from simlib.core.paths import shown_in
-from simlib.outcomes.measures import MONEY, is_known, unit_of
+from simlib.outcomes.measures import is_known, is_money, unit_of
 
 #: Quantiles of the replication distribution reported as the 95 % interval.
 INTERVAL = (0.025, 0.975)
@@ -378,7 +378,7 @@ class Result:
     def readable(self, measure: str, by=("year",)) -> pd.DataFrame:
         """:meth:`totals` for a reader: money in 万元, rounded, with the unit named."""
         t = self.totals(measure, by)
-        if measure in MONEY:
+        if is_money(measure):
             for c in ("value", "lower", "upper", "se"):
                 t[c] = t[c] * WAN
             t["unit"] = "万元 (10k yuan)"

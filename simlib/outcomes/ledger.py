@@ -13,7 +13,7 @@ weighted by persons:
   reported for enrolment only, apart from the service-list budget).
 
 And per county: persons alive aged 60+, 65+, 80+ (``pop60`` …), ``covered60`` (persons 60+
-eligible for at least one cash benefit or placement) and ``pop75_urban`` (urban residents
+eligible for at least one benefit of a kind that ``covers``: cash or a placement) and ``pop75_urban`` (urban residents
 75+, the base of Puyang's 100:1 public-welfare post rule).
 """
 
@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.units import ONE_OFF, fte
-from simlib.rules.benefits import Cash, Placement
 from simlib.rules.conditions import PersonTable
 
 #: Ages at which population denominators are reported.
@@ -173,7 +172,7 @@ class Ledger:
         once_yuan = None  # per agent: one-off benefits received for the first time
         for r in period.services.evaluate(table, year):
             item = r.item
-            if item.benefit.of_kind(Cash) or item.benefit.of_kind(Placement):
+            if any(c.covers for c in item.benefit.components):
                 covered |= r.eligible
             take = p.take_up_for(item.family, year)
             n_elig = total(mask=r.eligible)

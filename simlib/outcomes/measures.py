@@ -3,26 +3,23 @@
 Rows of a result are ``(year, city, county, item_id, measure, value)``. Item measures
 (``item_id`` set) count per item, so summed over items ``eligible`` and ``enrolled`` count
 **person-items** (a person in two items counts twice); population measures (``item_id``
-empty) count persons.
+empty) count persons. The measures of benefit amounts are those the benefit kinds declare
+(:attr:`simlib.rules.benefits.Component.produces`), so a registered kind's measures are
+known here without an edit.
 """
 
 from __future__ import annotations
 
-#: measure → (unit, meaning). ``units:<unit>`` and ``beds:<kind>`` are families.
-MEASURES: dict[str, tuple[str, str]] = {
+from simlib.rules.benefits import kinds
+
+#: Measures every list produces, whatever its benefit kinds: measure → (unit, meaning).
+COMMON: dict[str, tuple[str, str]] = {
     "eligible": ("persons", "persons eligible (summed over items: person-items)"),
     "enrolled": ("persons", "eligible × take-up (summed over items: person-items)"),
     "households": ("households", "households eligible for a household benefit (once each)"),
     "enrolled_households": ("households", "eligible households × take-up"),
-    "cash_yuan": ("yuan", "recurring cash paid, yuan a year"),
-    "once_yuan": ("yuan", "one-off cash paid, yuan"),
-    "service_yuan": ("yuan", "in-kind units × unit cost, yuan"),
-    "bed_yuan": ("yuan", "placements × cost per bed-year, yuan"),
-    "cost_yuan": ("yuan", "cash + one-off + services + beds, yuan (pension items excluded)"),
-    "minutes": ("minutes", "staff minutes for in-kind services (incl. travel)"),
+    "cost_yuan": ("yuan", "every benefit's cost, yuan (pension items excluded)"),
     "fte": ("FTE", "full-time staff for in-kind services (minutes / 60 / hours per FTE)"),
-    "units:": ("units", "in-kind units delivered"),
-    "beds:": ("beds", "persons placed (beds in use)"),
     "pop60": ("persons", "residents alive aged 60+"),
     "pop65": ("persons", "residents alive aged 65+"),
     "pop80": ("persons", "residents alive aged 80+"),
@@ -30,21 +27,47 @@ MEASURES: dict[str, tuple[str, str]] = {
     "pop75_urban": ("persons", "urban residents aged 75+"),
 }
 
-#: Measures that are sums of money (reported in 万元 in readable tables).
-MONEY = ("cash_yuan", "once_yuan", "service_yuan", "bed_yuan", "cost_yuan")
+
+def measures() -> dict[str, tuple[str, str]]:
+    """Every measure: measure → (unit, meaning); a name ending in ``:`` is a family.
+
+    The common measures, then each benefit kind's (:func:`~simlib.rules.benefits.kinds`).
+    """
+    out = dict(COMMON)
+    for kind in kinds():
+        out.update(kind.produces)
+    return out
+
+
+def _entry(measure: str) -> tuple[str, str, str] | None:
+    """``(name or family, unit, meaning)`` of a measure, or None."""
+    table = measures()
+    if measure in table:
+        return (measure, *table[measure])
+    family = measure.split(":", 1)[0] + ":"
+    if ":" in measure and family in table:
+        return (family, *table[family])
+    return None
 
 
 def unit_of(measure: str) -> str:
-    """The unit of a measure (``units:visit`` → ``visit``, ``beds:institution_bed`` → ``beds``)."""
-    if measure.startswith("units:"):
-        return measure.split(":", 1)[1]
-    if measure.startswith("beds:"):
-        return "beds"
-    if measure in MEASURES:
-        return MEASURES[measure][0]
-    raise KeyError(measure)
+    """The unit of a measure (``units:visit`` → ``visit``, ``beds:institution_bed`` → ``beds``).
+
+    Raises:
+        KeyError: If ``measure`` is no measure.
+    """
+    entry = _entry(measure)
+    if entry is None:
+        raise KeyError(measure)
+    name, unit, _ = entry
+    return unit.format(measure.removeprefix(name)) if name.endswith(":") else unit
 
 
 def is_known(measure: str) -> bool:
     """Whether ``measure`` names a measure (or a member of a family)."""
-    return measure in MEASURES or measure.startswith(("units:", "beds:"))
+    return _entry(measure) is not None
+
+
+def is_money(measure: str) -> bool:
+    """Whether a measure is a sum of money in yuan (reported in 万元 in readable tables)."""
+    return is_known(measure) and unit_of(measure) == "yuan"

@@ -15,7 +15,9 @@ validated exactly like a scenario, and must stay inside the documented range. Ke
   ``outcomes:unit_cost.<unit>``, ``outcomes:bed_cost.<kind>``, ``outcomes:travel_minutes``,
   ``outcomes:fte_hours``;
 * ``standard:<city>.<name>`` — an assumed scalar standard of the city;
-* ``item:<item id>.cash[i]`` / ``item:<item id>.in_kind[i]`` — an assumed amount or count.
+* ``item:<item id>.<kind>[i]`` — an assumed number of the item's ``i``-th component of a
+  benefit kind (``cash``, ``in_kind`` or any kind registered): its ``slots``, read from the
+  parsed list.
 
 Assumptions that are readings of a phrase (definition variants), dates, years, share tables
 that must sum to one, or have a zero-width range are not in the registry; scenarios vary them.
@@ -29,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError, did_you_mean
+from simlib.core.people import SCHEMA
 from simlib.params.scenarios import Change
 from simlib.params.tree import ParamTree, read_tree
 
@@ -82,7 +85,51 @@ def _row(key, label, block, value, unit, where, change):
     }
 
 
-def _rows(tree: ParamTree, city: str) -> list[dict]:
+def _item_rows(tree: ParamTree, city: str, city_zh: str, schema) -> list[dict | None]:
+    """The assumed numbers of a city's list: every component's slots, whatever its kind.
+
+    Read from the parsed list (:func:`simlib.params.services.load_services`), so a kind's
+    assumptions are those its :meth:`~simlib.rules.benefits.Component.slots` declares; a
+    slot's key is ``item:<item id>.<kind key>[i]``, where ``i`` counts the item's components
+    of that kind in file order.
+    """
+    from simlib.params.cities import load_context
+    from simlib.params.services import load_services
+    from simlib.params.vocabulary import load_conventions, load_vocabulary
+
+    vocab = load_vocabulary(tree)
+    ctx = load_context(tree, city, schema)
+    services = load_services(tree, city, ctx, vocab, load_conventions(tree), schema=schema)
+    w = f"params/services/{city}.yaml"
+    rows: list[dict | None] = []
+    for item in services.items:
+        seen: dict[str, int] = {}
+        for c in item.benefit.components:
+            i = seen[c.key] = seen.get(c.key, -1) + 1
+            for slot in c.slots():
+                pv = slot.provenance
+                block = {
+                    "assumption": pv.assumption,
+                    "range": list(pv.range) if pv.range is not None else None,
+                    "rationale": pv.rationale or "",
+                }
+                rows.append(
+                    _row(
+                        f"item:{item.id}.{c.key}[{i}]",
+                        f"{city_zh} {item.name_zh} ({item.id}): {c.describe()}",
+                        block,
+                        slot.value,
+                        slot.field,
+                        w,
+                        Change(
+                            "item", item.id, {f"benefit.{c.key}[{i}].{slot.field}": None}, None, ""
+                        ),
+                    )
+                )
+    return rows
+
+
+def _rows(tree: ParamTree, city: str, schema=None) -> list[dict]:
     rows: list[dict | None] = []
     health = tree.yaml("population/health.yaml")
     w = "params/population/health.yaml"
@@ -201,41 +248,18 @@ def _rows(tree: ParamTree, city: str) -> list[dict]:
                     Change("standard", f"{city}.{name}", {"value": None}, None, ""),
                 )
             )
-    w = f"params/services/{city}.yaml"
-    for item in tree.yaml(f"services/{city}.yaml").get("items", []):
-        benefit = item.get("benefit") or {}
-        for kind, field in (("cash", None), ("in_kind", "n")):
-            for i, e in enumerate(benefit.get(kind) or []):
-                f = field or ("yuan" if "yuan" in e else "multiple")
-                amount = f"{e.get(f)} yuan" if f == "yuan" else f"{e.get(f)}× {e.get('of')}"
-                what = (
-                    f"{e.get('n')} {e.get('unit')}/{e.get('per')}"
-                    if kind == "in_kind"
-                    else f"{amount}/{e.get('per')}"
-                )
-                label = f"{city_zh} {item.get('name_zh')} ({item.get('id')}): {what}"
-                rows.append(
-                    _row(
-                        f"item:{item.get('id')}.{kind}[{i}]",
-                        label,
-                        e,
-                        e.get(f),
-                        f,
-                        w,
-                        Change(
-                            "item", item.get("id"), {f"benefit.{kind}[{i}].{f}": None}, None, ""
-                        ),
-                    )
-                )
+    rows += _item_rows(tree, city, city_zh, schema if schema is not None else SCHEMA)
     return [r for r in rows if r is not None]
 
 
-def registry(city: str, params_dir=None) -> pd.DataFrame:
+def registry(city: str, params_dir=None, schema=None) -> pd.DataFrame:
     """The continuously variable assumptions that affect a city's runs.
 
     Args:
         city: City key (its standards and list items are included).
         params_dir: A params directory (the bundled one by default).
+        schema: Person attributes the list may read (the base schema plus any a custom
+            process adds; see :func:`simlib.population.processes.schema_of`).
 
     Returns:
         One row per assumption: key, label (readable: what and, for items, city and item
@@ -245,11 +269,18 @@ def registry(city: str, params_dir=None) -> pd.DataFrame:
 
     tree = read_tree(params_dir)
     city = check_city(city, tree)
-    return pd.DataFrame(_rows(tree, city)).drop(columns="_change")
+    return pd.DataFrame(_rows(tree, city, schema)).drop(columns="_change")
 
 
-def override_changes(tree: ParamTree, overrides: Mapping[str, float]) -> tuple[Change, ...]:
+def override_changes(
+    tree: ParamTree, overrides: Mapping[str, float], schema=None
+) -> tuple[Change, ...]:
     """Scenario changes that set registry assumptions (each checked against its range).
+
+    Args:
+        tree: The params tree.
+        overrides: Registry key → value.
+        schema: Person attributes the lists may read.
 
     Raises:
         ParamError: On an unknown key or a value outside its documented range.
@@ -265,7 +296,7 @@ def override_changes(tree: ParamTree, overrides: Mapping[str, float]) -> tuple[C
             from simlib.params.tree import city_keys
 
             city = city_keys(tree)[0]
-        rows.update({r["key"]: r for r in _rows(tree, city)})
+        rows.update({r["key"]: r for r in _rows(tree, city, schema)})
     out = []
     for key, value in overrides.items():
         if key not in rows:

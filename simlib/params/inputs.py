@@ -188,7 +188,7 @@ def _load(tree: ParamTree, city, list_city, scen: Scenario, over, schema) -> Inp
     if over:
         from simlib.params.assumptions import override_changes
 
-        extra = override_changes(tree, dict(over))
+        extra = override_changes(tree, dict(over), schema)
     cutoff = load_conventions(tree).in_force_cutoff_month
     # a period starts at each dated change of the scenario and each new value of a standard
     years = [None, *sorted({*scen.years, *change_years(tree, cutoff, scen.index)})]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 
 from simlib.core.checks import keys, read_quantity, text, typed
@@ -11,7 +12,7 @@ from simlib.core.people import SCHEMA, Schema
 from simlib.params.cities import CityContext, resolve_definitions
 from simlib.params.tree import ParamTree
 from simlib.params.vocabulary import Conventions, Vocabulary
-from simlib.rules.benefits import ParseContext, parse_benefit
+from simlib.rules.benefits import ParseContext, kinds, parse_benefit
 from simlib.rules.conditions import Condition, RuleError, compile_condition
 from simlib.rules.items import Item, ServiceList
 
@@ -158,61 +159,10 @@ def load_services(
             raise ParamError(f"{w}.id: duplicate item id")
         ids.add(item.id)
         items.append(item)
-    _check_cash_bands(items, where, schema)
+    probe = functools.cache(lambda: _probe_people(schema))
+    for kind in kinds():
+        kind.check_list(items, where, probe)
     return ServiceList(city, {**doc, "effective": eff}, items, conventions.in_force_cutoff_month)
-
-
-def _check_cash_bands(items: list[Item], where: str, schema: Schema = SCHEMA) -> None:
-    """Age bands of one allowance must not overlap (a person would be paid twice).
-
-    A *band* is a cash payment whose condition reads age. Two bands of one item (each with
-    its own age condition), or the cash of two items of one family that read age, must not
-    both pay any person: the rules are evaluated on a fixed set of synthetic persons
-    covering every age and every value of every attribute, and a person paid by both is
-    reported. Components of one item that stack by design (a 特困 person's living allowance
-    plus care payment) are not age bands of each other.
-    """
-    table = _probe_people(schema)
-    bands = []
-    for it in items:
-        elig = it.eligibility.mask(table)
-        item_age = _reads_age(it.eligibility)
-        for k, c in enumerate(it.benefit.cash):
-            own = _reads_age(c.when)
-            if item_age or own:
-                bands.append((it, k, own, elig & c.when.mask(table)))
-    for i, (a, ka, own_a, ma) in enumerate(bands):
-        for b, kb, own_b, mb in bands[i + 1 :]:
-            if a is b and not (own_a and own_b):
-                continue  # components of one item stack unless both are age bands
-            if a is not b and (a.family is None or a.family != b.family):
-                continue
-            both = ma & mb
-            if both.any():
-                ages = table["age"][both]
-                raise ParamError(
-                    f"{where}: {a.id}.benefit.cash[{ka}] and {b.id}.benefit.cash[{kb}] overlap: "
-                    f"persons aged {int(ages.min())}-{int(ages.max())} would be paid twice "
-                    f"(age bands {_band(a, ka)} and {_band(b, kb)})"
-                )
-
-
-def _reads_age(cond) -> bool:
-    from simlib.rules.conditions import Range
-
-    return any(isinstance(leaf, Range) and leaf.attr == "age" for leaf in cond.leaves())
-
-
-def _band(item: Item, k: int) -> str:
-    from simlib.rules.conditions import Range
-
-    lo, hi = 0, 120
-    for cond in (item.eligibility, item.benefit.cash[k].when):
-        for leaf in cond.leaves():
-            if isinstance(leaf, Range) and leaf.attr == "age":
-                lo = max(lo, leaf.lo if leaf.lo is not None else 0)
-                hi = min(hi, leaf.hi if leaf.hi is not None else 120)
-    return f"{lo}-{hi}"
 
 
 def _probe_people(schema: Schema):

@@ -17,16 +17,9 @@ from simlib.core import people as people_mod
 from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.core.units import ONE_OFF
 from simlib.params import City, load_city
+from simlib.rules.benefits import kinds
 
-_BASE_COLUMNS = (
-    "person_id",
-    "item_id",
-    "name_en",
-    "eligible",
-    "yuan_per_year",
-    "yuan_once",
-    "placement",
-)
+_BASE_COLUMNS = ("person_id", "item_id", "name_en", "eligible")
 
 
 #: Years :func:`check_year` accepts (a list not in force yet gives a warning, not an error).
@@ -82,11 +75,17 @@ def person_table(people: pd.DataFrame | Mapping[str, np.ndarray], schema=people_
     return cols, ids
 
 
-def list_units(services, once: bool) -> set[str]:
-    """In-kind units the list gives recurringly (``once=False``) or once."""
-    return {
-        c.unit for it in services.items for c in it.benefit.in_kind if (c.per == ONE_OFF) == once
-    }
+def benefit_columns(services) -> dict[str, type]:
+    """Column → kind of the benefit columns :func:`apply_services` shows for a list.
+
+    Every kind's columns, in :func:`~simlib.rules.benefits.kinds` order.
+    """
+    comps = [c for it in services.items for c in it.benefit.components]
+    cols: dict[str, type] = {}
+    for kind in kinds():
+        for col in kind.columns([c for c in comps if type(c) is kind]):
+            cols.setdefault(col, kind)
+    return cols
 
 
 @checked_arguments
@@ -103,18 +102,20 @@ def apply_services(
 
     Returns:
         Tidy DataFrame, one row per person × item in force, with columns ``person_id``,
-        ``item_id``, ``name_en``, ``eligible``, ``yuan_per_year`` (recurring cash),
-        ``yuan_once`` (one-off cash), ``placement``, ``n_<unit>`` (recurring in-kind units
-        per year) and ``n_<unit>_once`` (one-off units) for every unit the list uses.
+        ``item_id``, ``name_en``, ``eligible`` and every benefit kind's columns
+        (:func:`~simlib.rules.benefits.kinds`): ``yuan_per_year`` (recurring cash),
+        ``yuan_once`` (one-off cash), ``n_<unit>`` (recurring in-kind units per year) and
+        ``n_<unit>_once`` (one-off units) for every unit the list uses, ``placement``, and
+        the columns of any kind registered.
     """
     city = resolve_city(city, year)
     year = check_year(year, city.services)
     cols, ids = person_table(people)
     results = list(city.services.evaluate(cols, year))
     n = len(ids)
-    units = sorted(list_units(city.services, once=False))
-    units_once = sorted(list_units(city.services, once=True))
-    columns = [*_BASE_COLUMNS, *(f"n_{u}" for u in units), *(f"n_{u}_once" for u in units_once)]
+    kind_of = benefit_columns(city.services)
+    benefit = list(kind_of)
+    columns = [*_BASE_COLUMNS, *benefit]
     frames = []
     for r in results:
         frame = {
@@ -122,15 +123,10 @@ def apply_services(
             "item_id": np.repeat(r.item.id, n),
             "name_en": np.repeat(r.item.name_en, n),
             "eligible": r.eligible,
-            "yuan_per_year": r.yuan_per_year,
-            "yuan_once": r.yuan_once,
-            "placement": r.placement,
         }
-        got, got_once = r.units, r.units_once
-        for u in units:
-            frame[f"n_{u}"] = got.get(u, np.zeros(n))
-        for u in units_once:
-            frame[f"n_{u}_once"] = got_once.get(u, np.zeros(n))
+        got = r.columns()
+        for c in benefit:
+            frame[c] = got[c] if c in got else kind_of[c].empty_column(n)
         frames.append(pd.DataFrame(frame))
     if not frames:
         return pd.DataFrame(columns=columns)
@@ -144,4 +140,10 @@ def unit_column(city, unit: str) -> str:
     adaptation) are ``n_<unit>_once``.
     """
     services = resolve_city(city).services
-    return f"n_{unit}_once" if unit in list_units(services, once=True) else f"n_{unit}"
+    comps = [c for it in services.items for c in it.benefit.components]
+    once = any(getattr(c, "unit", None) == unit and c.per == ONE_OFF for c in comps)
+    for kind in kinds():
+        col = kind.unit_column(unit, once)
+        if col is not None:
+            return col
+    raise ParamError(f"no benefit kind gives units (asked for {unit!r})")

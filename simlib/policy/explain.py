@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -12,6 +13,7 @@ from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.params import load_city, read_tree
 from simlib.params.tree import check_city, city_keys
 from simlib.policy.engine import check_year, resolve_city
+from simlib.rules.benefits import kinds, kinds_in
 from simlib.rules.conditions import PersonTable
 
 
@@ -33,7 +35,7 @@ class Explanation(pd.DataFrame):
         cols = {"item_id", "conditions", "eligible", "in_force"}
         if not cols <= set(self.columns):
             return None
-        return self.itertuples(index=False)
+        return [SimpleNamespace(**r, row=r) for r in pd.DataFrame(self).to_dict("records")]
 
     def __str__(self) -> str:
         rows = self._rows()
@@ -42,7 +44,7 @@ class Explanation(pd.DataFrame):
         out = [getattr(self, "title", "") or "explanation"]
         for r in rows:
             mark = "✓" if r.eligible else ("·" if not r.in_force else "✗")
-            out.append(f"{mark} {r.item_id} {r.name_zh} {r.name_en}: {_amounts(r)}{_was(r)}")
+            out.append(f"{mark} {r.item_id} {r.name_zh} {r.name_en}: {_amounts(r.row)}{_was(r)}")
             out += [f"    {line}" for line in r.conditions.splitlines()]
             out.append(f"    source: {r.source}")
         return "\n".join(out)
@@ -66,7 +68,7 @@ class Explanation(pd.DataFrame):
             parts.append(
                 f"<li><span style='color:{colour}'>{html.escape(mark)}</span> "
                 f"<b>{html.escape(r.item_id)}</b> {html.escape(r.name_zh)} "
-                f"({html.escape(r.name_en)}): {html.escape(_amounts(r))}"
+                f"({html.escape(r.name_en)}): {_amounts(r.row, as_html=True)}"
                 f"<b>{html.escape(_was(r))}</b>"
                 f"<details><summary>conditions and source</summary>{cond}"
                 f"<div><i>source: {html.escape(r.source)}</i></div></details></li>"
@@ -75,19 +77,22 @@ class Explanation(pd.DataFrame):
         return "".join(parts)
 
 
-def _amounts(r, prefix: str = "") -> str:
-    get = lambda name: getattr(r, prefix + name)  # noqa: E731
+def _amounts(row: dict, prefix: str = "", as_html: bool = False) -> str:
+    """What a row says a person receives: every kind's text (escaped for HTML).
+
+    With ``prefix`` (``base_``), the fields of that name: the baseline beside a reform.
+    """
+    from html import escape
+
     bits = []
-    if get("yuan_per_year"):
-        bits.append(f"{get('yuan_per_year'):,.0f} yuan/year")
-    if get("yuan_once"):
-        bits.append(f"{get('yuan_once'):,.0f} yuan once")
-    bits += [f"{v:g} {u}" for u, v in (get("units") or {}).items()]
-    if not prefix and r.placement:
-        bits.append(str(r.placement))
-    if not r.quantified:
+    for kind in kinds():
+        if all(prefix + k in row for k in kind.explain_fields):
+            got = kind.explain_text({k: row[prefix + k] for k in kind.explain_fields})
+            bits += [kind.explain_html(b) for b in got] if as_html else got
+    if not row["quantified"]:
         bits.append("not quantified")
-    return ", ".join(bits) or "nothing"
+    text = ", ".join(bits) if bits else "nothing"
+    return text if not as_html or bits else escape(text)
 
 
 def _was(r) -> str:
@@ -98,7 +103,7 @@ def _was(r) -> str:
             if getattr(r, "rule_changed", False)
             else ""
         )
-    before = _amounts(r, "base_") if r.base_eligible else "not eligible"
+    before = _amounts(r.row, "base_") if r.base_eligible else "not eligible"
     return f"  ← changed; baseline: {before}"
 
 
@@ -121,11 +126,13 @@ def explain(
     Returns:
         An :class:`Explanation`: one row per item (including items not in force) with
         ``item_id``, ``name_zh``, ``name_en``, ``in_force``, ``eligible``, ``conditions``
-        (one line per condition, ✓/✗ and indentation showing the tree), ``yuan_per_year``,
-        ``yuan_once``, ``units`` (per year), ``placement``, ``quantified`` and ``source``.
+        (one line per condition, ✓/✗ and indentation showing the tree), the fields of every
+        benefit kind (:func:`~simlib.rules.benefits.kinds`: ``yuan_per_year`` and
+        ``yuan_once`` for cash, ``units`` per year for in-kind units, ``placement`` for a
+        bed, and those of any kind the list uses), ``quantified`` and ``source``.
         With a ``scenario``, these describe the person under the reform, and
-        ``base_eligible``, ``base_yuan_per_year``, ``base_yuan_once``, ``base_units`` the
-        same person under the baseline; ``changed`` says whether the person's eligibility
+        ``base_eligible`` and ``base_<field>`` for every kind's field (``base_yuan_per_year``,
+        ``base_units`` …) the same person under the baseline; ``changed`` says whether the person's eligibility
         or amounts differ (an item the reform adds or removes is changed), and
         ``rule_changed`` whether the item's conditions read differently. Amounts are
         entitlements, before take-up.
@@ -158,9 +165,9 @@ def explain(
     for r in rows:
         b = before.pop(r["item_id"], None)
         _beside(r, b)
+    empty = _empty_fields([*reform_list.items, *base_list.items])
     for b in before.values():  # items the reform removed
-        r = {**b, "in_force": False, "eligible": False, "yuan_per_year": 0.0}
-        r |= {"yuan_once": 0.0, "units": {}, "placement": None}
+        r = {**b, "in_force": False, "eligible": False, **empty}
         r["conditions"] = "(removed by the scenario)"
         _beside(r, b)
         rows.append(r)
@@ -174,32 +181,32 @@ def explain(
 
 def _beside(r: dict, b: dict | None) -> None:
     """Add the baseline's view of an item (``b``; None: the reform added it) to row ``r``."""
+    empty = {k: v for kind in kinds() for k, v in kind.explain_fields.items() if k in r}
+    fields = list(empty)
     r["base_eligible"] = bool(b and b["eligible"])
-    r["base_yuan_per_year"] = b["yuan_per_year"] if b else 0.0
-    r["base_yuan_once"] = b["yuan_once"] if b else 0.0
-    r["base_units"] = b["units"] if b else {}
+    for k in fields:
+        r[f"base_{k}"] = b.get(k, empty[k]) if b else empty[k]
     r["changed"] = (
-        b is None
-        or r["eligible"] != b["eligible"]
-        or r["yuan_per_year"] != b["yuan_per_year"]
-        or r["yuan_once"] != b["yuan_once"]
-        or r["units"] != b["units"]
-        or r["placement"] != b["placement"]
+        b is None or r["eligible"] != b["eligible"] or any(r[k] != b.get(k) for k in fields)
     )
     r["rule_changed"] = b is None or r["conditions"] != b["conditions"]
+
+
+def _empty_fields(items) -> dict:
+    """Every explain field of the kinds the items use (built-in kinds always), received none."""
+    used = kinds_in([c for it in items for c in it.benefit.components])
+    return {k: v for kind in used for k, v in kind.explain_fields.items()}
 
 
 def _trace(services, items, cols, year: int) -> list[dict]:
     """One row per item: in force, eligible, the traced conditions, the amounts."""
     results = {r.item.id: r for r in services.evaluate(cols, year)}
+    empty = _empty_fields(items)
     out = []
     for item in items:
         r = results.get(item.id)
         trace = item.eligibility.trace(cols)
         lines = "\n".join(f"{'  ' * d}{'✓' if ok else '✗'} {text}" for d, text, ok in trace)
-        units = {u: float(v[0]) for u, v in r.units.items() if v[0]} if r else {}
-        if r:
-            units |= {f"{u} (once)": float(v[0]) for u, v in r.units_once.items() if v[0]}
         out.append(
             {
                 "item_id": item.id,
@@ -208,10 +215,8 @@ def _trace(services, items, cols, year: int) -> list[dict]:
                 "in_force": r is not None,
                 "eligible": bool(r.eligible[0]) if r else False,
                 "conditions": lines,
-                "yuan_per_year": float(r.yuan_per_year[0]) if r else 0.0,
-                "yuan_once": float(r.yuan_once[0]) if r else 0.0,
-                "units": units,
-                "placement": item.benefit.placement if r is not None and r.placement[0] else None,
+                **empty,
+                **(r.explain_row(0) if r is not None else {}),
                 "quantified": item.benefit.quantified,
                 "source": item.source,
             }
@@ -220,18 +225,20 @@ def _trace(services, items, cols, year: int) -> list[dict]:
 
 
 @checked_arguments
-def catalogue(cities: str | Iterable[str] | None = None) -> pd.DataFrame:
+def catalogue(cities: str | Iterable[str] | None = None, params_dir=None) -> pd.DataFrame:
     """All items of the given cities' lists in one tidy table.
 
     Args:
         cities: A city name or several (all cities by default).
+        params_dir: A params directory (the bundled one by default).
 
     Returns:
         One row per item with city, ``item_id``, number, names (zh/en), target group,
         service type (zh/en), lead departments, spending responsibility, ``effective``
-        (a date), benefit kind flags, a short benefit summary, assumption flag and source.
+        (a date), a flag per benefit kind (``cash``, ``in_kind``, ``placement`` and any
+        kind the lists use), a short benefit summary, assumption flag and source.
     """
-    tree = read_tree()
+    tree = read_tree(params_dir)
     if cities is None:
         keys = list(city_keys(tree))
     elif isinstance(cities, str):
@@ -242,9 +249,12 @@ def catalogue(cities: str | Iterable[str] | None = None) -> pd.DataFrame:
             raise ParamError("cities: an empty list; name at least one city (None gives all)")
     else:
         raise ParamTypeError(f"cities: expected a city name or a list, got {type(cities).__name__}")
+    lists = {key: load_city(key, params_dir) for key in keys}
+    used = kinds_in(
+        [c for city in lists.values() for it in city.items for c in it.benefit.components]
+    )
     rows = []
-    for key in keys:
-        city = load_city(key)
+    for key, city in lists.items():
         for it in city.items:
             b = it.benefit
             rows.append(
@@ -261,9 +271,7 @@ def catalogue(cities: str | Iterable[str] | None = None) -> pd.DataFrame:
                     "lead_department_zh": "、".join(it.lead_department_zh),
                     "spending_zh": it.spending_zh,
                     "effective": pd.Timestamp(it.effective),
-                    "cash": bool(b.cash),
-                    "in_kind": bool(b.in_kind),
-                    "placement": b.placement is not None,
+                    **{k: v for kind in used for k, v in kind.flag(b).items()},
                     "quantified": b.quantified,
                     "household": b.household,
                     "pension": it.pension,

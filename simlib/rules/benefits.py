@@ -17,15 +17,24 @@ Each kind is a :class:`Component` subclass that owns, for itself:
   harmonised list takes the most generous amount (the per-person maximum);
 * ``measures`` — turn enrolled amounts summed by county into named outcome measures and
   their cost, given prices (minutes, unit and bed costs);
-* ``slots`` — its assumed numbers, for the assumption registry.
+* ``slots`` — its assumed numbers, for the assumption registry;
+* ``produces`` — the outcome measures it adds (name → unit, meaning), which
+  :mod:`simlib.outcomes.measures` lists; ``covers`` — whether it counts toward ``covered60``;
+* ``column`` / ``columns`` / ``column_value`` — its columns of
+  :func:`~simlib.policy.engine.apply_services`;
+* ``explain_fields`` / ``explain_add`` / ``explain_text`` — its fields of
+  :func:`~simlib.policy.explain.explain` and their text (and HTML);
+* ``flag`` — its column in :func:`~simlib.policy.explain.catalogue` and its exports.
 
-To add a kind, write one subclass here and append it to :data:`KINDS` (see
-``docs/extending.md``). Nothing else in simlib enumerates kinds.
+The built-in kinds are :class:`Cash`, :class:`InKind` and :class:`Placement`. A new kind is a
+subclass anywhere, registered with :func:`register_kind` (a params directory names its own in
+``params/kinds.yaml``, see ``docs/extending.md``); every consumer asks :func:`kinds`, and
+nothing outside a kind's class names a kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -34,7 +43,7 @@ import numpy as np
 from simlib.core.checks import ASSUMPTION_KEYS, Provenance, keys, number, provenance, typed
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.units import MONEY_MAX_YUAN, ONE_OFF, PERIODS_PER_YEAR, per_year_factor
-from simlib.rules.conditions import Always, Condition
+from simlib.rules.conditions import Always, Condition, Range
 
 PERIODS = (*PERIODS_PER_YEAR, ONE_OFF)
 
@@ -120,6 +129,13 @@ class Component:
     key: ClassVar[str] = ""
     #: Other keys under ``benefit:`` this kind reads.
     extra_keys: ClassVar[tuple[str, ...]] = ()
+    #: Outcome measures it produces: name (or family prefix ending in ``:``) → (unit,
+    #: meaning). A family's unit ``"{}"`` is the member's name (``units:visit`` → visit).
+    produces: ClassVar[dict[str, tuple[str, str]]] = {}
+    #: Whether a person eligible for it counts toward ``covered60`` (cash or a bed).
+    covers: ClassVar[bool] = False
+    #: Its :func:`~simlib.policy.explain.explain` fields and their value for nothing received.
+    explain_fields: ClassVar[dict[str, Any]] = {}
 
     when: Condition = field(default_factory=Always)
     provenance: Provenance = Provenance()
@@ -158,6 +174,67 @@ class Component:
         """The component's assumed numbers (empty when sourced)."""
         return ()
 
+    @classmethod
+    def check_list(cls, items: Sequence, where: str, probe: Callable[[], Any]) -> None:
+        """Check a whole list's components of this kind together (nothing by default).
+
+        Args:
+            items: The list's items.
+            where: The file, for messages.
+            probe: Returns synthetic persons (every age 45-110 × random values of every
+                attribute, a :class:`~simlib.rules.conditions.PersonTable`), built once.
+
+        Raises:
+            ParamError: On components that contradict each other.
+        """
+
+    # ------------------------------------------------------------- what consumers show
+
+    def column(self) -> str:
+        """Its :func:`~simlib.policy.engine.apply_services` column (amounts add up in it)."""
+        return f"{self.key}_amount"
+
+    def column_value(self, amount: Amount) -> np.ndarray:
+        """What it puts in its column for each person (the amount by default)."""
+        return amount.values
+
+    @classmethod
+    def unit_column(cls, unit: str, once: bool) -> str | None:
+        """The column holding a service ``unit`` if this kind delivers units (else None)."""
+        return None
+
+    @classmethod
+    def empty_column(cls, n: int) -> np.ndarray:
+        """Its column for ``n`` persons of an item that does not give it."""
+        return np.zeros(n)
+
+    @classmethod
+    def columns(cls, components: Sequence[Component]) -> tuple[str, ...]:
+        """The columns a list with these components of the kind shows (in order)."""
+        return tuple(dict.fromkeys(c.column() for c in components))
+
+    def explain_add(self, row: dict[str, Any], value: float) -> None:
+        """Add what one person receives (``value``, its amount) to an explain row's fields."""
+        col = self.column()
+        row[col] = row.get(col, 0.0) + value
+
+    @classmethod
+    def explain_text(cls, row: Mapping[str, Any]) -> list[str]:
+        """Readable bits of an explain row for this kind (none when nothing is received)."""
+        return [f"{row[c]:g} {c}" for c in row if c.startswith(f"{cls.key}_") and row[c]]
+
+    @classmethod
+    def explain_html(cls, text: str) -> str:
+        """One bit of :meth:`explain_text` as HTML (escaped text by default)."""
+        import html
+
+        return html.escape(text)
+
+    @classmethod
+    def flag(cls, benefit: Benefit) -> dict[str, bool]:
+        """Its :func:`~simlib.policy.explain.catalogue` column: whether ``benefit`` gives it."""
+        return {cls.key: bool(benefit.of_kind(cls))}
+
 
 def _entries(benefit: Mapping, key: str, where: str) -> list:
     raw = benefit.get(key) or []
@@ -179,6 +256,20 @@ def _per(e: Mapping, where: str) -> str:
     return per
 
 
+def _reads_age(cond: Condition) -> bool:
+    return any(isinstance(leaf, Range) and leaf.attr == "age" for leaf in cond.leaves())
+
+
+def _band(item, component: Component) -> str:
+    lo, hi = 0, 120
+    for cond in (item.eligibility, component.when):
+        for leaf in cond.leaves():
+            if isinstance(leaf, Range) and leaf.attr == "age":
+                lo = max(lo, leaf.lo if leaf.lo is not None else 0)
+                hi = min(hi, leaf.hi if leaf.hi is not None else 120)
+    return f"{lo}-{hi}"
+
+
 @dataclass(frozen=True)
 class Cash(Component):
     """Money: a fixed amount, or a multiple of a city standard, per period or once.
@@ -187,6 +278,12 @@ class Cash(Component):
     """
 
     key: ClassVar[str] = "cash"
+    produces: ClassVar[dict[str, tuple[str, str]]] = {
+        "cash_yuan": ("yuan", "recurring cash paid, yuan a year"),
+        "once_yuan": ("yuan", "one-off cash paid, yuan"),
+    }
+    covers: ClassVar[bool] = True
+    explain_fields: ClassVar[dict[str, Any]] = {"yuan_per_year": 0.0, "yuan_once": 0.0}
 
     per: str = "month"
     yuan: float | None = None
@@ -279,6 +376,58 @@ class Cash(Component):
         name = "yuan" if self.yuan is not None else "multiple"
         return (Slot(name, self.yuan if self.yuan is not None else self.multiple, self.provenance),)
 
+    @classmethod
+    def check_list(cls, items, where, probe):
+        """Age bands of one allowance must not overlap (a person would be paid twice).
+
+        A *band* is a cash payment whose condition reads age. Two bands of one item (each
+        with its own age condition), or the cash of two items of one family that read age,
+        must not both pay any person: the rules are evaluated on ``probe()``'s synthetic
+        persons, and a person paid by both is reported. Components of one item that stack
+        by design (a 特困 person's living allowance plus care payment) are not age bands
+        of each other.
+        """
+        bands = []
+        for it in items:
+            item_age = _reads_age(it.eligibility)
+            for k, c in enumerate(it.benefit.of_kind(cls)):
+                own = _reads_age(c.when)
+                if item_age or own:
+                    table = probe()
+                    bands.append((it, k, own, it.eligibility.mask(table) & c.when.mask(table)))
+        for i, (a, ka, own_a, ma) in enumerate(bands):
+            for b, kb, own_b, mb in bands[i + 1 :]:
+                if a is b and not (own_a and own_b):
+                    continue  # components of one item stack unless both are age bands
+                if a is not b and (a.family is None or a.family != b.family):
+                    continue
+                both = ma & mb
+                if both.any():
+                    ages = probe()["age"][both]
+                    raise ParamError(
+                        f"{where}: {a.id}.benefit.{cls.key}[{ka}] and "
+                        f"{b.id}.benefit.{cls.key}[{kb}] overlap: persons aged "
+                        f"{int(ages.min())}-{int(ages.max())} would be paid twice (age bands "
+                        f"{_band(a, a.benefit.of_kind(cls)[ka])} and "
+                        f"{_band(b, b.benefit.of_kind(cls)[kb])})"
+                    )
+
+    def column(self) -> str:  # noqa: D102 - see Component
+        return "yuan_once" if self.per == ONE_OFF else "yuan_per_year"
+
+    @classmethod
+    def columns(cls, components):  # noqa: D102 - every list shows both (zero when none)
+        return ("yuan_per_year", "yuan_once")
+
+    @classmethod
+    def explain_text(cls, row):  # noqa: D102 - see Component
+        bits = []
+        if row["yuan_per_year"]:
+            bits.append(f"{row['yuan_per_year']:,.0f} yuan/year")
+        if row["yuan_once"]:
+            bits.append(f"{row['yuan_once']:,.0f} yuan once")
+        return bits
+
 
 @dataclass(frozen=True)
 class InKind(Component):
@@ -289,6 +438,12 @@ class InKind(Component):
     """
 
     key: ClassVar[str] = "in_kind"
+    produces: ClassVar[dict[str, tuple[str, str]]] = {
+        "units:": ("{}", "in-kind units delivered"),
+        "minutes": ("minutes", "staff minutes for in-kind services (incl. travel)"),
+        "service_yuan": ("yuan", "in-kind units × unit cost, yuan"),
+    }
+    explain_fields: ClassVar[dict[str, Any]] = {"units": {}}
 
     unit: str = ""
     n: float = 0.0
@@ -345,6 +500,27 @@ class InKind(Component):
     def slots(self):  # noqa: D102 - see Component
         return (Slot("n", self.n, self.provenance),) if self.provenance.assumption else ()
 
+    def column(self) -> str:  # noqa: D102 - see Component
+        return self.unit_column(self.unit, self.per == ONE_OFF)
+
+    @classmethod
+    def unit_column(cls, unit, once):  # noqa: D102 - see Component
+        return f"n_{unit}_once" if once else f"n_{unit}"
+
+    @classmethod
+    def columns(cls, components):  # noqa: D102 - recurring units, then one-off, each sorted
+        recurring = sorted({c.column() for c in components if c.per != ONE_OFF})
+        return (*recurring, *sorted({c.column() for c in components if c.per == ONE_OFF}))
+
+    def explain_add(self, row, value):  # noqa: D102 - units by name, "<unit> (once)" if once
+        if value:
+            name = f"{self.unit} (once)" if self.per == ONE_OFF else self.unit
+            row["units"] = {**row["units"], name: row["units"].get(name, 0.0) + value}
+
+    @classmethod
+    def explain_text(cls, row):  # noqa: D102 - see Component
+        return [f"{v:g} {u}" for u, v in (row["units"] or {}).items()]
+
 
 @dataclass(frozen=True)
 class Placement(Component):
@@ -356,6 +532,12 @@ class Placement(Component):
 
     key: ClassVar[str] = "placement"
     extra_keys: ClassVar[tuple[str, ...]] = ("placement_when",)
+    produces: ClassVar[dict[str, tuple[str, str]]] = {
+        "beds:": ("beds", "persons placed (beds in use)"),
+        "bed_yuan": ("yuan", "placements × cost per bed-year, yuan"),
+    }
+    covers: ClassVar[bool] = True
+    explain_fields: ClassVar[dict[str, Any]] = {"placement": None}
 
     kind: str = ""
 
@@ -391,9 +573,60 @@ class Placement(Component):
         cost = n * prices.bed_cost[self.kind]
         return {f"beds:{self.kind}": n, "bed_yuan": cost, "cost_yuan": cost}
 
+    def column(self) -> str:  # noqa: D102 - see Component
+        return "placement"
 
-#: Every benefit kind, in the order a benefit's components are read and reported.
+    def column_value(self, amount):  # noqa: D102 - whether the person is placed
+        return amount.values > 0
+
+    @classmethod
+    def columns(cls, components):  # noqa: D102 - every list shows it (False when none)
+        return ("placement",)
+
+    @classmethod
+    def empty_column(cls, n):  # noqa: D102 - a flag
+        return np.zeros(n, dtype=bool)
+
+    def explain_add(self, row, value):  # noqa: D102 - the kind of bed
+        if value:
+            row["placement"] = self.kind
+
+    @classmethod
+    def explain_text(cls, row):  # noqa: D102 - see Component
+        return [str(row["placement"])] if row["placement"] else []
+
+
+#: The built-in benefit kinds.
 KINDS: tuple[type[Component], ...] = (Cash, InKind, Placement)
+_REGISTERED: list[type[Component]] = list(KINDS)
+
+
+def kinds() -> tuple[type[Component], ...]:
+    """Every benefit kind known: the built-in ones, then those registered, in that order."""
+    return tuple(_REGISTERED)
+
+
+def register_kind(kind: type[Component]) -> type[Component]:
+    """Make a benefit kind known to every consumer (usable as a class decorator).
+
+    Registering the same class again does nothing.
+
+    Raises:
+        ParamError: If ``kind`` is not a :class:`Component` subclass, has no ``key``, or its
+            key or one of its measures is another kind's.
+    """
+    if not (isinstance(kind, type) and issubclass(kind, Component)) or not kind.key:
+        raise ParamError(f"benefit kind {kind!r}: expected a Component subclass with a key")
+    if kind in _REGISTERED:
+        return kind
+    for other in _REGISTERED:
+        if other.key == kind.key or (set(kind.produces) & set(other.produces)):
+            raise ParamError(
+                f"benefit kind {kind.__name__}: its key {kind.key!r} or a measure of "
+                f"{sorted(kind.produces)} is already {other.__name__}'s"
+            )
+    _REGISTERED.append(kind)
+    return kind
 
 
 @dataclass(frozen=True)
@@ -401,7 +634,7 @@ class Benefit:
     """What an eligible person receives: components of any kinds.
 
     Attributes:
-        components: The components, in :data:`KINDS` order then file order.
+        components: The components, in :func:`kinds` order then file order.
         quantified: False when the item gives nothing the model can count.
         reason: Why not quantified.
         household: Whether the benefit belongs to the household (counted once per
@@ -449,7 +682,7 @@ def parse_benefit(raw: Any, where: str, ctx: ParseContext) -> Benefit:
             component.
     """
     allowed = {"quantified", "reason", "household"}
-    for kind in KINDS:
+    for kind in kinds():
         allowed |= {kind.key, *kind.extra_keys}
     b = keys(raw, where, set(), allowed)
     quantified = typed(b.get("quantified", True), bool, f"{where}.quantified")
@@ -457,9 +690,8 @@ def parse_benefit(raw: Any, where: str, ctx: ParseContext) -> Benefit:
     reason = b.get("reason")
     if not quantified and not (isinstance(reason, str) and reason.strip()):
         raise ParamError(f"{where}: quantified: false needs a reason")
-    components = tuple(c for kind in KINDS for c in kind.parse(b, where, ctx))
+    components = tuple(c for kind in kinds() for c in kind.parse(b, where, ctx))
     if quantified and not components:
-        raise ParamError(
-            f"{where}: no cash, in_kind or placement; set quantified: false with a reason"
-        )
+        names = ", ".join(k.key for k in kinds())
+        raise ParamError(f"{where}: no benefit ({names}); set quantified: false with a reason")
     return Benefit(components, quantified, reason, household)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from simlib.rules.benefits import Amount, Benefit, Component, Placement
+from simlib.rules.benefits import Amount, Benefit, Component
 from simlib.rules.conditions import AnyOf, Condition, PersonTable
 
 
@@ -36,44 +36,32 @@ class ItemResult:
     eligible: np.ndarray
     parts: list[tuple[Component, Amount]]
 
-    def _sum(self, kind: str, once: bool) -> np.ndarray:
-        zeros = np.zeros(len(self.eligible))
-        vals = [a.values for c, a in self.parts if c.merge_key()[0] == kind and a.once == once]
-        return np.sum(vals, axis=0) if vals else zeros
+    def columns(self) -> dict[str, np.ndarray]:
+        """What each person receives, by :func:`~simlib.policy.engine.apply_services` column.
 
-    @property
-    def yuan_per_year(self) -> np.ndarray:
-        """Recurring cash, yuan per year."""
-        return self._sum("cash", False)
-
-    @property
-    def yuan_once(self) -> np.ndarray:
-        """One-off cash, yuan."""
-        return self._sum("cash", True)
-
-    def _units(self, once: bool) -> dict[str, np.ndarray]:
+        Each component adds its :meth:`~simlib.rules.benefits.Component.column_value` to its
+        :meth:`~simlib.rules.benefits.Component.column` (flags are or-ed).
+        """
         out: dict[str, np.ndarray] = {}
         for c, a in self.parts:
-            if c.merge_key()[0] == "in_kind" and a.once == once:
-                unit = c.merge_key()[1]
-                out[unit] = out[unit] + a.values if unit in out else a.values
+            col, v = c.column(), c.column_value(a)
+            if col not in out:
+                out[col] = v
+            elif v.dtype == bool:
+                out[col] = out[col] | v
+            else:
+                out[col] = out[col] + v
         return out
 
-    @property
-    def units(self) -> dict[str, np.ndarray]:
-        """Recurring in-kind units per year, by unit."""
-        return self._units(False)
-
-    @property
-    def units_once(self) -> dict[str, np.ndarray]:
-        """One-off in-kind units, by unit."""
-        return self._units(True)
-
-    @property
-    def placement(self) -> np.ndarray:
-        """Persons who get the item's placement (a bed)."""
-        masks = [a.values > 0 for c, a in self.parts if isinstance(c, Placement)]
-        return np.logical_or.reduce(masks) if masks else np.zeros(len(self.eligible), bool)
+    def explain_row(self, i: int = 0) -> dict:
+        """What person ``i`` receives, as the explain fields of every kind of the parts."""
+        row: dict = {}
+        for c, _ in self.parts:
+            for k, v in type(c).explain_fields.items():
+                row.setdefault(k, v)
+        for c, a in self.parts:
+            c.explain_add(row, float(a.values[i]))
+        return row
 
 
 @dataclass(frozen=True)

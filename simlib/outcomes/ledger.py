@@ -13,8 +13,8 @@ weighted by persons:
   reported for enrolment only, apart from the service-list budget).
 
 And per county: persons alive aged 60+, 65+, 80+ (``pop60`` …), ``covered60`` (persons 60+
-eligible for at least one benefit of a kind that ``covers``: cash or a placement) and ``pop75_urban`` (urban residents
-75+, the base of Puyang's 100:1 public-welfare post rule).
+eligible for at least one benefit of a kind that ``covers``: cash or a placement) and
+``pop75_urban`` (urban residents 75+, the base of Puyang's 100:1 public-welfare post rule).
 """
 
 from __future__ import annotations

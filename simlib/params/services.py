@@ -10,6 +10,7 @@ from simlib.core.checks import keys, read_quantity, text, typed
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.people import SCHEMA, Schema
 from simlib.params.cities import CityContext, resolve_definitions
+from simlib.params.kinds import load_kinds
 from simlib.params.tree import ParamTree
 from simlib.params.vocabulary import Conventions, Vocabulary
 from simlib.rules.benefits import ParseContext, kinds, parse_benefit
@@ -128,6 +129,7 @@ def load_services(
     Returns:
         The validated, compiled list.
     """
+    load_kinds(tree)  # the tree's own benefit kinds, before its lists are parsed
     rel = f"services/{city}.yaml"
     where = tree.where(rel)
     d = keys(tree.yaml(rel), where, {"city", "document", "items"}, {"note"})

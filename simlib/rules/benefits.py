@@ -606,6 +606,16 @@ def kinds() -> tuple[type[Component], ...]:
     return tuple(_REGISTERED)
 
 
+def kinds_in(components: Sequence[Component]) -> tuple[type[Component], ...]:
+    """The built-in kinds and those registered kinds the components use, in :func:`kinds` order.
+
+    What a table shows columns for: a kind registered by another params directory adds no
+    column to a list that does not use it.
+    """
+    used = {type(c) for c in components}
+    return tuple(k for k in kinds() if k in KINDS or k in used)
+
+
 def register_kind(kind: type[Component]) -> type[Component]:
     """Make a benefit kind known to every consumer (usable as a class decorator).
 

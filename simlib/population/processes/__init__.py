@@ -8,15 +8,11 @@ model's docstring and ``docs/architecture.md`` list this order; a test keeps the
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
-import inspect
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.people import SCHEMA, Schema, extend
+from simlib.core.plugins import class_ref, load_class, source_digest
 from simlib.population.processes.adl import Adl
 from simlib.population.processes.ageing import Ageing
 from simlib.population.processes.assistance import Assistance
@@ -142,18 +138,10 @@ def process_ref(process: type[Process] | str) -> str:
             no other process can import it (a notebook cell, ``__main__``).
     """
     if isinstance(process, str):
-        return process_ref(load_process(process))
+        process = load_process(process)
     if not (isinstance(process, type) and issubclass(process, Process)):
         raise ParamError(f"processes: expected a Process subclass, got {process!r}")
-    if process in _FILE_REFS:
-        return _FILE_REFS[process]
-    module = process.__module__
-    if module == "__main__" or "<locals>" in process.__qualname__:
-        raise ParamError(
-            f"process {process.__qualname__}: defined in {module} where worker processes cannot "
-            "import it; put it in a .py file and import it from there (or pass 'file.py:Class')"
-        )
-    return f"{module}:{process.__qualname__}"
+    return class_ref(process, "process")
 
 
 def load_process(ref: str) -> type[Process]:
@@ -163,48 +151,7 @@ def load_process(ref: str) -> type[Process]:
         ParamError: If the module or file cannot be imported, the class is missing, or it is
             not a :class:`Process` subclass.
     """
-    if not isinstance(ref, str) or ref.count(":") < 1 or not ref.rpartition(":")[2]:
-        raise ParamError(f"process {ref!r}: expected 'module:Class' or 'path/to/file.py:Class'")
-    where, _, name = ref.rpartition(":")
-    if where.endswith(".py"):
-        path = Path(where).expanduser().resolve()
-        if not path.is_file():
-            raise ParamError(f"process {ref!r}: no file {path}")
-        module_name = f"simlib_process_{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
-        module = sys.modules.get(module_name)
-        if module is None:
-            spec = importlib.util.spec_from_file_location(module_name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[module_name] = module
-            try:
-                spec.loader.exec_module(module)
-            except Exception as err:
-                del sys.modules[module_name]
-                raise ParamError(f"process {ref!r}: importing {path} failed: {err}") from err
-        canonical = f"{path}:{name}"
-    else:
-        try:
-            module = importlib.import_module(where)
-        except ImportError as err:
-            raise ParamError(f"process {ref!r}: cannot import {where!r} ({err})") from None
-        canonical = ref
-    cls = getattr(module, name, None)
-    if cls is None:
-        found = [
-            k for k, v in vars(module).items() if isinstance(v, type) and issubclass(v, Process)
-        ]
-        raise ParamError(
-            f"process {ref!r}: no class {name!r} in {where}{did_you_mean(name, found)}"
-        )
-    if not (isinstance(cls, type) and issubclass(cls, Process)):
-        raise ParamError(f"process {ref!r}: {name} is not a simlib Process subclass")
-    if where.endswith(".py"):
-        _FILE_REFS[cls] = canonical
-    return cls
-
-
-#: Classes loaded from a file, by their file reference.
-_FILE_REFS: dict[type, str] = {}
+    return load_class(ref, Process, "process")
 
 
 def process_list(extra: Sequence[type[Process] | str] = ()) -> tuple[type[Process], ...]:
@@ -240,12 +187,8 @@ def process_digest(refs: Sequence[str]) -> str:
         return ""
     h = hashlib.sha256()
     for ref in refs:
-        cls = load_process(ref)
         h.update(ref.encode())
-        try:
-            h.update(Path(inspect.getsourcefile(cls)).read_bytes())
-        except (TypeError, OSError):
-            h.update(inspect.getsource(cls).encode())
+        h.update(source_digest(load_process(ref)).encode())
     return h.hexdigest()
 
 

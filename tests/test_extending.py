@@ -32,8 +32,9 @@ KIND = FIXTURES / "toy_kind"
 @pytest.fixture(scope="module")
 def params(tmp_path_factory):
     dst = tmp_path_factory.mktemp("ext") / "params"
-    shutil.copytree(default_params_dir(), dst, ignore=shutil.ignore_patterns("sources"))
+    shutil.copytree(default_params_dir(), dst)
     toy = FIXTURES / "toyville"
+    shutil.copy(toy / "document.txt", dst / "sources" / "documents" / "toyville.txt")
     for name, rel in (("cities", "cities"), ("services", "services"), ("targets", "targets")):
         shutil.copy(toy / f"{name}.yaml", dst / rel / "toyville.yaml")
     for csv in ("census2020_age_sex.csv", "census2020_counties.csv"):
@@ -48,7 +49,21 @@ def test_a_new_city_is_found_from_its_files(params):
     assert "toyville" in cities(params)
     schema = schema_of((*PROCESSES, Toy))  # its list reads the toy process's new state
     city = load_city("玩具市", params, schema=schema)  # found by its Chinese name too
-    assert city.key == "toyville" and len(city.items) == 2
+    listed = yaml.safe_load((FIXTURES / "toyville" / "services.yaml").read_text(encoding="utf-8"))
+    assert city.key == "toyville" and len(city.items) == len(listed["items"])
+
+
+def test_check_refuses_a_cited_document_that_does_not_exist(kind_params, tmp_path):
+    from simlib.experiments.check import check_all
+
+    bad = tmp_path / "params"
+    shutil.copytree(kind_params, bad)
+    (bad / "sources" / "documents" / "xiaoyi.txt").unlink()
+    problems = check_all(["xiaoyi"], bad)
+    assert any(
+        "params/services/xiaoyi.yaml line" in p and "sources/documents/xiaoyi.txt" in p
+        for p in problems
+    ), problems
 
 
 def test_a_new_process_with_a_new_state_runs_and_its_item_pays(params):
@@ -159,7 +174,7 @@ def test_a_process_reference_that_names_nothing_is_a_clear_error(params, tmp_pat
         load_process("toy_process")
     argv = ["run", "--city", "xiaoyi", "--process", "simlib.core.people:Attribute"]
     assert main([*argv, "--out", str(tmp_path)]) == 2
-    assert "not a simlib Process subclass" in capsys.readouterr().err
+    assert "Attribute is not a subclass of Process" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
 
 
@@ -172,7 +187,7 @@ def kind_params(tmp_path_factory):
     from simlib.core.reader import parse_yaml
 
     dst = tmp_path_factory.mktemp("kind") / "params"
-    shutil.copytree(default_params_dir(), dst, ignore=shutil.ignore_patterns("sources"))
+    shutil.copytree(default_params_dir(), dst)
     (dst / "kinds").mkdir()
     shutil.copy(KIND / "voucher.py", dst / "kinds" / "voucher.py")
     shutil.copy(KIND / "kinds.yaml", dst / "kinds.yaml")

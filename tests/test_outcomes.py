@@ -201,7 +201,15 @@ def test_every_target_measure_is_implemented_and_every_unmeasured_target_says_wh
         ("description: x\nhealth: {no_such: 1}\n", ["health", "no_such", "health.yaml"]),
         ("description: x\ntake_up: {caring_visits: {target: 2, year: 2025}}\n", ["target"]),
         ("description: x\ntake_up: {gifts: {target: 1, year: 2025}}\n", ["unknown item family"]),
-        ("description: x\nharmonise: [gifts]\n", ["unknown item family", "gifts"]),
+        (
+            "description: x\nharmonise: [gifts]\nharmonise_cities: [datong]\n",
+            ["unknown item family", "gifts"],
+        ),
+        ("description: x\nharmonise: [care_subsidy]\n", ["harmonise_cities", "adding a city"]),
+        (
+            "description: x\nharmonise: [care_subsidy]\nharmonise_cities: [datnog]\n",
+            ["unknown harmonise_cities city", "datnog", "did you mean 'datong'"],
+        ),
     ],
 )
 def test_bad_scenarios_fail_clearly(tmp_path, text, words):

@@ -16,14 +16,22 @@ from simlib.population.processes import Context, ProcessSet
 CITIES = cities()
 PARAMS_DIR = default_params_dir()
 
-#: Items per annex, counted in ../shared/seeds (README index and the annex tables).
-ANNEX_ITEMS = {"jincheng": 30, "datong": 22, "xiaoyi": 23, "puyang": 30, "changzhi": 26}
+
+def annex_items(key: str) -> int:
+    """Items of a city's annex, as params/sources/documents.yaml records them (annex_items)."""
+    docs = read_yaml(PARAMS_DIR / "sources" / "documents.yaml")
+    assert key in docs and "annex_items" in docs[key], (
+        f"params/sources/documents.yaml: no annex_items for {key} (count the annex's items)"
+    )
+    return docs[key]["annex_items"]
 
 
 @pytest.mark.parametrize("key", CITIES)
 def test_item_count_equals_annex_and_every_item_is_sourced(key):
     city = load_city(key)
-    assert len(city.items) == ANNEX_ITEMS[key]
+    assert len(city.items) == annex_items(key)
+    # numbered 1..n in annex order, so no item is skipped or doubled
+    assert [it.number for it in city.items] == list(range(1, annex_items(key) + 1))
     doc = city.services.document["file"]
     for it in city.items:
         assert doc in it.source and f"item {it.number}" in it.source, it.id

@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
 from simlib.core.errors import ParamError
+
+#: A file a params value cites, relative to the params directory (``sources/…/x.txt``).
+CITED = re.compile(r"\bsources/[\w./-]*\w\.[A-Za-z]{2,4}\b")
+
+
+def missing_citations(tree) -> list[str]:
+    """Files under ``sources/`` that a params file cites but the params directory lacks.
+
+    Every YAML file of the tree is searched for paths ``sources/…/<name>.<ext>`` (the
+    documents a list and its values cite, the reference notes); each must exist.
+
+    Returns:
+        One line per missing file: the citing file, its line and the path.
+    """
+    out = []
+    for rel in sorted(tree.digests):
+        if not rel.endswith((".yaml", ".yml")):
+            continue
+        text = (tree.root / rel).read_text(encoding="utf-8", errors="replace")
+        seen = set()
+        for n, line in enumerate(text.splitlines(), 1):
+            for path in CITED.findall(line):
+                if path not in seen and not (tree.root / path).is_file():
+                    seen.add(path)
+                    out.append(f"params/{rel} line {n}: cites {path}, which does not exist")
+    return out
 
 
 def check_all(keys: list[str] | None = None, params_dir=None) -> list[str]:
@@ -11,7 +39,9 @@ def check_all(keys: list[str] | None = None, params_dir=None) -> list[str]:
     For each city and each scenario of ``params/scenarios/``: the inputs are loaded
     (:func:`simlib.params.load_inputs`: context, list, targets, census, mortality, health,
     outcomes and the scenario's changes) and the processes are built from them (which checks
-    every health entry against what the processes declare); the reference persons too.
+    every health entry against what the processes declare); the reference persons too; and
+    every document or reference file a params file cites must exist
+    (:func:`missing_citations`).
 
     Args:
         keys: Cities to check (all by default).
@@ -34,6 +64,7 @@ def check_all(keys: list[str] | None = None, params_dir=None) -> list[str]:
         load_reference_persons(tree)
     except ParamError as err:
         return [str(err)]
+    problems += missing_citations(tree)
     found: dict[str, list[str]] = {}
     for city in cities:
         for scen in scenarios:

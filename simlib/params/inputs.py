@@ -255,7 +255,8 @@ def _services(tree, scen: Scenario, list_city, vocab, conventions, schema) -> Se
     services = load(list_city)
     if not scen.harmonise:
         return services
-    lists = {key: load(key) for key in city_keys(tree)}
+    pooled = [check_city(c, tree, "harmonise_cities city") for c in scen.harmonise_cities]
+    lists = {key: load(key) for key in dict.fromkeys([*pooled, list_city])}
 
     def members(fam: str) -> tuple:
         return tuple(it for lst in lists.values() for it in lst.items if it.family == fam)

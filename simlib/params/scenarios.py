@@ -6,7 +6,8 @@ A scenario is a YAML file (in ``params/scenarios/`` or anywhere), a dict or a
     description: Datong raises its old-age allowance and lowers the service-subsidy age
     take_up:      {caring_visits: {target: 0.8, year: 2025}}  # ramp from ramp_start_year
     definitions:  {economic_hardship: broad}                  # a reading, every city
-    harmonise:    [old_age_allowance, care_subsidy]           # most generous of all lists
+    harmonise:    [old_age_allowance, care_subsidy]           # most generous of the lists
+    harmonise_cities: [changzhi, datong, jincheng, puyang, xiaoyi]  # …of these (and the run's)
     health:       {dibao_exit: 0.1}                           # any entry of health.yaml
                                                               # (group.member for groups)
     outcomes:     {fte_hours: 1800, travel_minutes: 30}       # outcomes.yaml scalars
@@ -61,6 +62,7 @@ SCENARIO_KEYS = (
     "take_up",
     "definitions",
     "harmonise",
+    "harmonise_cities",
     "health",
     "outcomes",
     "targets",
@@ -118,6 +120,8 @@ class Scenario:
         take_up: Family → (target share, year): take-up ramps.
         definitions: Definition → variant, for every city.
         harmonise: Families harmonised at the most generous standard.
+        harmonise_cities: The cities whose lists are pooled (with the list applied), named
+            so that adding a city to the params changes no other city's harmonised run.
         targets: Target id → (value, year): alternative targets that drive provision.
         changes: Changes to parameters.
         index: Yearly rise of city standards from a year on (``index_standards``).
@@ -136,6 +140,7 @@ class Scenario:
     origin: str = "dict"
     content: dict = field(default_factory=dict, compare=False)
     index: Indexation | None = None
+    harmonise_cities: tuple[str, ...] = ()
 
     @property
     def hash(self) -> str:
@@ -307,6 +312,17 @@ def parse_scenario(raw: Any, name: str, where: str) -> Scenario:
     harmonise = raw.get("harmonise") or []
     if not isinstance(harmonise, list) or not all(isinstance(f, str) for f in harmonise):
         raise ParamError(f"{where}: harmonise: expected a list of item families")
+    pooled = raw.get("harmonise_cities") or []
+    if not isinstance(pooled, list) or not all(isinstance(c, str) for c in pooled):
+        raise ParamError(f"{where}: harmonise_cities: expected a list of city keys")
+    if harmonise and not pooled:
+        raise ParamError(
+            f"{where}: harmonise needs harmonise_cities, the cities whose lists are pooled "
+            "(e.g. [changzhi, datong, jincheng, puyang, xiaoyi]), so that adding a city "
+            "changes no other city's results"
+        )
+    if pooled and not harmonise:
+        raise ParamError(f"{where}: harmonise_cities without harmonise (no family to pool)")
     targets = {}
     for tid, spec in _mapping(raw.get("targets"), f"{where}: targets").items():
         w = f"{where}: targets.{tid}"
@@ -346,6 +362,7 @@ def parse_scenario(raw: Any, name: str, where: str) -> Scenario:
         where,
         content,
         parse_indexation(raw.get("index_standards"), f"{where}: index_standards"),
+        tuple(dict.fromkeys(pooled)),
     )
 
 

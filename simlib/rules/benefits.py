@@ -619,7 +619,9 @@ def kinds_in(components: Sequence[Component]) -> tuple[type[Component], ...]:
 def register_kind(kind: type[Component]) -> type[Component]:
     """Make a benefit kind known to every consumer (usable as a class decorator).
 
-    Registering the same class again does nothing.
+    Registering the same class again does nothing; so does registering a class of the same
+    name and key from an identical source file (a copy of a params directory brings its
+    kinds again), which returns the class registered first.
 
     Raises:
         ParamError: If ``kind`` is not a :class:`Component` subclass, has no ``key``, or its
@@ -629,7 +631,13 @@ def register_kind(kind: type[Component]) -> type[Component]:
         raise ParamError(f"benefit kind {kind!r}: expected a Component subclass with a key")
     if kind in _REGISTERED:
         return kind
+    from simlib.core.plugins import source_digest
+
     for other in _REGISTERED:
+        if (other.key, other.__qualname__) == (kind.key, kind.__qualname__) and source_digest(
+            other
+        ) == source_digest(kind):
+            return other
         if other.key == kind.key or (set(kind.produces) & set(other.produces)):
             raise ParamError(
                 f"benefit kind {kind.__name__}: its key {kind.key!r} or a measure of "

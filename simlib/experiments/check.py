@@ -14,7 +14,8 @@ def missing_citations(tree) -> list[str]:
     """Files under ``sources/`` that a params file cites but the params directory lacks.
 
     Every YAML file of the tree is searched for paths ``sources/…/<name>.<ext>`` (the
-    documents a list and its values cite, the reference notes); each must exist.
+    documents a list and its values cite, the reference notes); each must exist in the
+    params directory that holds the citing file (the bundled one or an overlay).
 
     Returns:
         One line per missing file: the citing file, its line and the path.
@@ -23,11 +24,15 @@ def missing_citations(tree) -> list[str]:
     for rel in sorted(tree.digests):
         if not rel.endswith((".yaml", ".yml")):
             continue
-        text = (tree.root / rel).read_text(encoding="utf-8", errors="replace")
+        file = tree.file(rel)
+        # a cited path is relative to the params directory holding the citing file (the
+        # bundled one, or an overlay)
+        home = file.parents[len(rel.split("/")) - 1]
+        text = file.read_text(encoding="utf-8", errors="replace")
         seen = set()
         for n, line in enumerate(text.splitlines(), 1):
             for path in CITED.findall(line):
-                if path not in seen and not (tree.root / path).is_file():
+                if path not in seen and not (home / path).is_file():
                     seen.add(path)
                     out.append(f"params/{rel} line {n}: cites {path}, which does not exist")
     return out

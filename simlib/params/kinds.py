@@ -42,7 +42,8 @@ def load_kinds(tree: ParamTree) -> tuple[type[Component], ...]:
     out = []
     for i, ref in enumerate(refs):
         try:
-            out.append(register_kind(load_class(ref, Component, "benefit kind", tree.root)))
+            home = tree.file(KINDS_FILE).parent
+            out.append(register_kind(load_class(ref, Component, "benefit kind", home)))
         except ParamError as err:
             raise ParamError(f"{where}.kinds[{i}]: {err}") from None
     return tuple(out)

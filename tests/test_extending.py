@@ -278,3 +278,27 @@ def test_a_new_kind_joins_harmonised_lists_and_the_cli(kind_params, tmp_path):
     argv = ["--params-dir", str(kind_params), "run", "--city", "xiaoyi", "--sample", "0.02"]
     assert main([*argv, "--end-year", "2026", "--out", str(out)]) == 0
     assert main(["--params-dir", str(kind_params), "check", "xiaoyi"]) == 0
+
+
+# --------------------------------------------------------------------------- a scenario
+
+
+def test_the_scenario_recipe_changes_what_it_says_from_its_year(tmp_path):
+    """The reform file of docs/extending.md, read from the doc itself, does what it says."""
+    import re
+
+    from simlib.params import load_inputs
+
+    doc = (Path(__file__).parents[1] / "docs" / "extending.md").read_text(encoding="utf-8")
+    section = doc.split("## Add a scenario", 1)[1]
+    text = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    path = tmp_path / "my_reform.yaml"
+    path.write_text(text, encoding="utf-8")
+    inputs = load_inputs("datong", path)
+
+    def allowance(year):
+        (item,) = [it for it in inputs.policy(year).services.items if it.id == "datong.8"]
+        return item.benefit.components[0].yuan
+
+    assert allowance(2026) == 100 and allowance(2030) == 100
+    assert allowance(2025) != 100  # the documented amount holds until the reform's year

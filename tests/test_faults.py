@@ -34,7 +34,7 @@ from simlib.cli import main
 from simlib.core.errors import ParamError
 from simlib.core.reader import read_yaml
 from simlib.params import load_inputs
-from simlib.params.tree import NOT_PARAMS, default_params_dir
+from simlib.params.tree import default_params_dir
 from simlib.population.processes import Context, ProcessSet
 
 CITY = "xiaoyi"
@@ -48,9 +48,12 @@ RUN = ["--sample", "0.01", "--end-year", "2021"]
 
 @pytest.fixture(scope="session")
 def pristine(tmp_path_factory) -> Path:
-    """One copy of the bundled params (without sources/), taken once: never modified."""
+    """One copy of the bundled params, taken once: never modified.
+
+    With sources/: ``simlib check`` requires every document a params file cites.
+    """
     dst = tmp_path_factory.mktemp("pristine") / "params"
-    shutil.copytree(default_params_dir(), dst, ignore=shutil.ignore_patterns(*NOT_PARAMS))
+    shutil.copytree(default_params_dir(), dst)
     return dst
 
 

@@ -9,5 +9,7 @@ Nothing here knows about cities, service lists or the model; every layer above b
 * :mod:`~simlib.core.people` — the person table: attributes, dtypes, labels (zh/en);
 * :mod:`~simlib.core.jit` — optional numba kernels and their numpy twins;
 * :mod:`~simlib.core.paths` — paths as outputs show them (relative, or under ``~``);
-* :mod:`~simlib.core.spreadsheet` — text a spreadsheet would run as a formula, escaped.
+* :mod:`~simlib.core.spreadsheet` — text a spreadsheet would run as a formula, escaped;
+* :mod:`~simlib.core.plugins` — classes named by reference (``module:Class``,
+  ``file.py:Class``): experimental processes, a params directory's benefit kinds.
 """

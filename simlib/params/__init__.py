@@ -7,6 +7,7 @@
 * :mod:`~simlib.params.skeleton` — a new city's files from the census (``new-city``);
 * :mod:`~simlib.params.health`, :mod:`~simlib.params.demography`,
   :mod:`~simlib.params.outcomes`, :mod:`~simlib.params.vocabulary` — model parameters;
+* :mod:`~simlib.params.kinds` — the benefit kinds a params directory brings (``kinds.yaml``);
 * :mod:`~simlib.params.scenarios` — validated changes to any of them, from a year on;
 * :mod:`~simlib.params.dated` — city standards that change by date, and a scenario's index;
 * :mod:`~simlib.params.assumptions` — every assumed number with its range;

@@ -41,6 +41,7 @@ import pandas as pd
 from simlib.experiments.spec import RunSpec, version
 from simlib.outcomes.trajectory import Trajectory, TrajectoryUnsupported, replay
 from simlib.params import Inputs
+from simlib.population.processes import process_digest
 from simlib.population.streams import rep_seed
 
 #: Modules whose code shapes a trajectory: a change in any gives new keys.
@@ -162,7 +163,7 @@ def dynamics_key(spec: RunSpec, inputs: Inputs) -> str:
     """The identity of a run's population path (24 hex digits).
 
     Its parts: city, seed, replication, sample, end year, the processes run (a spec's
-    ``processes`` when it has them), the content of everything the synthesis and the
+    ``processes`` when it has them, and their source files' hash), the content of everything the synthesis and the
     processes read (census, mortality, health parameters, counties, schema), the simlib
     version and the source of the dynamics' modules. Lists, take-up, prices, minutes and
     targets are not parts: they never change the path.
@@ -175,6 +176,7 @@ def dynamics_key(spec: RunSpec, inputs: Inputs) -> str:
             "sample": float(spec.sample),
             "end_year": spec.end_year,
             "processes": list(spec.processes),
+            "process_sources": process_digest(spec.processes),
             "inputs": _dynamics_inputs_hash(inputs),
             "version": version(),
             "code": code_hash(),

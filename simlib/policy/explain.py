@@ -131,9 +131,10 @@ def explain(
         ``yuan_once`` for cash, ``units`` per year for in-kind units, ``placement`` for a
         bed, and those of any kind the list uses), ``quantified`` and ``source``.
         With a ``scenario``, these describe the person under the reform, and
-        ``base_eligible`` and ``base_<field>`` for every kind's field (``base_yuan_per_year``,
-        ``base_units`` …) the same person under the baseline; ``changed`` says whether the person's eligibility
-        or amounts differ (an item the reform adds or removes is changed), and
+        ``base_eligible`` and ``base_<field>`` for every kind's field
+        (``base_yuan_per_year``, ``base_units`` …) the same person under the baseline;
+        ``changed`` says whether the person's eligibility or amounts differ (an item the
+        reform adds or removes is changed), and
         ``rule_changed`` whether the item's conditions read differently. Amounts are
         entitlements, before take-up.
     """

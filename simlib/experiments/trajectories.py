@@ -165,8 +165,8 @@ def dynamics_key(spec: RunSpec, inputs: Inputs) -> str:
     Its parts: city, seed, replication, sample, end year, the processes run (a spec's
     ``processes`` when it has them, and their source files' hash), the content of
     everything the synthesis and the processes read (census, mortality, health parameters,
-    counties, schema), the simlib version and the source of the dynamics' modules. Lists, take-up, prices, minutes and
-    targets are not parts: they never change the path.
+    counties, schema), the simlib version and the source of the dynamics' modules. Lists,
+    take-up, prices, minutes and targets are not parts: they never change the path.
     """
     text = json.dumps(
         {

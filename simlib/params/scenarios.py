@@ -207,9 +207,9 @@ def stack(scenarios: list[Scenario]) -> Scenario:
     ``stack([targets_2025, my_reform])`` is targets_2025 and then my_reform: their changes
     are applied in that order (a later change to the same item path holds, from its year);
     their ``take_up``, ``definitions``, ``health``, ``outcomes`` and ``targets`` entries are
-    merged, a later scenario's entry replacing an earlier one's; ``harmonise`` families are
-    joined. Each *conflict* — two scenarios setting the same thing to different values — is
-    reported by a warning naming both and which holds. The stack's content is a valid
+    merged, a later scenario's entry replacing an earlier one's; ``harmonise`` families and
+    ``harmonise_cities`` are joined. Each *conflict* — two scenarios setting the same thing
+    to different values — is reported by a warning naming both and which holds. The stack's content is a valid
     scenario (each change noting the scenario it came from), so its hash identifies the
     stack: the same scenarios in the same order give the same run identity.
 
@@ -234,6 +234,7 @@ def stack(scenarios: list[Scenario]) -> Scenario:
     origin: dict[tuple, str] = {}
     conflicts: list[str] = []
     harmonise: list[str] = []
+    pooled: list[str] = []
     changes: list[dict] = []
     for s in scenarios:
         raw = copy.deepcopy(s.content)
@@ -248,6 +249,7 @@ def stack(scenarios: list[Scenario]) -> Scenario:
                 block[name] = value
                 origin[(key, name)] = s.name
         harmonise += [f for f in raw.get("harmonise") or [] if f not in harmonise]
+        pooled += [c for c in raw.get("harmonise_cities") or [] if c not in pooled]
         for ch, raw_ch in zip(
             [c for c in s.changes if c.label.startswith("changes[")],
             raw.get("changes") or [],
@@ -269,6 +271,7 @@ def stack(scenarios: list[Scenario]) -> Scenario:
             changes.append({**raw_ch, "note": f"{s.name}: {note}" if note else f"from {s.name}"})
     if harmonise:
         content["harmonise"] = harmonise
+        content["harmonise_cities"] = pooled
     if changes:
         content["changes"] = changes
     for line in conflicts:

@@ -209,9 +209,9 @@ def stack(scenarios: list[Scenario]) -> Scenario:
     their ``take_up``, ``definitions``, ``health``, ``outcomes`` and ``targets`` entries are
     merged, a later scenario's entry replacing an earlier one's; ``harmonise`` families and
     ``harmonise_cities`` are joined. Each *conflict* — two scenarios setting the same thing
-    to different values — is reported by a warning naming both and which holds. The stack's content is a valid
-    scenario (each change noting the scenario it came from), so its hash identifies the
-    stack: the same scenarios in the same order give the same run identity.
+    to different values — is reported by a warning naming both and which holds. The stack's
+    content is a valid scenario (each change noting the scenario it came from), so its hash
+    identifies the stack: the same scenarios in the same order give the same run identity.
 
     Args:
         scenarios: The scenarios, in the order they apply.

@@ -143,3 +143,12 @@ def test_a_stack_runs_from_run_and_the_command_line(tmp_path):
     assert main([*argv, "--out", str(tmp_path / "out")]) == 0
     (folder,) = (tmp_path / "out").iterdir()
     assert folder.name == "datong_targets_2025+allowance_by-sex_seed1"
+
+
+def test_a_stack_keeps_every_kind_of_setting_of_its_scenarios():
+    tree = read_tree()
+    indexed = read_scenario("standards_indexed", tree)
+    s = read_scenario(["targets_2025", "standards_indexed", ALLOWANCE], tree)
+    assert s.index == indexed.index  # a one-setting key is carried, not dropped
+    assert s.take_up == read_scenario("targets_2025", tree).take_up
+    assert read_scenario(s.content, tree).hash == s.hash

@@ -208,10 +208,11 @@ def stack(scenarios: list[Scenario]) -> Scenario:
     are applied in that order (a later change to the same item path holds, from its year);
     their ``take_up``, ``definitions``, ``health``, ``outcomes`` and ``targets`` entries are
     merged, a later scenario's entry replacing an earlier one's; ``harmonise`` families and
-    ``harmonise_cities`` are joined. Each *conflict* — two scenarios setting the same thing
-    to different values — is reported by a warning naming both and which holds. The stack's
-    content is a valid scenario (each change noting the scenario it came from), so its hash
-    identifies the stack: the same scenarios in the same order give the same run identity.
+    ``harmonise_cities`` are joined; a key holding one setting (``index_standards``) is the
+    later scenario's. Each *conflict* — two scenarios setting the same thing to different
+    values — is reported by a warning naming both and which holds. The stack's content is a
+    valid scenario (each change noting the scenario it came from), so its hash identifies
+    the stack: the same scenarios in the same order give the same run identity.
 
     Args:
         scenarios: The scenarios, in the order they apply.
@@ -250,6 +251,18 @@ def stack(scenarios: list[Scenario]) -> Scenario:
                 origin[(key, name)] = s.name
         harmonise += [f for f in raw.get("harmonise") or [] if f not in harmonise]
         pooled += [c for c in raw.get("harmonise_cities") or [] if c not in pooled]
+        for key in SCENARIO_KEYS:  # keys holding one setting each (index_standards): replaced
+            if key in (*_MERGED, "description", "harmonise", "harmonise_cities", "changes"):
+                continue
+            if key not in raw:
+                continue
+            if key in content and content[key] != raw[key]:
+                conflicts.append(
+                    f"{key} is {content[key]!r} in {origin[(key,)]} and {raw[key]!r} in "
+                    f"{s.name}; {s.name}'s holds"
+                )
+            content[key] = raw[key]
+            origin[(key,)] = s.name
         for ch, raw_ch in zip(
             [c for c in s.changes if c.label.startswith("changes[")],
             raw.get("changes") or [],

@@ -88,8 +88,13 @@ def _run(specs, out, backend, workers, progress):
     ids, _ = identities(specs)
     # a design may hold the same point twice (ordered pairs clipped to one value): run it once
     unique = list(dict.fromkeys(specs))
+    from simlib.experiments.trajectories import shared_in
+
     with tempfile.TemporaryDirectory() as tmp:
-        rows = sweep(unique, out or tmp, backend=backend, workers=workers, progress=progress)
+        # samples of outcome parameters share their dynamics: each path simulated once, and
+        # every worker of the sweep replays on it
+        with shared_in(Path(out or tmp) / "_trajectories"):
+            rows = sweep(unique, out or tmp, backend=backend, workers=workers, progress=progress)
     return rows, ids
 
 

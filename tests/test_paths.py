@@ -36,3 +36,22 @@ def test_a_run_of_a_scenario_file_shows_and_saves_no_absolute_path(tmp_path, mon
     assert json.loads(text)["scenario"] == "reform.yaml"
     back = simlib.load_results(folder)  # the content in the manifest reloads the inputs
     assert back.inputs is not None
+
+
+def test_a_pages_warnings_name_no_file_of_the_machine_that_ran_it():
+    import warnings
+
+    from simlib.reporting.page import Page
+
+    before = warnings.formatwarning
+    try:
+        Page("99_test", sample=0.1, reps=2, seed=1, show=False)
+        fmt = warnings.formatwarning
+        inside = str(PROJECT / "simlib" / "reporting" / "tables.py")
+        for where in (inside, "/tmp/ipykernel_4242/1234.py"):  # simlib, a notebook cell
+            text = fmt("rests on 2 replications", UserWarning, where, 47)
+            assert text == "UserWarning: rests on 2 replications\n", text
+        other = fmt("x", UserWarning, "/elsewhere/mod.py", 3)
+        assert "/elsewhere/mod.py:3" in other  # other packages keep the default format
+    finally:
+        warnings.formatwarning = before

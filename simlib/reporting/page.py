@@ -117,6 +117,29 @@ def _reps_column(df: pd.DataFrame) -> str:
     return f"{values[0]}–{values[-1]} reps (per row: column reps)"
 
 
+def _plain_warnings() -> None:
+    """Show simlib's warnings as ``UserWarning: message``, without the file that raised them.
+
+    A page's stored outputs and the report travel; the default format starts with the
+    absolute path of simlib's source (or of the kernel's cell file) on the machine that
+    executed the page. Warnings from other packages keep the default format.
+    """
+    import warnings
+
+    default = warnings.formatwarning
+    if getattr(default, "simlib_plain", False):
+        return
+    package = str(Path(__file__).resolve().parents[1])
+
+    def plain(message, category, filename, lineno, line=None):
+        if str(filename).startswith(package) or "ipykernel_" in str(filename):
+            return f"{category.__name__}: {message}\n"
+        return default(message, category, filename, lineno, line)
+
+    plain.simlib_plain = True
+    warnings.formatwarning = plain
+
+
 def _display(obj) -> None:
     try:
         from IPython.display import display
@@ -150,6 +173,7 @@ class Page:
             self.version,
             self.params_hash,
         )
+        _plain_warnings()
         if show:
             self.header()
 

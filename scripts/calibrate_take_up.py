@@ -54,6 +54,9 @@ def main(sample: float, reps: int, year: int, model_year: int, seed: int) -> Non
     print(take_up_from_recipients(cmp).to_string(**pd_opts))
     for fam, src in cmp.attrs["sources"].items():
         print(f"  {fam}: {src}")
+    check = take_up_from_recipients(recipients_comparison(results, year - 1, model_year))
+    print(f"\nCheck, {year - 1} counts: implied take-up")
+    print(check["implied_take_up"].to_string(float_format=lambda v: f"{v:.3f}"))
     variant = "care_subsidy_self_report"
     alt = {
         c: simlib.run(c, variant, sample=sample, reps=reps, seed=seed, end_year=model_year)

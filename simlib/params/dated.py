@@ -243,4 +243,5 @@ def standards_in_force(
             )
     if not docs:
         return tree
-    return tree.with_documents(docs, f"standards in force {year}", "dated standards")
+    # no ``by``: errors still name what changed the file (a scenario), else the file itself
+    return tree.with_documents(docs, f"standards in force {year}")

@@ -338,7 +338,7 @@ def own_folder(p: Path) -> bool:
             continue
         if c.name.startswith("run_id=") and _own_partition(c):
             continue
-        if c.name == "trajectories" and c.is_dir():  # the report's population paths
+        if c.name in ("trajectories", "_trajectories") and c.is_dir():  # population paths
             continue
         return False
     return True

@@ -44,9 +44,11 @@ def test_widowed_agents_match_the_census_count_per_county_and_sex(datong):
 
 def test_living_arrangement_follows_the_household_and_matches_its_targets(datong):
     c = datong.population.cols
-    home = ~c["in_institution"]
+    # the living at home (a few agents die in the two months from census day to 31 December)
+    home = ~c["in_institution"] & c["alive"]
+    sp = np.maximum(c["spouse"], 0)
     spouse_home = np.where(
-        c["spouse"] >= 0, ~c["in_institution"][np.maximum(c["spouse"], 0)], c["spouse"] == -2
+        c["spouse"] >= 0, ~c["in_institution"][sp] & c["alive"][sp], c["spouse"] == -2
     )
     want = np.where(c["with_children"], WITH_FAMILY, np.where(spouse_home, EMPTY_NEST, ALONE))
     assert (c["living"][home] == want[home]).all()

@@ -326,8 +326,11 @@ def test_target_rse_adds_replications_until_the_headlines_are_precise_enough():
 
     assert set(PRECISION_MEASURES) == set(HEADLINES)  # the report's headlines are controlled
     kw = {"sample": 0.05, "seed": 4, "end_year": 2026}
-    res = run("xiaoyi", reps=2, target_rse=0.05, **kw)
-    assert res.n_reps > 2 and worst_rse(res.reps) <= 0.05
+    # The target is set below what 2 replications reach (RSE ~ 1/sqrt(n): 0.6 x needs about
+    # 6), so the test does not depend on how variable this version's model happens to be.
+    target = 0.6 * worst_rse(run("xiaoyi", reps=2, **kw).reps)
+    res = run("xiaoyi", reps=2, target_rse=target, **kw)
+    assert res.n_reps > 2 and worst_rse(res.reps) <= target
     # replication r is the same whatever the count: the result is run(reps=n)
     assert res.table.equals(run("xiaoyi", reps=res.n_reps, **kw).table)
     with pytest.warns(UserWarning, match="max_reps=3"):

@@ -187,7 +187,7 @@ with plotting.style():
     ax.set_xlabel("年龄 age (100 = 100+)")
     ax.set_ylabel("千人 thousand persons")
     ax.set_title(f"Persons by single year of age, {BASE_YEAR} 各单岁人口")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     footnote(fig)
 page.figure(fig, "single_year_age")
@@ -235,7 +235,7 @@ with plotting.style():
     ax.set_ylabel("% with ADL grade ≥ 1")
     ax.set_xlabel("年龄组 age group")
     ax.set_title(f"ADL limitation by age, {BASE_YEAR}: simulated vs sourced 失能率")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     footnote(fig)
 page.figure(fig, "adl_prevalence")
@@ -483,7 +483,7 @@ with plotting.style():
     ax.set_title(
         f"Share unable to care for themselves by age, {BASE_YEAR} (model) 生活不能自理比例"
     )
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     footnote(fig)
 page.figure(fig, "unable_by_age")
@@ -895,6 +895,7 @@ with plotting.style():
     fig, ax = plt.subplots(figsize=(9, 4))
     cells = bc_city[bc_city["level"] == "city"]
     order = sorted(cells["age"].unique())
+    colour = plotting.palette(cells["city"].unique())  # each city's colour on every page
     for (c, sex), g in cells.groupby(["city", "sex"]):
         g = g.set_index("age").reindex(order)
         ax.plot(
@@ -902,13 +903,14 @@ with plotting.style():
             g["ratio"],
             marker=".",
             ls="-" if sex == "female" else "--",
+            color=colour[c],
             label=f"{label[c]} {'女' if sex == 'female' else '男'}",
         )
     ax.axhline(1, color="grey", lw=0.8)
     ax.set_xlabel("2020年年龄组 age group in 2020")
     ax.set_ylabel("模型/普查 model / census")
     ax.set_title("Back-cast 2010→2020: model over census 回推检验")
-    ax.legend(ncol=2, fontsize=7)
+    ax.legend(ncol=2, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     footnote(fig)
 page.figure(fig, "backcast_ratio")

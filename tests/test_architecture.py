@@ -164,3 +164,29 @@ def test_every_package_folder_has_a_readme_naming_its_modules(folder):
         if f.name in ("__init__.py", "__main__.py"):
             continue
         assert f.stem in text, f"{folder.relative_to(ROOT)}: {f.name} is not described"
+
+
+def test_no_module_outside_the_kinds_names_a_kind():
+    """Consumers ask the kind registry; only ``rules/benefits.py`` names a kind's class."""
+    from simlib.rules.benefits import kinds
+
+    names = [cls.__name__ for cls in kinds()]
+    assert {"Cash", "InKind", "Placement"} <= set(names)  # the registry holds the built-ins
+    found = []
+    for path in sorted(PKG.rglob("*.py")):
+        if path == PKG / "rules" / "benefits.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found += [
+            f"{path.relative_to(ROOT)}:{node.lineno} {node.id}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and node.id in names
+        ]
+        found += [
+            f"{path.relative_to(ROOT)}:{node.lineno} imports {a.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for a in node.names
+            if a.name in names
+        ]
+    assert not found, "ask the kind registry instead of naming a kind:\n" + "\n".join(found)

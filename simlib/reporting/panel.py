@@ -36,7 +36,6 @@ import pandas as pd
 from simlib.core.errors import ParamError
 from simlib.experiments.run import run
 from simlib.params import load_city, load_inputs, read_tree
-from simlib.rules.benefits import Cash, InKind
 
 #: What :func:`compare_scenario` reports: measure → (Chinese, English).
 MEASURES = {
@@ -45,35 +44,6 @@ MEASURES = {
     "beds:institution_bed": ("机构床位", "institution beds"),
     "cost_yuan": ("清单支出（万元）", "service-list cost (万元)"),
 }
-
-
-def cash_amounts(city: str) -> pd.DataFrame:
-    """Every fixed cash amount of a city's list.
-
-    Amounts set as a multiple of a standard are changed through the standard instead.
-
-    Returns:
-        item_id, name_zh, name_en, component (index among the item's cash entries), band
-        (who within the item), yuan, per.
-    """
-    rows = []
-    for it in load_city(city).items:
-        cash = [c for c in it.benefit.components if isinstance(c, Cash)]
-        for k, c in enumerate(cash):
-            if c.yuan is None:
-                continue
-            rows.append(
-                {
-                    "item_id": it.id,
-                    "name_zh": it.name_zh,
-                    "name_en": it.name_en,
-                    "component": k,
-                    "band": _band(c.when),
-                    "yuan": float(c.yuan),
-                    "per": c.per,
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def _band(when) -> str:
@@ -119,16 +89,13 @@ def amounts(city: str) -> pd.DataFrame:
     """
     rows = []
     for it in load_city(city).items:
-        comps = it.benefit.components
-        cash = [c for c in comps if isinstance(c, Cash)]
-        kind_ = [c for c in comps if isinstance(c, InKind)]
-        for k, c in enumerate(cash):
-            key = "yuan" if c.yuan is not None else "multiple"
-            value = c.yuan if c.yuan is not None else c.multiple
-            unit = "yuan" if key == "yuan" else f"× {getattr(c, 'of', '') or 'standard'}"
-            rows.append((it, key, _band(c.when), f"benefit.cash[{k}].{key}", value, c.per, unit))
-        for k, c in enumerate(kind_):
-            rows.append((it, "units", _band(c.when), f"benefit.in_kind[{k}].n", c.n, c.per, c.unit))
+        index: dict[str, int] = {}  # a component's place among its kind's entries
+        for c in it.benefit.components:
+            k = index[c.key] = index.get(c.key, -1) + 1
+            for name, kind, value, unit in c.editable():  # each kind says what may change
+                path = f"benefit.{c.key}[{k}].{name}"
+                per = getattr(c, "per", "")
+                rows.append((it, kind, _band(getattr(c, "when", None)), path, value, per, unit))
     return pd.DataFrame(
         [
             {

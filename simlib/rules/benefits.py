@@ -174,6 +174,15 @@ class Component:
         """The component's assumed numbers (empty when sourced)."""
         return ()
 
+    def editable(self) -> tuple[tuple[str, str, float, str], ...]:
+        """The amounts a scenario may ``set:`` on this component (the scenario panel asks).
+
+        Returns:
+            ``(field, kind, value, unit)`` per amount: ``field`` inside the component's entry
+            (``benefit.<key>[k].<field>``), a short ``kind`` word, its value and unit.
+        """
+        return ()
+
     @classmethod
     def check_list(cls, items: Sequence, where: str, probe: Callable[[], Any]) -> None:
         """Check a whole list's components of this kind together (nothing by default).
@@ -376,6 +385,11 @@ class Cash(Component):
         name = "yuan" if self.yuan is not None else "multiple"
         return (Slot(name, self.yuan if self.yuan is not None else self.multiple, self.provenance),)
 
+    def editable(self):  # noqa: D102 - see Component
+        if self.yuan is not None:
+            return (("yuan", "yuan", float(self.yuan), "yuan"),)
+        return (("multiple", "multiple", float(self.multiple), f"× {self.of or 'standard'}"),)
+
     @classmethod
     def check_list(cls, items, where, probe):
         """Age bands of one allowance must not overlap (a person would be paid twice).
@@ -499,6 +513,9 @@ class InKind(Component):
 
     def slots(self):  # noqa: D102 - see Component
         return (Slot("n", self.n, self.provenance),) if self.provenance.assumption else ()
+
+    def editable(self):  # noqa: D102 - see Component
+        return (("n", "units", float(self.n), self.unit),)
 
     def column(self) -> str:  # noqa: D102 - see Component
         return self.unit_column(self.unit, self.per == ONE_OFF)

@@ -332,6 +332,46 @@ class Result:
         t = self.totals(measure, ("year", "spending_zh"))
         return t[t["year"] == year].drop(columns="year").reset_index(drop=True)
 
+    def by_payer(self, by=("year",)) -> pd.DataFrame:
+        """Costs by payer (支出责任) with intervals: who pays ``cost_yuan``, and co-payments.
+
+        Each payer's ``payer_yuan:<payer>`` (:mod:`simlib.rules.funding`) is summed per
+        replication over everything but ``by`` and described like :meth:`totals`. The
+        public payers (central, provincial, city, insurance) sum to ``cost_yuan``; ``person``
+        (co-payments) is outside it. Shares rest on each item's funding: Puyang's list's own
+        column, elsewhere flagged defaults (``params/funding.yaml``).
+
+        Args:
+            by: Grouping column(s), as for :meth:`totals`.
+
+        Returns:
+            ``payer``, ``payer_zh``, ``payer_en``, ``by`` columns, value (yuan, mean over
+            reps), lower, upper, se, reps, unit, and ``share``: the payer's mean over the
+            mean ``cost_yuan`` of its group (the public payers' shares sum to 1).
+        """
+        from simlib.rules.funding import MEASURE, PAYER_NAMES, PAYERS
+
+        by = self._by(by)
+        have = set(self.reps["measure"].unique())
+        payers = [p for p in PAYERS if MEASURE + p in have]
+        if not payers:
+            raise ParamError(
+                "no costs by payer in this result (payer_yuan:… measures): it was run by a "
+                "simlib without them, or no item of its list has a cost; re-run it"
+            )
+        cost = self.totals("cost_yuan", by)[[*by, "value"]].rename(columns={"value": "_cost"})
+        frames = []
+        for p in payers:
+            t = self.totals(MEASURE + p, by)
+            t.insert(0, "payer_en", PAYER_NAMES[p][1])
+            t.insert(0, "payer_zh", PAYER_NAMES[p][0])
+            t.insert(0, "payer", p)
+            frames.append(t)
+        out = pd.concat(frames, ignore_index=True)
+        out = out.merge(cost, on=by, how="left") if by else out.assign(_cost=cost["_cost"][0])
+        out["share"] = out["value"] / out.pop("_cost").where(lambda x: x != 0)
+        return out
+
     def compare(self, other: Result, measure: str = "cost_yuan", by=("year",)) -> pd.DataFrame:
         """Paired differences ``self − other`` per replication, with their own interval.
 

@@ -9,8 +9,13 @@ weighted by persons:
   ``once_yuan`` (one-off cash, paid the first year a person is eligible), ``units:<unit>``,
   staff ``minutes`` and ``service_yuan``, ``beds:<kind>`` and ``bed_yuan`` — all × take-up;
 * ``fte`` = minutes / 60 / the run's hours per full-time post;
-* ``cost_yuan`` = the sum of the components' costs (zero for pension items: they are
-  reported for enrolment only, apart from the service-list budget).
+* ``cost_yuan`` = the public cost: the sum of the components' costs borne by the public
+  payers (zero for pension items: they are reported for enrolment only, apart from the
+  service-list budget);
+* ``payer_yuan:<payer>`` = the components' costs by payer (:mod:`simlib.rules.funding`:
+  the item's funding shares, or a kind's own split): ``central``, ``provincial``, ``city``
+  and ``insurance`` sum to ``cost_yuan``; ``person`` (co-payments) lies outside it. Rows
+  for the payers the item's funding names (and any a kind adds), none for pension items.
 
 And per county: persons alive aged 60+, 65+, 80+ (``pop60`` …), ``covered60`` (persons 60+
 eligible for at least one benefit of a kind that ``covers``: cash or a placement) and
@@ -27,6 +32,8 @@ import pandas as pd
 
 from simlib.core.units import ONE_OFF, fte
 from simlib.rules.conditions import PersonTable
+from simlib.rules.funding import MEASURE as PAYER_MEASURE
+from simlib.rules.funding import PAYERS, PUBLIC
 
 #: Ages at which population denominators are reported.
 POP_AGES = (60, 65, 80)
@@ -197,16 +204,25 @@ class Ledger:
             if yuan is not None and not item.pension:
                 yuan += _row_yuan(item, r, None, take, p)  # recurring: one-offs per agent
             cost = np.zeros(n_c)
+            payers = {q: np.zeros(n_c) for q in item.funding.payers}
             for (comp, _), n in zip(r.parts, amounts, strict=True):
+                gross = np.zeros(n_c)
                 for name, v in comp.measures(n, p).items():
                     if name == "cost_yuan":
-                        cost = cost + v
+                        gross = v
                     else:
                         rec[name] = rec[name] + v if name in rec else v
+                split = comp.payers(n, gross, p, item.funding)
+                cost = cost + _public(split, n_c)
+                for q, v in split.items():
+                    payers[q] = payers[q] + v if q in payers else v
             if "minutes" in rec:
                 rec["fte"] = fte(rec["minutes"], p.fte_hours)
             if not item.pension:
                 rec["cost_yuan"] = cost
+                for q in PAYERS:
+                    if q in payers:
+                        rec[PAYER_MEASURE + q] = payers[q]
             records += [(item.id, m, v) for m, v in rec.items()]
         age = table["age"]
         for a in POP_AGES:
@@ -287,6 +303,21 @@ class Ledger:
     def table(self) -> pd.DataFrame:
         """All collected years as one tidy DataFrame."""
         return pd.concat([self._frame(*y) for y in self.years], ignore_index=True)
+
+
+def _public(split: Mapping[str, np.ndarray], n_c: int) -> np.ndarray:
+    """The public payers' sum of a component's split (its ``cost_yuan``), in payer order.
+
+    One public payer (most items) gives its amount itself, so the cost of an item paid by
+    one payer alone is bit for bit its gross cost.
+    """
+    parts = [split[q] for q in PUBLIC if q in split]
+    if not parts:
+        return np.zeros(n_c)
+    out = parts[0]
+    for v in parts[1:]:
+        out = out + v
+    return out
 
 
 def _row_yuan(item, r, first, take: float, prices) -> np.ndarray:

@@ -18,7 +18,12 @@ COMMON: dict[str, tuple[str, str]] = {
     "enrolled": ("persons", "eligible × take-up (summed over items: person-items)"),
     "households": ("households", "households eligible for a household benefit (once each)"),
     "enrolled_households": ("households", "eligible households × take-up"),
-    "cost_yuan": ("yuan", "every benefit's cost, yuan (pension items excluded)"),
+    "cost_yuan": ("yuan", "every benefit's public cost, yuan (pension items excluded)"),
+    "payer_yuan:": (
+        "yuan",
+        "cost borne by one payer (central, provincial, city, insurance; person: the "
+        "co-payment, outside cost_yuan), yuan",
+    ),
     "fte": ("FTE", "full-time staff for in-kind services (minutes / 60 / hours per FTE)"),
     "pop60": ("persons", "residents alive aged 60+"),
     "pop65": ("persons", "residents alive aged 65+"),

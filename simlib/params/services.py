@@ -10,11 +10,13 @@ from simlib.core.checks import keys, read_quantity, text, typed
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.people import SCHEMA, Schema
 from simlib.params.cities import CityContext, resolve_definitions
+from simlib.params.funding import load_funding_defaults
 from simlib.params.kinds import load_kinds
 from simlib.params.tree import ParamTree
 from simlib.params.vocabulary import Conventions, Vocabulary
 from simlib.rules.benefits import ParseContext, kinds, parse_benefit
 from simlib.rules.conditions import Condition, RuleError, compile_condition
+from simlib.rules.funding import CITY_ALONE, parse_funding
 from simlib.rules.items import Item, ServiceList
 
 ITEM_REQUIRED = frozenset(
@@ -32,7 +34,9 @@ ITEM_REQUIRED = frozenset(
         "source",
     }
 )
-ITEM_OPTIONAL = frozenset({"content_zh", "spending_zh", "effective", "pension", "note", "family"})
+ITEM_OPTIONAL = frozenset(
+    {"content_zh", "spending_zh", "effective", "pension", "note", "family", "funding"}
+)
 
 
 def _compiler(refs, schema: Schema):
@@ -55,6 +59,9 @@ def read_item(
     vocab: Vocabulary,
 ) -> Item:
     """Validate one item mapping into an :class:`~simlib.rules.items.Item`.
+
+    An item without a ``funding:`` block gets :data:`~simlib.rules.funding.CITY_ALONE`
+    here; :func:`load_services` gives it its city's default (``params/funding.yaml``).
 
     Raises:
         ParamError: Naming ``where`` (file and item id) and the key.
@@ -102,6 +109,9 @@ def read_item(
         content_zh=text(raw, "content_zh", where, required=False),
         note=text(raw, "note", where, required=False),
         family=family,
+        funding=(
+            parse_funding(raw["funding"], f"{where}.funding") if "funding" in raw else CITY_ALONE
+        ),
     )
 
 
@@ -153,10 +163,12 @@ def load_services(
     if not isinstance(d["items"], list) or not d["items"]:
         raise ParamError(f"{where}.items: expected a non-empty list")
     items, ids = [], set()
+    defaults = load_funding_defaults(tree, city, vocab.families)
     for i, raw in enumerate(d["items"]):
         label = raw.get("id", f"items[{i}]") if isinstance(raw, Mapping) else f"items[{i}]"
         w = f"{where}: {label}"
         item = read_item(raw, w, city, doc_file, eff.value, pctx, vocab)
+        item = defaults.apply(item, own="funding" in raw)
         if item.id in ids:
             raise ParamError(f"{w}.id: duplicate item id")
         ids.add(item.id)

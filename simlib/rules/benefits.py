@@ -17,6 +17,8 @@ Each kind is a :class:`Component` subclass that owns, for itself:
   harmonised list takes the most generous amount (the per-person maximum);
 * ``measures`` — turn enrolled amounts summed by county into named outcome measures and
   their cost, given prices (minutes, unit and bed costs);
+* ``payers`` — that cost by payer (:mod:`simlib.rules.funding`; by default the item's
+  funding shares, a kind may add e.g. a co-payment that depends on the bill);
 * ``slots`` — its assumed numbers, for the assumption registry;
 * ``produces`` — the outcome measures it adds (name → unit, meaning), which
   :mod:`simlib.outcomes.measures` lists; ``covers`` — whether it counts toward ``covered60``;
@@ -44,6 +46,7 @@ from simlib.core.checks import ASSUMPTION_KEYS, Provenance, keys, number, proven
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.units import MONEY_MAX_YUAN, ONE_OFF, PERIODS_PER_YEAR, per_year_factor
 from simlib.rules.conditions import Always, Condition, Range
+from simlib.rules.funding import Funding
 
 PERIODS = (*PERIODS_PER_YEAR, ONE_OFF)
 
@@ -169,6 +172,28 @@ class Component:
             Measure name → per-county values.
         """
         raise NotImplementedError  # pragma: no cover
+
+    def payers(
+        self, n: np.ndarray, cost: np.ndarray, prices: Any, funding: Funding
+    ) -> dict[str, np.ndarray]:
+        """Its cost by payer (:mod:`simlib.rules.funding`): the ``payer_yuan:<payer>`` measures.
+
+        By default the item's funding shares split the gross ``cost``. A kind whose payers'
+        amounts depend on more than its cost overrides this — a voucher paying a share of a
+        bill adds the person's co-payment (the rest of the bill) to ``person``. Whatever it
+        returns, the ledger's ``cost_yuan`` is the sum of the :data:`~simlib.rules.funding.PUBLIC`
+        payers' amounts, and ``person`` lies outside it.
+
+        Args:
+            n: Enrolled amount per county (as for :meth:`measures`).
+            cost: Its gross cost per county (:meth:`measures`' ``cost_yuan``; 0 if none).
+            prices: Outcome parameters.
+            funding: The item's :class:`~simlib.rules.funding.Funding`.
+
+        Returns:
+            Payer (:data:`~simlib.rules.funding.PAYERS`) → yuan per county.
+        """
+        return funding.split(cost)
 
     def slots(self) -> tuple[Slot, ...]:
         """The component's assumed numbers (empty when sourced)."""

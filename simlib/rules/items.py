@@ -20,6 +20,7 @@ import numpy as np
 
 from simlib.rules.benefits import Amount, Benefit, Component
 from simlib.rules.conditions import AnyOf, Condition, PersonTable
+from simlib.rules.funding import CITY_ALONE, Funding
 
 
 @dataclass
@@ -87,6 +88,9 @@ class Item:
     content_zh: str | None = None
     note: str | None = None
     family: str | None = None
+    #: Who pays its cost (:mod:`simlib.rules.funding`): its own ``funding:`` or the city's
+    #: default.
+    funding: Funding = CITY_ALONE
 
     @property
     def parts(self) -> tuple[Item, ...]:
@@ -142,7 +146,8 @@ class CompositeItem(Item):
 
     Build with :meth:`of`. Its eligibility is "any part admits the person" (each part shown by
     its item id in explanations); each benefit (same kind, unit and period) gives the largest
-    amount any part would give, each part with its own city's standards.
+    amount any part would give, each part with its own city's standards. It is funded as the
+    city's own item (``base``) is.
     """
 
     members: tuple[Item, ...] = field(default=())
@@ -178,6 +183,7 @@ class CompositeItem(Item):
             content_zh=None,
             note=f"Harmonised family {base.family}: the most generous of the parts.",
             family=base.family,
+            funding=base.funding,
             members=tuple(members),
         )
 

@@ -8,6 +8,7 @@
 * :mod:`~simlib.params.health`, :mod:`~simlib.params.demography`,
   :mod:`~simlib.params.outcomes`, :mod:`~simlib.params.vocabulary` — model parameters;
 * :mod:`~simlib.params.kinds` — the benefit kinds a params directory brings (``kinds.yaml``);
+* :mod:`~simlib.params.funding` — default splits of an item's cost by payer (``funding.yaml``);
 * :mod:`~simlib.params.scenarios` — validated changes to any of them, from a year on;
 * :mod:`~simlib.params.dated` — city standards that change by date, and a scenario's index;
 * :mod:`~simlib.params.assumptions` — every assumed number with its range;

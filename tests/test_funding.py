@@ -235,3 +235,63 @@ def test_bad_defaults_file_names_the_file_city_and_family(tmp_path):
         load_funding_defaults(tree, "datong", {"old_age_allowance": ""})
     msg = str(err.value)
     assert "funding.yaml" in msg and "datong.families" in msg and "old_age_allowance" in msg
+
+
+def test_the_cli_export_carries_the_payer_measures(tmp_path):
+    from simlib.cli import main as cli
+
+    args = ["run", "--city", "puyang", "--sample", "0.01", "--end-year", "2025"]
+    assert cli([*args, "--out", str(tmp_path)]) == 0
+    (folder,) = tmp_path.iterdir()
+    rows = pd.read_csv(folder / "summary.csv")
+    got = set(rows.measure[rows.measure.str.startswith(MEASURE)])
+    assert {MEASURE + p for p in ("central", "provincial", "city")} <= got
+
+
+def test_the_payer_table_reads_in_wan_with_the_flagged_share(small_runs):
+    from simlib.reporting.plotting import measure_label
+    from simlib.reporting.tables import by_payer
+
+    t = by_payer({"濮阳": small_runs["puyang"], "大同": small_runs["datong"]}, [2026])
+    raw = small_runs["puyang"].by_payer()
+    want = raw[(raw.year == 2026) & (raw.payer == "city")].value.iloc[0] * 1e-4
+    got = t[(t.city == "濮阳") & (t.payer == "city")].value.iloc[0]
+    assert got == pytest.approx(want) and (t.unit == "万元").all()
+    # every Shanxi item takes a flagged default; Puyang has sourced single-payer items too
+    assert (t[t.city == "大同"].assumed == 1.0).all()
+    assert 0 < t[t.city == "濮阳"].assumed.iloc[0] < 1
+    assert measure_label(MEASURE + "central").startswith("中央财政")
+
+
+def test_a_kind_may_add_a_co_payment_outside_the_public_cost():
+    """A kind's own split (the voucher's hook): the person's part is not in cost_yuan."""
+    from simlib.rules.benefits import kinds
+
+    base = next(k for k in kinds() if k.key == "cash")
+
+    @dataclasses.dataclass(frozen=True)
+    class HalfBill(base):  # pays half a bill: the person pays the other half
+        def payers(self, n, cost, prices, funding):
+            out = funding.split(cost)
+            out["person"] = out.get("person", 0.0) + cost
+            return out
+
+    inputs = _full_take_up("puyang")
+    period = inputs.periods[-1]
+    items = []
+    for it in period.services.items:
+        if it.id == "puyang.5":
+            comps = tuple(
+                HalfBill(**{f.name: getattr(c, f.name) for f in dataclasses.fields(c)})
+                for c in it.benefit.components
+            )
+            it = dataclasses.replace(it, benefit=dataclasses.replace(it.benefit, components=comps))
+        items.append(it)
+    services = dataclasses.replace(period.services, items=items)
+    periods = tuple(dataclasses.replace(p, services=services) for p in inputs.periods)
+    inputs = dataclasses.replace(inputs, periods=periods)
+    f = Ledger(inputs, ["x"]).collect(_population([{"age": 85}]), YEAR)
+    assert _value(f, "puyang.5", "cost_yuan") == 600  # 50 yuan a month, public
+    assert _value(f, "puyang.5", MEASURE + "person") == 600  # the other half of the bill
+    public = sum(_value(f, "puyang.5", MEASURE + p) for p in PUBLIC)
+    assert public == pytest.approx(600)

@@ -290,7 +290,10 @@ class Result:
         return out
 
     def items(self) -> pd.DataFrame:
-        """The items of the list this run applied: id, names, family, department, spending."""
+        """The items of the list this run applied: id, names, family, department, spending.
+
+        ``funding`` says who pays (shares by payer; "(default)" or "(assumed)" when flagged).
+        """
         if self.inputs is None:
             raise ParamError(
                 "this result has no inputs (it was read from disk and the params changed "
@@ -310,6 +313,7 @@ class Result:
                         "department_zh": dept_zh,
                         "department_en": dept_en,
                         "spending_zh": it.spending_zh or "not stated",
+                        "funding": it.funding.describe(),
                     }
                 )
         return pd.DataFrame(rows).drop_duplicates("item_id")

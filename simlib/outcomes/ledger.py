@@ -15,7 +15,8 @@ weighted by persons:
 * ``payer_yuan:<payer>`` = the components' costs by payer (:mod:`simlib.rules.funding`:
   the item's funding shares, or a kind's own split): ``central``, ``provincial``, ``city``
   and ``insurance`` sum to ``cost_yuan``; ``person`` (co-payments) lies outside it. Rows
-  for the payers the item's funding names (and any a kind adds), none for pension items.
+  for the payers the item's funding names (and any a kind adds), none for pension items
+  and items with no countable benefit.
 
 And per county: persons alive aged 60+, 65+, 80+ (``pop60`` …), ``covered60`` (persons 60+
 eligible for at least one benefit of a kind that ``covers``: cash or a placement) and
@@ -204,7 +205,8 @@ class Ledger:
             if yuan is not None and not item.pension:
                 yuan += _row_yuan(item, r, None, take, p)  # recurring: one-offs per agent
             cost = np.zeros(n_c)
-            payers = {q: np.zeros(n_c) for q in item.funding.payers}
+            # payers of an item that gives something countable (none for a fee waiver)
+            payers = {q: np.zeros(n_c) for q in item.funding.payers} if r.parts else {}
             for (comp, _), n in zip(r.parts, amounts, strict=True):
                 gross = np.zeros(n_c)
                 for name, v in comp.measures(n, p).items():

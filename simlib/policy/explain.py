@@ -235,7 +235,8 @@ def catalogue(cities: str | Iterable[str] | None = None, params_dir=None) -> pd.
 
     Returns:
         One row per item with city, ``item_id``, number, names (zh/en), target group,
-        service type (zh/en), lead departments, spending responsibility, ``effective``
+        service type (zh/en), lead departments, spending responsibility, ``funding`` (who
+        pays: shares by payer, flagged when assumed or a default), ``effective``
         (a date), a flag per benefit kind (``cash``, ``in_kind``, ``placement`` and any
         kind the lists use), a short benefit summary, assumption flag and source.
     """
@@ -271,6 +272,7 @@ def catalogue(cities: str | Iterable[str] | None = None, params_dir=None) -> pd.
                     "service_type_en": it.service_type_en,
                     "lead_department_zh": "、".join(it.lead_department_zh),
                     "spending_zh": it.spending_zh,
+                    "funding": it.funding.describe(),
                     "effective": pd.Timestamp(it.effective),
                     **{k: v for kind in used for k, v in kind.flag(b).items()},
                     "quantified": b.quantified,

@@ -109,6 +109,12 @@ def measure_label(measure: str) -> str:
     if measure in MEASURE_LABELS:
         return MEASURE_LABELS[measure]
     family, _, kind = measure.partition(":")
+    if family == "payer_yuan":
+        from simlib.rules.funding import PAYER_NAMES
+
+        if kind in PAYER_NAMES:
+            zh, en = PAYER_NAMES[kind]
+            return f"{zh}支出 cost borne by the {en}"
     if kind:
         return f"{family}: {kind.replace('_', ' ')}"
     return measure.replace("_", " ")

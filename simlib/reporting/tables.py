@@ -111,6 +111,47 @@ def cost_by_item(result: Result, year: int, top: int = 10) -> pd.DataFrame:
     return t[["item_id", "name_zh", "name_en", "value", "lower", "upper", "se", "reps", "unit"]]
 
 
+def by_payer(results: dict[str, Result], years) -> pd.DataFrame:
+    """Costs by payer (支出责任) per city and year, in 万元 with intervals.
+
+    Args:
+        results: Runs by label (a city's name).
+        years: Years to show (those a run did not simulate are skipped).
+
+    Returns:
+        city, year, payer, 支付方 (Chinese), payer_en, value, lower, upper, se (万元), reps,
+        ``share`` of the city's public cost (``cost_yuan``; ``person`` co-payments lie
+        outside it), ``assumed``: the share of the year's public cost that rests on flagged
+        shares or defaults (:meth:`~simlib.experiments.result.Result.by_payer`).
+    """
+    frames = []
+    for label, r in results.items():
+        t = r.by_payer(("year",))
+        t = t[t["year"].isin(years)].copy()
+        t[["value", "lower", "upper", "se"]] *= WAN
+        t["unit"] = "万元"
+        assumed = _assumed_share(r)
+        t["assumed"] = t["year"].map(assumed)
+        frames.append(t.assign(city=label))
+    out = pd.concat(frames, ignore_index=True).rename(columns={"payer_zh": "支付方"})
+    cols = ["city", "year", "payer", "支付方", "payer_en", "value", "lower", "upper", "se"]
+    return out[[*cols, "reps", "share", "assumed", "unit"]]
+
+
+def _assumed_share(result: Result) -> pd.Series:
+    """Per year, the share of the public cost of items whose split is flagged (mean of reps)."""
+    flagged = {
+        it.id
+        for period in result.inputs.periods
+        for it in period.services.items
+        if it.funding.assumed
+    }
+    r = result.reps[result.reps["measure"] == "cost_yuan"]
+    tot = r.groupby("year")["value"].sum()
+    part = r[r["item_id"].isin(flagged)].groupby("year")["value"].sum()
+    return (part.reindex(tot.index, fill_value=0.0) / tot.where(tot > 0)).rename("assumed")
+
+
 def county_table(result: Result, measure: str, year: int) -> pd.DataFrame:
     """A measure by county in ``year``, county names (zh, en) beside the codes."""
     t = result.totals(measure, ("year", "county"))

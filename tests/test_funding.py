@@ -258,8 +258,8 @@ def test_the_payer_table_reads_in_wan_with_the_flagged_share(small_runs):
     got = t[(t.city == "濮阳") & (t.payer == "city")].value.iloc[0]
     assert got == pytest.approx(want) and (t.unit == "万元").all()
     # every Shanxi item takes a flagged default; Puyang has sourced single-payer items too
-    assert (t[t.city == "大同"].assumed == 1.0).all()
-    assert 0 < t[t.city == "濮阳"].assumed.iloc[0] < 1
+    assert (t[t.city == "大同"].assumed_share == 1.0).all()
+    assert 0 < t[t.city == "濮阳"].assumed_share.iloc[0] < 1
     assert measure_label(MEASURE + "central").startswith("中央财政")
 
 

@@ -40,9 +40,10 @@ from simlib.core.spreadsheet import safe_frame
 
 #: Environment variable naming the report folder being built (set by the report builder).
 REPORT_ENV = "SIMLIB_REPORT_DIR"
-#: Columns that hold fractions (``rse``: se ÷ value; ``relative``: difference ÷ reference):
+#: Columns that hold fractions (``rse``: se ÷ value; ``relative``: difference ÷ reference;
+#: a payer's ``share_of_cost`` and the ``assumed_share`` of a cost, ``tables.by_payer``):
 #: saved as fractions, shown as percentages.
-PERCENT_COLUMNS = ("rse", "relative")
+PERCENT_COLUMNS = ("rse", "relative", "share_of_cost", "assumed_share")
 #: Columns added to every table saved into the report.
 PROVENANCE = ("sample", "reps", "seed", "simlib_version", "params_sha256")
 

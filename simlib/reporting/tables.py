@@ -120,9 +120,9 @@ def by_payer(results: dict[str, Result], years) -> pd.DataFrame:
 
     Returns:
         city, year, payer, 支付方 (Chinese), payer_en, value, lower, upper, se (万元), reps,
-        ``share`` of the city's public cost (``cost_yuan``; ``person`` co-payments lie
-        outside it), ``assumed``: the share of the year's public cost that rests on flagged
-        shares or defaults (:meth:`~simlib.experiments.result.Result.by_payer`).
+        ``share_of_cost``: of the city's public cost (``cost_yuan``; ``person`` co-payments
+        lie outside it), ``assumed_share``: of the year's public cost, the part whose split
+        rests on flagged shares or defaults (:meth:`~simlib.experiments.result.Result.by_payer`).
     """
     frames = []
     for label, r in results.items():
@@ -131,11 +131,13 @@ def by_payer(results: dict[str, Result], years) -> pd.DataFrame:
         t[["value", "lower", "upper", "se"]] *= WAN
         t["unit"] = "万元"
         assumed = _assumed_share(r)
-        t["assumed"] = t["year"].map(assumed)
+        t["assumed_share"] = t["year"].map(assumed)
         frames.append(t.assign(city=label))
-    out = pd.concat(frames, ignore_index=True).rename(columns={"payer_zh": "支付方"})
+    out = pd.concat(frames, ignore_index=True).rename(
+        columns={"payer_zh": "支付方", "share": "share_of_cost"}
+    )
     cols = ["city", "year", "payer", "支付方", "payer_en", "value", "lower", "upper", "se"]
-    return out[[*cols, "reps", "share", "assumed", "unit"]]
+    return out[[*cols, "reps", "share_of_cost", "assumed_share", "unit"]]
 
 
 def _assumed_share(result: Result) -> pd.Series:

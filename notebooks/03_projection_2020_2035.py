@@ -43,7 +43,7 @@ import pandas as pd
 import simlib
 from simlib.reporting import plotting
 from simlib.reporting.page import Page, replications
-from simlib.reporting.tables import county_table, headline, projections
+from simlib.reporting.tables import by_payer, county_table, headline, projections
 
 page = Page(
     "03_projection_2020_2035",
@@ -177,6 +177,35 @@ page.table(
     "by_department",
     f"Cost by lead department (first named in the list), {county_year}",
     source=results,
+)
+
+# %% [markdown]
+# ## Cost by payer (支出责任)
+#
+# Who bears the list's cost: each item's cost split by payer — central, provincial, city and
+# county governments, an insurance fund, and the person's co-payment (outside the list's
+# cost). Only Puyang's list states who pays each item, and it names payers without shares
+# where several share the cost; there, and for the four Shanxi lists (which state nothing),
+# the shares are flagged assumptions (`params/funding.yaml`, `docs/params_format.md`).
+# `assumed_share` is the part of the year's cost that rests on such flagged splits.
+
+# %%
+payers = by_payer({label[c]: r for c, r in results.items()}, [county_year])
+page.table(
+    payers,
+    "by_payer",
+    f"Cost by payer, {county_year} (万元; share of the city's public cost)",
+    source=results,
+)
+page.say(
+    "In {year} the city and county governments bear {lo:.0%} to {hi:.0%} of the list's cost "
+    "by city; {a_lo:.0%} to {a_hi:.0%} of the cost rests on flagged (assumed or default) "
+    "splits.",
+    year=county_year,
+    lo=payers[payers.payer == "city"]["share_of_cost"].min(),
+    hi=payers[payers.payer == "city"]["share_of_cost"].max(),
+    a_lo=payers["assumed_share"].min(),
+    a_hi=payers["assumed_share"].max(),
 )
 
 # %% [markdown]

@@ -142,6 +142,13 @@ def by_payer(results: dict[str, Result], years) -> pd.DataFrame:
 
 def _assumed_share(result: Result) -> pd.Series:
     """Per year, the share of the public cost of items whose split is flagged (mean of reps)."""
+    if result.inputs is None:
+        from simlib.core.errors import ParamError
+
+        raise ParamError(
+            f"{result.meta.get('city')}: this result has no inputs (read from disk after its "
+            "params changed), so which splits are flagged is unknown; re-run it"
+        )
     flagged = {
         it.id
         for period in result.inputs.periods

@@ -32,6 +32,7 @@ from pathlib import Path
 REFORM = {
     "description": "A list-only reform: the old-age allowance from 75, harmonised visits",
     "harmonise": ["caring_visits", "old_age_allowance"],
+    "harmonise_cities": ["changzhi", "datong", "jincheng", "puyang", "xiaoyi"],
 }
 
 

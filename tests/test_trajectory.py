@@ -196,16 +196,60 @@ def test_path_kernels_equal_the_per_agent_kernels(monkeypatch, engine):
     }
     got_a, got_b = np.zeros(n, np.int8), np.zeros(n, np.int8)
     a = cells_mod.once_sums(row, eligible, values, got_a, county, cols["weight"], 3)
-    b = cells_mod.once_sums_on_path(fid, cell, eligible, values, got_b, county, w, 3)
+    agents = np.zeros((n_fine, 3), np.int32)
+    np.add.at(agents, (fid[fid >= 0], county[fid >= 0]), 1)
+    members = cells_mod.Members.build(fid, agents)
+    b = cells_mod.once_sums_on_path(fid, members, cell, eligible, values, got_b, county, w, 3)
     assert np.array_equal(a, b) and np.array_equal(got_a, got_b) and a.sum() > 0
     once = np.array([True, False])
     got_a, got_b = np.zeros(n, np.int8), np.zeros(n, np.int8)
     ha = households_mod.household_sums(row, eligible, values, once, got_a, cols, 3)
     hb = households_mod.household_sums_on_path(
-        fid, cell, inst, eligible, values, once, got_b, spouse, county, w, 3
+        fid, members, cell, inst, eligible, values, once, got_b, spouse, county, w, 3
     )
     assert all(np.array_equal(x, y) for x, y in zip(ha, hb, strict=True))
     assert np.array_equal(got_a, got_b) and ha[0].sum() > 0
+
+
+@pytest.mark.parametrize("share", [0.0, 0.01, 0.3, 1.0])
+def test_the_index_of_agents_by_fine_cell_lists_them_in_agent_order(monkeypatch, share):
+    rng = np.random.default_rng(int(share * 100))
+    n, n_fine = 20_000, 700
+    fid = rng.integers(-1, n_fine, n).astype(np.int32)
+    agents = np.zeros((n_fine, 3), np.int32)
+    county = rng.integers(0, 3, n)
+    np.add.at(agents, (fid[fid >= 0], county[fid >= 0]), 1)
+    flag = rng.random(n_fine) < share
+    by_hand = np.flatnonzero((fid >= 0) & np.append(flag, False)[fid])  # fid −1: the False
+    out = {}
+    for engine in ("numpy", "numba"):
+        monkeypatch.setenv("SIMLIB_ENGINE", engine)
+        members = cells_mod.Members.build(fid, agents)
+        out[engine] = members.of(flag)
+        assert np.array_equal(out[engine], by_hand)
+        assert members.nz_agents.sum() == (fid >= 0).sum()
+    assert out["numba"].dtype == out["numpy"].dtype
+
+
+def test_cells_merged_once_per_path_equal_cells_merged_each_year(baseline_path):
+    from simlib.outcomes.cells import key_columns
+    from simlib.outcomes.ledger import Ledger
+    from simlib.outcomes.trajectory import merge_cells
+
+    distinct = baseline_path.distinct
+    assert distinct is not None  # numba (the default engine) builds it
+    n_distinct = len(distinct.cells["age"])
+    assert n_distinct < sum(len(c["age"]) for c in baseline_path.cells)
+    for inputs in (load_inputs(CITY, "harmonised"), load_inputs(CITY)):
+        ledger = Ledger(inputs, list(baseline_path.counties))
+        for t, year in enumerate(baseline_path.years):
+            plan = ledger.plan(inputs.policy(year))
+            fine = baseline_path.cells[t]
+            n_c = len(baseline_path.counties)
+            got = distinct.year(t, distinct.merge(plan), baseline_path.members[t], n_c)
+            keys = key_columns(fine, plan.attrs)
+            each = merge_cells(fine["age"], plan.bands, keys, plan.bits, baseline_path.agents[t])
+            assert all(np.array_equal(a, b) for a, b in zip(got, each, strict=True))
 
 
 def test_trajectories_can_be_switched_off():

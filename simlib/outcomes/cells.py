@@ -255,19 +255,45 @@ def once_sums(
             np.add.at(out[j], county[idx].astype(np.intp), values[row[idx], j] * w)
         got[e] = 1
         return out
-    return _once_kernel()(row, eligible, values, got, county, weight, n_counties)
+    flag = np.zeros(eligible.size + 1, np.uint8)  # per row, after a 0 for the dead
+    flag[1:] = eligible
+    found = listed(row, flag)
+    return _once_kernel()(found, row[found], values, got, county, weight[found], n_counties)
+
+
+def listed(row: np.ndarray, flag: np.ndarray) -> np.ndarray:
+    """The agents whose row is flagged, ascending (numba; ``flag[r + 1]`` for row ``r``).
+
+    Args:
+        row: Per agent, its row (−1 for the dead).
+        flag: Per row, after a 0 for the dead: whether it is listed (uint8).
+    """
+    return _listed_kernel()(row, flag)
 
 
 @kernel
-def _once_kernel(row, eligible, values, got, county, weight, n_c):
+def _listed_kernel(row, flag):
+    # branch-free: the dead look up the 0 in front of the rows
+    n = row.shape[0]
+    found = np.empty(n + 1, np.int64)
+    m = 0
+    for i in range(n):
+        found[m] = i
+        m += flag[row[i] + 1]
+    return found[:m].copy()
+
+
+@kernel
+def _once_kernel(found, rows, values, got, county, weight, n_c):
+    # the one kernel of one-off sums, for the model and for a stored path: the eligible
+    # agents ``found`` (ascending), their rows and weights; terms added in agent order
     k = values.shape[1]
     out = np.zeros((k, n_c))
-    for i in range(row.shape[0]):
-        r = row[i]
-        if r < 0 or not eligible[r]:
-            continue
+    for t in range(found.shape[0]):
+        i = found[t]
         if got[i] == 0:
-            w = np.float64(weight[i])
+            r = rows[t]
+            w = np.float64(weight[t])
             c = county[i]
             for j in range(k):
                 out[j, c] += values[r, j] * w
@@ -275,8 +301,144 @@ def _once_kernel(row, eligible, values, got, county, weight, n_c):
     return out
 
 
+@dataclass
+class Members:
+    """One year's living agents listed by fine cell (a stored path's index, CSR).
+
+    The agents of fine cell ``f`` are ``order[start[f]:start[f + 1]]``, ascending, so the
+    agents of a few fine cells are found without a pass over every agent
+    (:meth:`of`); and the fine cells' agents per county are kept sparse (most fine cells
+    live in one or two counties). Built once per path and year (:meth:`build`).
+
+    Attributes:
+        order: Living agents by fine cell, each cell's ascending (int32).
+        start: ``[fine cells + 1]`` offsets into ``order`` (int64).
+        n: Agents (alive or dead).
+        nz_cell: Fine cell of each nonzero fine cell × county count (int32).
+        nz_county: Its county (int16).
+        nz_agents: Its agents (int32).
+    """
+
+    order: np.ndarray
+    start: np.ndarray
+    n: int
+    nz_cell: np.ndarray
+    nz_county: np.ndarray
+    nz_agents: np.ndarray
+
+    @classmethod
+    def build(cls, fid: np.ndarray, agents: np.ndarray) -> Members:
+        """The index of a year from each agent's fine cell and the agents per fine cell.
+
+        Args:
+            fid: Per agent, its fine cell (−1: dead).
+            agents: ``[fine cells, counties]`` living agents.
+        """
+        if engine() == "numpy":
+            nz_cell, nz_county = np.nonzero(agents)
+            nz_agents = agents[nz_cell, nz_county].astype(np.int32)
+            nz = (nz_cell.astype(np.int32), nz_county.astype(np.int16), nz_agents)
+            start = np.zeros(len(agents) + 1, np.int64)
+            np.cumsum(agents.sum(axis=1), out=start[1:])
+            living = np.flatnonzero(fid >= 0)
+            order = living[np.argsort(fid[living], kind="stable")].astype(np.int32)
+        else:
+            order, start, *nz = _members_kernel()(fid, np.ascontiguousarray(agents))
+        return cls(order, start, int(fid.size), *nz)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (bytes)."""
+        arrays = (self.order, self.start, self.nz_cell, self.nz_county, self.nz_agents)
+        return int(sum(a.nbytes for a in arrays))
+
+    def of(self, flag: np.ndarray) -> np.ndarray:
+        """The agents of the flagged fine cells, ascending (int64).
+
+        Args:
+            flag: Per fine cell, whether its agents are wanted (bool).
+        """
+        if engine() == "numpy":
+            cells = np.flatnonzero(flag)
+            parts = [self.order[self.start[f] : self.start[f + 1]] for f in cells]
+            return np.sort(np.concatenate([np.zeros(0, np.int32), *parts])).astype(np.int64)
+        return _members_of_kernel()(self.order, self.start, flag.view(np.uint8), self.n, _DEBRUIJN)
+
+
+#: The bit scan's table: bit ``i`` of a word, isolated and multiplied by :data:`_MAGIC`, has
+#: ``i`` at its top 6 bits' entry (de Bruijn sequence; no popcount/ctz intrinsic in numba).
+_MAGIC = 0x03F79D71B4CB0A89
+_DEBRUIJN = np.zeros(64, np.int64)
+for _i in range(64):
+    _DEBRUIJN[(((1 << _i) * _MAGIC) & (2**64 - 1)) >> 58] = _i
+
+
+@kernel
+def _members_kernel(fid, agents):
+    n_f, n_c = agents.shape
+    start = np.zeros(n_f + 1, np.int64)
+    nnz = 0
+    for f in range(n_f):
+        total = 0
+        for c in range(n_c):
+            total += agents[f, c]
+            nnz += agents[f, c] != 0
+        start[f + 1] = start[f] + total
+    nz_cell = np.empty(nnz, np.int32)
+    nz_county = np.empty(nnz, np.int16)
+    nz_agents = np.empty(nnz, np.int32)
+    e = 0
+    for f in range(n_f):
+        for c in range(n_c):
+            if agents[f, c] != 0:
+                nz_cell[e] = f
+                nz_county[e] = c
+                nz_agents[e] = agents[f, c]
+                e += 1
+    pos = start[:-1].copy()
+    order = np.empty(start[-1], np.int32)
+    for i in range(fid.shape[0]):
+        f = fid[i]
+        if f >= 0:
+            order[pos[f]] = i
+            pos[f] += 1
+    return order, start, nz_cell, nz_county, nz_agents
+
+
+@kernel
+def _members_of_kernel(order, start, flag, n, debruijn):
+    # The flagged cells' agents set bits in a bitmap of all agents, read back word by word in
+    # ascending order: O(listed + agents / 64), not a pass over the agents.
+    m = 0
+    for f in range(flag.shape[0]):
+        if flag[f]:
+            m += start[f + 1] - start[f]
+    out = np.empty(m, np.int64)
+    if m == 0:
+        return out
+    words = (n + 63) >> 6
+    bits = np.zeros(words, np.uint64)
+    one = np.uint64(1)
+    magic = np.uint64(0x03F79D71B4CB0A89)
+    for f in range(flag.shape[0]):
+        if flag[f]:
+            for p in range(start[f], start[f + 1]):
+                a = order[p]
+                bits[a >> 6] |= one << np.uint64(a & 63)
+    k = 0
+    for wi in range(words):
+        x = bits[wi]
+        while x != 0:
+            low = x & (~x + one)
+            out[k] = wi * 64 + debruijn[(low * magic) >> np.uint64(58)]
+            k += 1
+            x ^= low
+    return out
+
+
 def once_sums_on_path(
     fid: np.ndarray,
+    members: Members,
     cell: np.ndarray,
     eligible: np.ndarray,
     values: np.ndarray,
@@ -287,8 +449,12 @@ def once_sums_on_path(
 ) -> np.ndarray:
     """:func:`once_sums` on a stored trajectory year: each agent's row read through its fine cell.
 
+    Only the agents of eligible fine cells are visited (found through ``members``), in
+    agent order, through the same kernel as :func:`once_sums`.
+
     Args:
         fid: Per agent, its fine cell this year (−1: dead).
+        members: The year's living agents by fine cell.
         cell: Per fine cell, its row in the evaluation table.
         eligible: Per row, whether the item's eligibility holds.
         values: ``[rows, components]`` one-off amounts per row.
@@ -306,30 +472,7 @@ def once_sums_on_path(
         w = np.full(fid.size, weight, np.float32)
         return once_sums(row, eligible, values, got, county, w, n_counties)
     values = np.ascontiguousarray(values, dtype=np.float64)
-    flag = np.zeros(cell.size + 1, np.uint8)  # per fine cell (after a 0 for the dead)
-    flag[1:] = eligible[cell]
-    return _once_path_kernel()(fid, cell, flag, values, got, county, np.float32(weight), n_counties)
-
-
-@kernel
-def _once_path_kernel(fid, cell, flag, values, got, county, weight, n_c):
-    # First the agents of eligible fine cells, listed branch-free (one flag per agent's fine
-    # cell, the dead's a 0 in front), then only those, in agent order as _once_kernel adds.
-    k = values.shape[1]
-    out = np.zeros((k, n_c))
-    w = np.float64(weight)
-    n = fid.shape[0]
-    found = np.empty(n + 1, np.int64)
-    m = 0
-    for i in range(n):
-        found[m] = i
-        m += flag[fid[i] + 1]
-    for t in range(m):
-        i = found[t]
-        if got[i] == 0:
-            r = cell[fid[i]]
-            c = county[i]
-            for j in range(k):
-                out[j, c] += values[r, j] * w
-            got[i] = 1
-    return out
+    found = members.of(eligible[cell])
+    rows = cell[fid[found]]
+    w = np.full(found.size, weight, np.float32)
+    return _once_kernel()(found, rows, values, got, county, w, n_counties)

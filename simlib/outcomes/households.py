@@ -7,7 +7,9 @@ counted once (at its lower-indexed member) with that member's weight, and receiv
 benefit component the larger of its members' amounts. A one-off household benefit is given
 the first year the household is eligible, and both members are marked as having received it.
 
-:func:`household_sums` has a numba kernel and a numpy twin that the tests compare.
+:func:`household_sums` (the model's) and :func:`household_sums_on_path` (a stored path's)
+find the eligible agents at home each their own way, then share one numba kernel; the numpy
+twin, per agent, is what the tests compare both with.
 """
 
 from __future__ import annotations
@@ -58,9 +60,67 @@ def household_sums(
         cols["weight"],
         n_counties,
     )
-    if engine() == "numba":
-        return _kernel()(*args)
-    return _numpy(*args)
+    if engine() == "numpy":
+        return _numpy(*args)
+    from simlib.outcomes.cells import listed
+
+    spouse, alive, inst, county, weight = (cols[k] for k in COLUMNS)
+    flag = np.zeros(eligible.size + 1, np.uint8)  # per row, after a 0 for the dead
+    flag[1:] = eligible
+    found = listed(row, flag)
+    found = found[~inst[found]]  # at home, in a row eligible for the item
+    s = spouse[found]
+    s0 = np.maximum(s, 0)
+    home = (s >= 0) & alive[s0] & ~inst[s0] & (row[s0] >= 0)
+    other = np.where(home, row[s0], -1)
+    return _sum(found, row[found], other, *args[1:6], county, weight, n_counties)
+
+
+#: The population's columns the model's household sums read.
+COLUMNS = ("spouse", "alive", "in_institution", "county", "weight")
+
+
+def _sum(found, own, other, eligible, values, once, got, spouse, county, weight, n_c):
+    """The households of the listed agents and their sums: the one kernel, model and path.
+
+    Args:
+        found: Agents at home whose row is eligible, ascending.
+        own: Their rows.
+        other: Per listed agent, its spouse's row when the spouse lives at home, else −1.
+        eligible: Per row, eligibility for the item.
+        values: ``[rows, components]`` amounts per row (float64, C order).
+        once: Per component, whether it is one-off.
+        got: Per agent, 1 once its household received the one-off benefits (updated).
+        spouse: Each agent's spouse (−1, −2: none).
+        county: County index per agent.
+        weight: Per agent weights (array) or the living's common weight (a float32 value).
+        n_c: Number of counties.
+    """
+    s = spouse[found]
+    partner = other >= 0
+    swap = partner & (s < found)  # a household is counted at its lower-indexed member
+    rep = np.where(swap, s, found)
+    rep_row = np.where(swap, other, own)
+    mate = np.where(partner, np.where(swap, found, s), -1)
+    mate_row = np.where(swap, own, other)
+    rep, first = np.unique(rep, return_index=True)  # sorted: the twin's order
+    if np.ndim(weight):
+        w = weight[rep]
+    else:
+        w = np.full(rep.size, weight, np.float32)
+    return _kernel()(
+        rep,
+        rep_row[first],
+        mate[first],
+        mate_row[first],
+        w,
+        eligible,
+        values,
+        once,
+        got,
+        county,
+        n_c,
+    )
 
 
 def _numpy(row, eligible, values, once, got, spouse, alive, inst, county, weight, n_c):
@@ -94,46 +154,32 @@ def _numpy(row, eligible, values, once, got, spouse, alive, inst, county, weight
 
 
 @kernel
-def _kernel(row, eligible, values, once, got, spouse, alive, inst, county, weight, n_c):
+def _kernel(rep, rep_row, mate, mate_row, weight, eligible, values, once, got, county, n_c):
     # Few agents are eligible for a household item (some 2,000 of 1.3 million in Datong), so
-    # the kernel first lists them in one branch-free pass, then visits only their households'
-    # representatives, in ascending order, as the numpy twin adds them (the same sums to the
-    # last bit).
-    n = row.shape[0]
+    # only their households are visited: each once, at its lower-indexed member ``rep``
+    # (ascending, as the numpy twin adds them: the same sums to the last bit), with its
+    # spouse at home ``mate`` (−1: none) and both members' rows.
     k = values.shape[1]
     households = np.zeros(n_c)
     sums = np.zeros((k, n_c))
     any_once = False
     for j in range(k):
         any_once = any_once or once[j]
-    found = np.empty(n + 1, np.int64)
-    m = 0
-    for i in range(n):
-        r = row[i]
-        found[m] = i
-        m += alive[i] & (not inst[i]) & (r >= 0) & eligible[max(r, 0)]
-    reps = np.empty(m, np.int64)
-    for t in range(m):
-        i = found[t]
-        s = spouse[i]
-        partner = s >= 0 and alive[s] and not inst[s] and row[s] >= 0
-        reps[t] = s if partner and s < i else i
-    reps = np.unique(reps)  # sorted
-    for i in reps:
-        s = spouse[i]
-        partner = s >= 0 and alive[s] and not inst[s] and row[s] >= 0
-        e_self = eligible[row[i]]
-        e_partner = partner and eligible[row[s]]
+    for t in range(rep.shape[0]):
+        i = rep[t]
+        s = mate[t]
+        e_self = eligible[rep_row[t]]
+        e_partner = s >= 0 and eligible[mate_row[t]]
         if not (e_self or e_partner):  # as the twin, were a spouse link one-sided
             continue
-        w = np.float64(weight[i])
+        w = np.float64(weight[t])
         c = county[i]
         households[c] += w
         first = got[i] == 0
         for j in range(k):
-            v = values[row[i], j] if e_self else 0.0
+            v = values[rep_row[t], j] if e_self else 0.0
             if e_partner:
-                v = max(v, values[row[s], j])
+                v = max(v, values[mate_row[t], j])
             if once[j]:
                 if first:
                     sums[j, c] += v * w
@@ -141,13 +187,14 @@ def _kernel(row, eligible, values, once, got, spouse, alive, inst, county, weigh
                 sums[j, c] += v * w
         if any_once and first:
             got[i] = 1
-            if partner:
+            if s >= 0:
                 got[s] = 1
     return households, sums
 
 
 def household_sums_on_path(
     fid: np.ndarray,
+    members,
     cell: np.ndarray,
     inst: np.ndarray,
     eligible: np.ndarray,
@@ -161,11 +208,15 @@ def household_sums_on_path(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`household_sums` on a stored trajectory year (:mod:`simlib.outcomes.trajectory`).
 
-    The same households, the same terms added in the same order, with each agent's row,
-    life and institution read through its fine cell instead of per-agent columns.
+    The same households, the same terms added in the same order, by the same kernel: the
+    eligible agents at home are found through the year's index of agents by fine cell (no
+    pass over every agent), and each agent's row, life and institution read through its
+    fine cell instead of per-agent columns.
 
     Args:
         fid: Per agent, its fine cell this year (−1: dead).
+        members: The year's living agents by fine cell
+            (:class:`~simlib.outcomes.cells.Members`).
         cell: Per fine cell, its row in the evaluation table.
         inst: Per fine cell, whether its agents live in an institution.
         eligible: Per row, eligibility for the item.
@@ -192,71 +243,13 @@ def household_sums_on_path(
         }
         return household_sums(row, eligible, values, once, received, cols, n_counties)
     got = received if received is not None else np.zeros(fid.size, np.int8)
-    inst = inst.view(np.uint8) if inst.dtype == np.bool_ else inst
-    flag = np.zeros(cell.size + 1, np.uint8)  # per fine cell: at home and eligible
-    flag[1:] = (inst == 0) & eligible[cell]
-    return _path_kernel()(
-        fid,
-        cell,
-        inst,
-        flag,
-        eligible,
-        np.ascontiguousarray(values, dtype=np.float64),
-        once,
-        got,
-        spouse,
-        county,
-        np.float32(weight),
-        n_counties,
-    )
-
-
-@kernel
-def _path_kernel(fid, cell, inst, flag, eligible, values, once, got, spouse, county, weight, n_c):
-    # _kernel with row[i] = cell[fid[i]], alive[i] = fid[i] >= 0, inst[i] = inst[fid[i]]
-    # and one weight: the same visits and additions, in the same order.
-    n = fid.shape[0]
-    k = values.shape[1]
-    households = np.zeros(n_c)
-    sums = np.zeros((k, n_c))
-    any_once = False
-    for j in range(k):
-        any_once = any_once or once[j]
-    found = np.empty(n + 1, np.int64)
-    m = 0
-    for i in range(n):  # branch-free: one flag per agent's fine cell (0 for the dead)
-        found[m] = i
-        m += flag[fid[i] + 1]
-    reps = np.empty(m, np.int64)
-    for t in range(m):
-        i = found[t]
-        s = spouse[i]
-        partner = s >= 0 and fid[s] >= 0 and inst[fid[s]] == 0
-        reps[t] = s if partner and s < i else i
-    reps = np.unique(reps)  # sorted
-    w = np.float64(weight)
-    for i in reps:
-        s = spouse[i]
-        partner = s >= 0 and fid[s] >= 0 and inst[fid[s]] == 0
-        ri = cell[fid[i]]
-        e_self = eligible[ri]
-        e_partner = partner and eligible[cell[fid[s]]]
-        if not (e_self or e_partner):
-            continue
-        c = county[i]
-        households[c] += w
-        first = got[i] == 0
-        for j in range(k):
-            v = values[ri, j] if e_self else 0.0
-            if e_partner:
-                v = max(v, values[cell[fid[s]], j])
-            if once[j]:
-                if first:
-                    sums[j, c] += v * w
-            else:
-                sums[j, c] += v * w
-        if any_once and first:
-            got[i] = 1
-            if partner:
-                got[s] = 1
-    return households, sums
+    at_home = ~inst.astype(bool)
+    found = members.of(at_home & eligible[cell])  # at home, in an eligible row
+    own = cell[fid[found]]
+    s = spouse[found]
+    fs = fid[np.maximum(s, 0)]
+    home = (s >= 0) & (fs >= 0) & at_home[fs]
+    other = np.where(home, cell[fs], -1)
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    w = np.float32(weight)
+    return _sum(found, own, other, eligible, values, once, got, spouse, county, w, n_counties)

@@ -27,14 +27,14 @@ the last bit; ``tests/test_trajectory.py`` checks it for every kind of scenario.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from simlib.core.jit import engine, kernel
-from simlib.outcomes.cells import group, key_columns, once_sums_on_path, pack, widths
+from simlib.outcomes.cells import Members, group, key_columns, once_sums_on_path, pack, widths
 from simlib.outcomes.households import household_sums_on_path
 from simlib.outcomes.ledger import Ledger, YearView, cells_total
 from simlib.rules.conditions import PersonTable
@@ -78,6 +78,11 @@ class Trajectory:
         county: County index of each agent (int16).
         spouse: Each agent's spouse (−1, −2: none), int32; fixed after the base year.
         key: The dynamics key it was stored under (empty when not stored).
+        members: Per year, the living agents listed by fine cell (an index built from
+            ``fid`` when the trajectory is made, not stored on disk): the one-off and
+            household sums visit the agents of eligible fine cells only.
+        distinct: The fine cells of all years numbered once (built when the trajectory is
+            made; numba only): a list's cells are merged once per path, not once per year.
     """
 
     city: str
@@ -91,6 +96,16 @@ class Trajectory:
     county: np.ndarray
     spouse: np.ndarray
     key: str = ""
+    members: tuple[Members, ...] = field(default=(), compare=False, repr=False)
+    distinct: Distinct | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.members) != len(self.years):
+            self.members = tuple(
+                Members.build(self.fid[t], self.agents[t]) for t in range(len(self.years))
+            )
+        if self.distinct is None and engine() == "numba":
+            self.distinct = Distinct.build(self.cells, ("age", *self.attrs))
 
     @property
     def n_agents(self) -> int:
@@ -102,7 +117,9 @@ class Trajectory:
         """Memory held by the arrays (bytes)."""
         arrays = [self.fid, self.weight, self.county, self.spouse, *self.agents]
         arrays += [v for c in self.cells for v in c.values()]
-        return int(sum(a.nbytes for a in arrays))
+        if self.distinct is not None:
+            arrays += [*self.distinct.gid, *self.distinct.cells.values()]
+        return int(sum(a.nbytes for a in arrays)) + sum(m.nbytes for m in self.members)
 
     def equals(self, other: Trajectory) -> bool:
         """Whether two trajectories are the same path, array for array, to the last bit."""
@@ -143,7 +160,7 @@ class Trajectory:
                 out.append(g[g["persons"] > 0])
         return pd.concat(out, ignore_index=True)
 
-    def view(self, t: int, plan, groups: tuple[str, ...] = ()) -> YearView:
+    def view(self, t: int, plan, groups: tuple[str, ...] = (), merged=None) -> YearView:
         """Year ``t``'s living population as the ledger sees it under a list's ``plan``.
 
         The cells are those the model's ledger forms: equal values of the plan's attributes
@@ -152,22 +169,32 @@ class Trajectory:
         float32 weight). With ``groups`` (:mod:`simlib.outcomes.groups`) persons are counted
         per county × group, each agent's group computed from its fine cell (and, for the
         household type, its spouse's), as the model's ledger does from its columns.
+        ``merged`` keeps, per plan, the distinct fine cells' cells across calls (a replay
+        passes one dict for all its years).
         """
         fine = self.cells[t]
-        band = plan.bands[np.minimum(fine["age"], plan.bands.size - 1)]
-        key = pack((band, *key_columns(fine, plan.attrs)), plan.bits)
-        cell, first, summed = merge_cells(key, self.agents[t])
+        if self.distinct is not None and engine() == "numba":
+            merged = {} if merged is None else merged
+            if id(plan) not in merged:
+                merged[id(plan)] = (plan, self.distinct.merge(plan))
+            cell, first, summed = self.distinct.year(
+                t, merged[id(plan)][1], self.members[t], len(self.counties)
+            )
+        else:
+            cell, first, summed = merge_cells(
+                fine["age"], plan.bands, key_columns(fine, plan.attrs), plan.bits, self.agents[t]
+            )
         county = self.county
         if groups:
             county, n_slots = self._slots(t, groups)
             fid = self.fid[t]
             living = fid >= 0
-            slot_cell = np.append(cell, -1)[fid[living]] * n_slots + county[living]
+            slot_cell = np.append(cell, -1).astype(np.int64)[fid[living]] * n_slots
+            slot_cell += county[living]
             n = np.bincount(slot_cell, minlength=len(first) * n_slots)
             summed = n.reshape(len(first), n_slots).astype(np.float64)
-        summed *= np.float64(self.weight[t])  # exact: whole agents × one float32 weight
         table = PersonTable({a: fine[a][first] for a in (*plan.attrs, "age")})
-        return PathView(table, cells_total(summed), self, t, cell, county)
+        return PathView(table, path_total(summed, self.weight[t]), self, t, cell, county)
 
     def _slots(self, t: int, groups: tuple[str, ...]) -> tuple[np.ndarray, int]:
         """Each agent's county × group slot in year ``t``, and the number of slots."""
@@ -182,6 +209,41 @@ class Trajectory:
         cols = {a: per_agent(a) for a in fine}
         cols |= {"alive": fid >= 0, "spouse": self.spouse, "county": self.county}
         return slots(cols, groups), len(self.counties) * n_groups(groups)
+
+
+def path_total(agents: np.ndarray, weight) -> Callable:
+    """The ledger's per-county sums (:func:`~simlib.outcomes.ledger.cells_total`) on a path.
+
+    Equal to the last bit, faster for masks: the persons of a cell are whole agents × one
+    float32 weight, so a masked total (a sum of such multiples, some two million agents at
+    most) is exact in float64 in any order, and equals the whole agents' sum × the weight,
+    which a small kernel adds without reading every cell's counts as floats. Amounts
+    (``values``) are added by the model's own matrix product.
+
+    Args:
+        agents: ``[cells, counties]`` whole agents (float64).
+        weight: The living's common weight (persons per agent, a float32 value).
+    """
+    w = np.float64(weight)
+    by_product = cells_total(agents * w)  # exact: whole agents × one float32 weight
+    masked = _masked_kernel() if engine() == "numba" else None
+
+    def total(values=None, mask=None):
+        if values is None and masked is not None and mask.dtype == np.bool_:
+            return masked(mask.view(np.uint8), agents) * w
+        return by_product(values, mask)
+
+    return total
+
+
+@kernel
+def _masked_kernel(mask, agents):
+    out = np.zeros(agents.shape[1])
+    for i in range(agents.shape[0]):
+        if mask[i]:
+            for c in range(agents.shape[1]):
+                out[c] += agents[i, c]
+    return out
 
 
 class PathView(YearView):
@@ -199,7 +261,15 @@ class PathView(YearView):
         """One-off amounts (:func:`~simlib.outcomes.cells.once_sums_on_path`)."""
         tr, t = self._traj, self._t
         return once_sums_on_path(
-            tr.fid[t], self._cell, eligible, values, got, self._county, tr.weight[t], n_counties
+            tr.fid[t],
+            tr.members[t],
+            self._cell,
+            eligible,
+            values,
+            got,
+            self._county,
+            tr.weight[t],
+            n_counties,
         )
 
     def household_sums(self, eligible, values, once, received, n_counties: int):
@@ -207,6 +277,7 @@ class PathView(YearView):
         tr, t = self._traj, self._t
         return household_sums_on_path(
             tr.fid[t],
+            tr.members[t],
             self._cell,
             tr.cells[t]["in_institution"],
             eligible,
@@ -305,41 +376,159 @@ def whole_agents(counts: np.ndarray, weight: float) -> np.ndarray:
     return n
 
 
-def merge_cells(key: np.ndarray, counts: np.ndarray):
-    """Merge fine cells of equal ``key`` into cells numbered by first appearance.
+def merge_cells(age, bands, keys, bits, counts):
+    """Merge fine cells of equal list key into cells numbered by first appearance.
+
+    A fine cell's key under a list is its age band and the list's attributes, packed as
+    :func:`~simlib.outcomes.cells.pack` packs an agent's (the numba kernel packs and merges
+    in one pass).
 
     Args:
-        key: Per fine cell (in order of first appearance among the agents), its packed key.
+        age: Per fine cell (in order of first appearance among the agents), its age.
+        bands: Age band of each single year of age.
+        keys: int8 key columns per fine cell.
+        bits: Bits of the age band and of each key column.
         counts: ``[fine cells, counties]`` agents (whole numbers).
 
     Returns:
-        ``(cell, first, summed)``: each fine cell's cell, each cell's first fine cell, and
-        the ``[cells, counties]`` agents as float64 (exact sums of whole numbers).
+        ``(cell, first, summed)``: each fine cell's cell (int32), each cell's first fine
+        cell, and the ``[cells, counties]`` agents as float64 (exact sums of whole numbers).
     """
-    if engine() == "numba" and key.size:
-        bits = max(4, int(np.ceil(np.log2(key.size + 1))) + 1)
-        return _merge_kernel()(key, counts, bits)
+    if engine() == "numba" and age.shape[0]:
+        nz_cell, nz_county = np.nonzero(counts)
+        nz = (nz_cell, nz_county, counts[nz_cell, nz_county])
+        return _merged(age, bands, keys, bits, nz, counts.shape[1])
+    band = bands[np.minimum(age, bands.size - 1)]
+    key = pack((band, *keys), bits)
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    cell = rank[inv].astype(np.int64)
+    cell = rank[inv].astype(np.int32)
     summed = np.zeros((order.size, counts.shape[1]))
     np.add.at(summed, cell, counts.astype(np.float64))
     return cell, first[order].astype(np.int64), summed
 
 
+def _merged(age, bands, keys, bits, nz, n_c: int, table_bits: int = 0):
+    """:func:`merge_cells` in numba, ``nz`` the nonzero counts ``(cell, county, agents)``.
+
+    ``table_bits`` is the hash table's first size (0: room for every fine cell), doubled
+    twice until the cells fit at most half full.
+    """
+    n = age.shape[0]
+    stacked = np.empty((len(keys), n), np.int8)
+    for j, k in enumerate(keys):
+        stacked[j] = k
+    widths = np.asarray(bits, np.int64)
+    tb = max(4, table_bits or int(np.ceil(np.log2(n + 1))) + 1)
+    while True:
+        cell, first, summed, ok = _merge_kernel()(age, bands, stacked, widths, *nz, n_c, tb)
+        if ok:
+            return cell, first, summed
+        tb += 2
+
+
+@dataclass
+class Distinct:
+    """The distinct fine cells of all a trajectory's years, numbered once.
+
+    A fine cell (every attribute, single year of age) recurs from year to year: Datong's
+    path to 2035 has 1.3 million yearly fine cells but 380,000 distinct ones. A list's
+    cells are then found once per path and list (:meth:`merge`), and each year only numbers
+    them by first appearance (:meth:`year`), without a hash table.
+
+    Attributes:
+        gid: Per year, each fine cell's distinct fine cell (int32).
+        cells: Per attribute (and ``age``), its value in each distinct fine cell.
+    """
+
+    gid: tuple[np.ndarray, ...]
+    cells: dict[str, np.ndarray]
+
+    @classmethod
+    def build(cls, cells: tuple[dict[str, np.ndarray], ...], names: tuple[str, ...]):
+        """Number the fine cells of every year (``names``: age first, then attributes)."""
+        if not cells:
+            return None
+        cols = {a: np.concatenate([c[a] for c in cells]) for a in names}
+        top = [int(cols[a].max(initial=0)) for a in names]
+        bits = [max(1, int(np.ceil(np.log2(m + 2)))) for m in top]
+        if sum(bits) > 62 or top[0] > MAX_AGE:
+            return None
+        ident = np.arange(MAX_AGE + 1, dtype=np.int8)
+        keys = key_columns(cols, list(names[1:]))
+        empty = (np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.int32))
+        gid, first, _ = _merged(cols["age"], ident, keys, bits, empty, 0)
+        bounds = np.cumsum([0, *(len(c["age"]) for c in cells)])
+        per_year = tuple(gid[bounds[t] : bounds[t + 1]] for t in range(len(cells)))
+        return cls(per_year, {a: cols[a][first] for a in names})
+
+    def merge(self, plan) -> tuple[np.ndarray, int]:
+        """Each distinct fine cell's cell under a list's plan (in no particular order)."""
+        c = self.cells
+        empty = (np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.int32))
+        # a list has far fewer cells than fine cells (Datong: some 28,000 of 380,000), and
+        # a table that fits in cache is faster: start at a quarter, enlarged if need be
+        n = c["age"].size
+        tb = int(np.ceil(np.log2(n / 4 + 1))) + 1
+        cell, first, _ = _merged(
+            c["age"], plan.bands, key_columns(c, plan.attrs), plan.bits, empty, 0, tb
+        )
+        return cell, len(first)
+
+    def year(self, t: int, merged: tuple[np.ndarray, int], members: Members, n_c: int):
+        """:func:`merge_cells` for year ``t`` from the plan's :meth:`merge` (``n_c``: counties)."""
+        cell, n_cells = merged
+        nz = (members.nz_cell, members.nz_county, members.nz_agents)
+        return _number_kernel()(cell, self.gid[t], n_cells, *nz, n_c)
+
+
 @kernel
-def _merge_kernel(key, counts, bits):
-    # two passes: the cells (open addressing, numbered by first appearance), then the sums
-    n = key.shape[0]
+def _number_kernel(gcell, gid, n_cells, nz_cell, nz_county, nz_agents, n_c):
+    # the year's cells numbered by first appearance among its fine cells, as the hash in
+    # _merge_kernel numbers them, by direct look-up of each distinct cell's cell
+    n = gid.shape[0]
+    local = np.full(n_cells, -1, np.int32)
+    cell = np.empty(n, np.int32)
+    first = np.empty(min(n, n_cells), np.int64)
+    u = 0
+    for i in range(n):
+        g = gcell[gid[i]]
+        c = local[g]
+        if c < 0:
+            c = np.int32(u)
+            local[g] = c
+            first[u] = i
+            u += 1
+        cell[i] = c
+    summed = np.zeros((u, n_c))  # sums of whole numbers: exact in any order
+    for e in range(nz_cell.shape[0]):
+        summed[cell[nz_cell[e]], nz_county[e]] += nz_agents[e]
+    return cell, first[:u].copy(), summed
+
+
+@kernel
+def _merge_kernel(age, bands, keys, widths, nz_cell, nz_county, nz_agents, n_c, bits):
+    # the fine cells' keys, one key column at a time (as the grouping kernel builds an
+    # agent's), then the cells (open addressing, numbered by first appearance), then the sums
+    n = age.shape[0]
+    top = bands.shape[0] - 1
+    key = np.empty(n, np.int64)
+    for i in range(n):
+        key[i] = bands[min(age[i], top)]
+    for j in range(keys.shape[0]):
+        w = widths[j + 1]
+        for i in range(n):
+            key[i] = (key[i] << w) | np.int64(keys[j, i])
     cap = 1 << bits
+    limit = cap // 2
     shift = np.uint64(64 - bits)
     golden = np.uint64(0x9E3779B97F4A7C15)
     table_key = np.full(cap, -1, np.int64)
-    table_id = np.empty(cap, np.int64)
-    cell = np.empty(n, np.int64)
-    first = np.empty(n, np.int64)
+    table_id = np.empty(cap, np.int32)
+    cell = np.empty(n, np.int32)
+    first = np.empty(limit + 1, np.int64)
     u = 0
     for i in range(n):
         k = key[i]
@@ -353,17 +542,17 @@ def _merge_kernel(key, counts, bits):
                 table_key[h] = k
                 table_id[h] = u
                 first[u] = i
-                c = u
+                c = np.int32(u)
                 u += 1
                 break
             h = (h + 1) & (cap - 1)
+        if u > limit:  # more than half full: the caller retries with a larger table
+            return cell, first[:0].copy(), np.zeros((0, n_c)), False
         cell[i] = c
-    summed = np.zeros((u, counts.shape[1]))
-    for i in range(n):
-        c = cell[i]
-        for j in range(counts.shape[1]):
-            summed[c, j] += counts[i, j]
-    return cell, first[:u].copy(), summed
+    summed = np.zeros((u, n_c))  # sums of whole numbers: exact in any order
+    for e in range(nz_cell.shape[0]):
+        summed[cell[nz_cell[e]], nz_county[e]] += nz_agents[e]
+    return cell, first[:u].copy(), summed, True
 
 
 def replay(
@@ -384,13 +573,15 @@ def replay(
         the model's own ledger under these inputs.
     """
     ledger = Ledger(inputs, list(traj.counties), groups=tuple(groups))
+    merged: dict = {}  # per plan, the distinct fine cells' cells
     for t, year in enumerate(traj.years):
         if end_year is not None and year > end_year:
             break
         period = inputs.policy(year)
         plan = ledger.plan(period)
         ledger.start_received(plan, traj.n_agents)
-        ledger.years.append(ledger.aggregate(period, year, traj.view(t, plan, ledger.groups)))
+        view = traj.view(t, plan, ledger.groups, merged)
+        ledger.years.append(ledger.aggregate(period, year, view))
     return ledger
 
 

@@ -106,6 +106,14 @@ def test_shanxi_items_take_flagged_defaults_by_family():
     assert items["datong.10"].funding.as_dict()["city"] == 1.0
 
 
+def test_a_citys_default_cites_its_document_and_families_come_from_all():
+    f = _items("jincheng")["jincheng.17"].funding  # 养老服务补贴: no family default
+    assert f.default and f.as_dict()["city"] == 1.0
+    assert f.source.startswith("sources/documents/jincheng.txt") and "财政预算" in f.phrase
+    g = _items("jincheng")["jincheng.22"].funding  # 特困分散供养: the family default (all:)
+    assert g.default and {s.payer for s in g.shares} == {"central", "provincial", "city"}
+
+
 def test_payer_measures_hand_checked_and_public_payers_sum_to_cost():
     cols = _population([{"age": 85}, {"age": 92}])  # 高龄津贴 50 and 100 yuan a month
     f = Ledger(_full_take_up("puyang"), ["410902"]).collect(cols, YEAR)

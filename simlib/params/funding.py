@@ -1,9 +1,10 @@
 """Default funding splits (``params/funding.yaml``): who pays for an item that states no split.
 
 An item's own ``funding:`` block holds (:mod:`simlib.rules.funding`); an item without one
-takes its city's default for its family, else the city's ``default``, else the file's
-``all:`` entry (a city added later). Every default is marked as such on the item
-(``Funding.default``) and each of its shares carries a source or an assumption::
+takes the default of its family (the city's entry, else the file's ``all:`` entry), else
+its city's ``default``, else ``all:``'s ``default`` (a city added later). Every default is
+marked as such on the item (``Funding.default``) and each of its shares carries a source or
+an assumption::
 
     cities:
       datong:
@@ -35,8 +36,8 @@ class FundingDefaults:
     """One city's default splits.
 
     Attributes:
-        default: For an item of no family listed.
-        families: Family → split.
+        default: For an item of no family listed (the city's, else ``all:``'s).
+        families: Family → split (``all:``'s, updated by the city's own).
     """
 
     default: Funding = CITY_ALONE
@@ -79,16 +80,23 @@ def load_funding_defaults(tree: ParamTree, city: str, families) -> FundingDefaul
                 f"{where}.cities: unknown city {c!r}{did_you_mean(str(c), known)}; "
                 f"cities: {', '.join(known)}"
             )
-    if city in cities:
-        return _city(cities[city], f"{where}.cities.{city}", families)
-    if "all" in d:
-        return _city(d["all"], f"{where}.all", families)
-    return FundingDefaults()
+    common = _city(d["all"], f"{where}.all", families) if "all" in d else FundingDefaults()
+    if city not in cities:
+        return common
+    own = _city(cities[city], f"{where}.cities.{city}", families, need_default=False)
+    return FundingDefaults(
+        own.default if own.default is not CITY_ALONE else common.default,
+        {**common.families, **own.families},
+    )
 
 
-def _city(raw, where: str, families) -> FundingDefaults:
-    e = keys(raw, where, {"default"}, {"families", "note"})
-    default = parse_funding(e["default"], f"{where}.default", default=True)
+def _city(raw, where: str, families, need_default: bool = True) -> FundingDefaults:
+    e = keys(raw, where, {"default"} if need_default else set(), {"default", "families", "note"})
+    default = (
+        parse_funding(e["default"], f"{where}.default", default=True)
+        if "default" in e
+        else CITY_ALONE
+    )
     fams = e.get("families") or {}
     if not isinstance(fams, Mapping):
         raise ParamError(f"{where}.families: expected a mapping of family: split")

@@ -84,8 +84,6 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import re
-    import warnings
     from pathlib import Path
 
     from simlib.experiments.run import as_scenario, prepared, run
@@ -117,22 +115,14 @@ def _run(args: argparse.Namespace) -> int:
         from simlib.experiments.store import RUN_FILES, check_own
 
         check_own(target, RUN_FILES, "a run folder")
-    with warnings.catch_warnings():  # the scenario's notes were said above
-        for line in prep.notes:
-            warnings.filterwarnings("ignore", message=re.escape(line))
-        result = run(
-            args.city,
-            scenario,
-            reps=args.reps,
-            sample=args.sample,
-            seed=args.seed,
-            end_year=args.end_year,
-            list_city=args.list_city,
-            progress=True,
-            params_dir=args.params_dir,
-            processes=spec.processes,
-            groups=args.groups,
-        )
+    result = run(
+        args.city,
+        scenario,
+        reps=args.reps,
+        progress=True,
+        params_dir=args.params_dir,
+        prepared=prep,  # prepared once, above: its notes were said there
+    )
     print(f"wrote {Path(write_run(result, out, overwrite=args.overwrite))}")
     return 0
 

@@ -202,3 +202,26 @@ def test_the_who_gains_figure_has_a_bar_per_group():
     plt.close(fig)
     t = gains_table(g, 2030)
     assert t["gain per person (yuan/yr)"].tolist() == ["5.0", "15.0", "10.0"]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # few replications; targets after 2027
+def test_who_gains_on_stored_paths_equals_a_simulation_per_replication(monkeypatch):
+    from simlib.experiments import trajectories
+    from simlib.experiments.gains import who_gains
+
+    kw = {"by": ("age5", "household"), "reps": 2, "sample": 0.01, "seed": 4, "end_year": 2027}
+    reform = ["targets_2025", "harmonised"]  # a stack, with one-off and household items
+    trajectories.clear_memory()
+    simulated = []
+    real = trajectories.simulate
+    monkeypatch.setattr(
+        trajectories, "simulate", lambda *a, **k: simulated.append(a[0].rep) or real(*a, **k)
+    )
+    run("xiaoyi", reform, reps=2, sample=0.01, seed=4, end_year=2027)  # keeps the paths
+    on_paths = who_gains("xiaoyi", reform, "targets_2025", **kw)
+    assert sorted(simulated) == [0, 1]  # the run's paths: who_gains simulated nothing more
+    monkeypatch.setenv("SIMLIB_TRAJECTORIES", "0")
+    simulated_anew = who_gains("xiaoyi", reform, "targets_2025", **kw)
+    assert on_paths.reps.equals(simulated_anew.reps)  # every count, to the last bit
+    assert on_paths.reps["value"].abs().sum() > 0
+    assert on_paths.meta == simulated_anew.meta

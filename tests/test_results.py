@@ -355,3 +355,35 @@ def test_cli_refuses_an_existing_run_before_computing_it(tmp_path, capsys, monke
     monkeypatch.undo()
     assert cli([*args, "--seed", "1", "--overwrite"]) == 0
     assert json.loads((folder / "manifest.json").read_text())["sample"] == 0.01
+
+
+def test_the_cli_prepares_a_run_once_and_writes_what_run_gives(tmp_path, monkeypatch):
+    import simlib.experiments.run as run_mod
+
+    calls = []
+    real = run_mod.prepare
+    monkeypatch.setattr(run_mod, "prepare", lambda spec: calls.append(spec) or real(spec))
+    written = []
+    real_write = write_run
+    monkeypatch.setattr(
+        "simlib.experiments.store.write_run",
+        lambda result, *a, **kw: written.append(result) or real_write(result, *a, **kw),
+    )
+    args = ["run", "--city", "xiaoyi", "--sample", "0.01", "--end-year", "2021", "--reps", "2"]
+    assert cli([*args, "--scenario", "harmonised", "--out", str(tmp_path)]) == 0
+    assert len(calls) == 1  # checked and prepared once, before the output folder
+    monkeypatch.undo()
+    direct = run("xiaoyi", "harmonised", reps=2, sample=0.01, end_year=2021)
+    assert written[0].reps.equals(direct.reps)
+
+
+def test_run_refuses_settings_that_are_not_the_prepared_runs():
+    from simlib.experiments.run import prepared
+
+    prep = prepared("xiaoyi", sample=0.01, end_year=2021)
+    with pytest.raises(ParamError, match="sample=0.02 differs"):
+        run("xiaoyi", sample=0.02, end_year=2021, prepared=prep)
+    with pytest.raises(ParamError, match="expected what prepared"):
+        run("xiaoyi", prepared={"sample": 0.01})
+    same = run("xiaoyi", sample=0.01, end_year=2021, prepared=prep)  # its own: accepted
+    assert same.meta["end_year"] == 2021

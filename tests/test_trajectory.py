@@ -286,3 +286,30 @@ def test_runs_through_a_sweep_folder_share_paths_on_disk(tmp_path):
     assert sorted(p.name for p in (tmp_path / "runs" / "_trajectories").iterdir()) == stored
     assert trajectories.directory() is None  # the folder was set for the sweeps only
     assert len(a.reps) and len(b.reps)
+
+
+def test_several_scenarios_in_one_call_simulate_each_replication_once(monkeypatch):
+    simulated = []
+    real = trajectories.simulate
+
+    def counted(spec, inputs, key=""):
+        simulated.append((spec.city, spec.rep))
+        return real(spec, inputs, key)
+
+    monkeypatch.setattr(trajectories, "simulate", counted)
+    trajectories.clear_memory()
+    kw = {"reps": 2, "sample": SAMPLE, "seed": SEED, "end_year": 2024}
+    reform = {"description": "more visits", "take_up": {"caring_visits": {"target": 0.9, "year": 2023}}}
+    several = simlib.run(CITY, scenarios=["baseline", "harmonised", reform], **kw)
+    assert list(several) == ["baseline", "harmonised", "more visits"]
+    assert sorted(simulated) == [(CITY, 0), (CITY, 1)]  # one path per city × replication
+    monkeypatch.undo()
+    trajectories.clear_memory()
+    for label, scenario in zip(several, ["baseline", "harmonised", reform], strict=True):
+        alone = simlib.run(CITY, scenario, **kw)
+        assert several[label].reps.equals(alone.reps)
+        assert several[label].meta["scenario"] == alone.meta["scenario"]
+    with pytest.raises(simlib.ParamError, match="given twice"):
+        simlib.run(CITY, scenarios=["harmonised", "harmonised"], **kw)
+    with pytest.raises(simlib.ParamError, match="not both"):
+        simlib.run(CITY, "harmonised", scenarios=["baseline"], **kw)

@@ -2,7 +2,8 @@
 
 PolicyEngine's first answer to a reform is its distributional impact; this is simlib's.
 :func:`who_gains` ages one population per replication and applies **both** lists to the same
-persons every year (the population does not depend on the policy: common random numbers), so
+persons every year (the population does not depend on the policy: common random numbers;
+the population's stored path when :func:`simlib.run` keeps one, else a simulation), so
 each person's benefit under the reform can be set beside the same person's under the
 baseline. A person's benefit value is the expected yuan per year of what the non-pension
 items give them (cash as paid, services at unit cost, beds at cost per bed-year, × take-up;
@@ -310,7 +311,6 @@ def who_gains(
         ParamError: On an unknown city, scenario or grouping, or invalid years.
     """
     from simlib.experiments.run import resolve_scenario, specs
-    from simlib.experiments.wiring import build_model
 
     groups = check_groups(by)
     if min_age is not None:
@@ -330,12 +330,7 @@ def who_gains(
         from tqdm.auto import tqdm
 
         it = tqdm(todo, desc=f"{inputs['reform'].city} · who gains", unit="rep")
-    frames = [
-        _one(build_model(spec, inputs["reform"]), inputs, groups, keep, min_age).assign(
-            rep=spec.rep
-        )
-        for spec in it
-    ]
+    frames = [_rep(spec, inputs, groups, keep, min_age).assign(rep=spec.rep) for spec in it]
     out = pd.concat(frames, ignore_index=True)
     if keep is None:  # from the first year any list is in force
         active = out[(out["measure"] != "persons") & (out["value"] != 0)]
@@ -353,6 +348,57 @@ def who_gains(
         "min_age": min_age,
     }
     return Gains(out, meta)
+
+
+def _rep(spec, inputs, groups, keep, min_age) -> pd.DataFrame:
+    """One replication, on its stored population path when it can be kept, else simulated.
+
+    The path is the one :func:`simlib.run` keeps for the reform's dynamics (a run of the
+    reform or the baseline with the same seed, sample and end year has simulated it
+    already); both lists are replayed on it, with the numbers of a simulation.
+    """
+    from simlib.experiments import trajectories
+    from simlib.experiments.wiring import build_model
+    from simlib.outcomes.trajectory import TrajectoryUnsupported
+
+    if trajectories.enabled():
+        try:
+            traj = trajectories.trajectory_for(spec, inputs["reform"])
+        except TrajectoryUnsupported:
+            traj = None
+        if traj is not None:
+            return _on_path(traj, spec.end_year, inputs, groups, keep, min_age)
+    return _one(build_model(spec, inputs["reform"]), inputs, groups, keep, min_age)
+
+
+def _on_path(traj, end_year, inputs, groups, keep, min_age) -> pd.DataFrame:
+    """:func:`_one` on a stored path: both lists replayed, each agent read by its fine cell."""
+    from simlib.outcomes.ledger import Ledger
+    from simlib.outcomes.trajectory import replaying
+
+    counties = list(traj.counties)
+    n_s = len(counties) * n_groups(groups)
+    ledgers = {
+        role: Ledger(inputs[role], counties, per_person=True) for role in ("reform", "baseline")
+    }
+    steps = zip(*(replaying(traj, led, end_year) for led in ledgers.values()), strict=True)
+    rows = []
+    for t, _ in steps:
+        year = traj.years[t]
+        if keep is not None and year not in keep:
+            continue
+        fid = traj.fid[t]
+        age = np.append(traj.cells[t]["age"], 0)[fid]
+        t_ = tally(
+            ledgers["baseline"].person_yuan,
+            ledgers["reform"].person_yuan,
+            traj.slots(t, groups)[0],
+            np.full(fid.size, traj.weight[t], np.float32),  # the living's (only they count)
+            (fid >= 0) & (age >= min_age),
+            n_s,
+        )
+        rows.append((year, t_))
+    return _frame(rows, counties, groups)
 
 
 def _one(model, inputs, groups, keep, min_age) -> pd.DataFrame:

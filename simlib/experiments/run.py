@@ -145,6 +145,9 @@ def prepared(
     return prep
 
 
+_prepare_run = prepared  # run()'s keyword ``prepared`` shadows the function
+
+
 @checked_arguments
 def run(
     city: str,
@@ -164,8 +167,10 @@ def run(
     max_reps: int = 100,
     processes: Sequence[type[Process] | str] = (),
     groups=(),
-) -> Result:
-    """Run ``reps`` replications of a city under a scenario.
+    prepared: Prepared | None = None,
+    scenarios: Sequence | None = None,
+) -> Result | dict[str, Result]:
+    """Run ``reps`` replications of a city under a scenario (or several).
 
     Args:
         city: Population city (``"datong"``, ``"大同"``).
@@ -199,30 +204,62 @@ def run(
             (:data:`simlib.outcomes.groups.GROUPINGS`: ``age5``, ``sex``, ``urban``,
             ``assistance``, ``care_level``, ``living``, ``household``), so that tables
             can be read by them: ``res.totals("cost_yuan", by=("year", "age5"))``.
+        prepared: The run already prepared from these arguments (:func:`prepared`, which
+            checks them and says the scenario's notes), so that it is not prepared again:
+            the CLI prepares first, to check the output folder before computing. A
+            sample, seed, end year, list city or groups given that differ from its own are
+            an error.
+        scenarios: Several scenarios (each a name, path, dict, Scenario or stack) instead
+            of ``scenario``: each replication's population path is simulated once and
+            every scenario evaluated on it (scenarios that change the dynamics, such as
+            ``health:``, simulate their own). Returns a dict of results keyed by
+            scenario (its name or path as given, a dict's ``name`` or ``description``).
 
     Returns:
-        The :class:`Result`, which keeps the run's inputs.
+        The :class:`Result`, which keeps the run's inputs (with ``scenarios``: a dict of
+        them, in the order given).
 
     Raises:
         ParamError: On an unknown city or scenario, or invalid years, reps or sample.
     """
     reps = check_reps(reps)
+    if scenarios is not None:
+        kw = {
+            "reps": reps,
+            "sample": sample,
+            "seed": seed,
+            "end_year": end_year,
+            "list_city": list_city,
+            "progress": progress,
+            "params_dir": params_dir,
+            "cache": cache,
+            "backend": backend,
+            "workers": workers,
+            "target_rse": target_rse,
+            "max_reps": max_reps,
+            "processes": processes,
+            "groups": groups,
+        }
+        return _run_scenarios(city, scenario, prepared, scenarios, kw)
     if target_rse is not None:
         target_rse = float(number(target_rse, "target_rse", unit="share"))
         if not 0 < target_rse < 1:
             raise ParamError(f"target_rse must lie in (0, 1), got {target_rse}")
         max_reps = max(check_reps(max_reps), reps)
-    prep = prepared(
-        city,
-        scenario,
-        sample=sample,
-        seed=seed,
-        end_year=end_year,
-        list_city=list_city,
-        params_dir=params_dir,
-        processes=processes,
-        groups=groups,
-    )
+    if prepared is not None:
+        prep = _check_prepared(prepared, sample, seed, end_year, list_city, groups)
+    else:
+        prep = _prepare_run(
+            city,
+            scenario,
+            sample=sample,
+            seed=seed,
+            end_year=end_year,
+            list_city=list_city,
+            params_dir=params_dir,
+            processes=processes,
+            groups=groups,
+        )
     inputs, paths = prep.inputs, prep.paths
     todo = [dataclasses.replace(prep.spec, rep=r) for r in range(reps)]
     started = dt.datetime.now(dt.UTC)
@@ -252,6 +289,11 @@ def run(
             UserWarning,
             stacklevel=2,
         )
+    return _result(todo, rows, inputs, paths, started, target_rse)
+
+
+def _result(todo, rows, inputs, paths, started, target_rse=None) -> Result:
+    """The :class:`Result` of a run's replications ``todo`` and their ``rows``."""
     meta = {
         **todo[0].fields(),
         "reps": len(todo),
@@ -264,9 +306,105 @@ def run(
         meta["target_rse"] = target_rse
     meta.pop("rep")
     meta["groups"] = list(meta.get("groups") or ())
-    if len(paths):
+    if paths is not None and len(paths):
         meta["target_paths"] = paths.to_dict("records")
     return Result.from_reps(rows, meta, inputs)
+
+
+def scenario_label(scenario, i: int = 0) -> str:
+    """How results of several scenarios are keyed (``i``: its place in the list).
+
+    A name or path as given, a dict's ``name`` or ``description``, a Scenario's name, a
+    stack's parts joined by `` + ``.
+    """
+    if isinstance(scenario, Scenario):
+        return scenario.name
+    if isinstance(scenario, Mapping):
+        return str(scenario.get("name") or scenario.get("description") or f"scenario {i + 1}")
+    if isinstance(scenario, (list, tuple)):
+        return " + ".join(scenario_label(s, i) for s in scenario)
+    return str(scenario)
+
+
+def _run_scenarios(city, scenario, prepared, scenarios, kw) -> dict[str, Result]:
+    """:func:`run` with ``scenarios``: each replication's path simulated once, then replayed.
+
+    Serially, replications are the outer loop and scenarios the inner one, so a path is
+    used by every scenario while it is the one most recently kept in memory; through a
+    folder or another backend, each scenario is a run whose workers share the paths on
+    disk. Either way the numbers are those of separate runs.
+    """
+    if isinstance(scenarios, (str, bytes, Path, Mapping, Scenario)) or not len(scenarios):
+        raise ParamTypeError(
+            "scenarios: expected a non-empty list of scenarios (names, paths, dicts, "
+            f"Scenarios or stacks), got {scenarios!r}"
+        )
+    if scenario != "baseline" or prepared is not None:
+        raise ParamError("run(): give either scenario (or prepared) or scenarios, not both")
+    labels = [scenario_label(s, i) for i, s in enumerate(scenarios)]
+    twice = sorted({x for x in labels if labels.count(x) > 1})
+    if twice:
+        raise ParamError(f"scenarios: {', '.join(twice)} given twice; results are keyed by it")
+    serial = kw["cache"] is None and kw["backend"] == "serial" and kw["target_rse"] is None
+    if not serial:
+        return {
+            label: run(city, as_scenario(s, kw["params_dir"]), **kw)
+            for label, s in zip(labels, scenarios, strict=True)
+        }
+    prep_kw = {k: kw[k] for k in ("sample", "seed", "end_year", "list_city", "params_dir")}
+    preps = [
+        _prepare_run(
+            city,
+            as_scenario(s, kw["params_dir"]),
+            processes=kw["processes"],
+            groups=kw["groups"],
+            **prep_kw,
+        )
+        for s in scenarios
+    ]
+    started = dt.datetime.now(dt.UTC)
+    todo = {
+        i: [dataclasses.replace(p.spec, rep=r) for r in range(kw["reps"])]
+        for i, p in enumerate(preps)
+    }
+    rows: dict[int, list[pd.DataFrame]] = {i: [] for i in todo}
+    steps = [(r, i) for r in range(kw["reps"]) for i in todo]
+    if kw["progress"]:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc=f"{preps[0].inputs.city} · {len(preps)} scenarios", unit="run")
+    for r, i in steps:
+        rows[i].append(run_one(todo[i][r], preps[i].inputs))
+    return {
+        label: _result(
+            todo[i], pd.concat(rows[i], ignore_index=True), preps[i].inputs, preps[i].paths, started
+        )
+        for i, label in enumerate(labels)
+    }
+
+
+def _check_prepared(prep, sample, seed, end_year, list_city, groups) -> Prepared:
+    """``prep``, if the settings given to :func:`run` are its own (defaults are not given)."""
+    from simlib.outcomes.groups import check_groups
+
+    if not isinstance(prep, Prepared):
+        raise ParamTypeError(
+            f"run(prepared=…): expected what prepared() returns, got {type(prep).__name__}"
+        )
+    spec = prep.spec
+    given = {
+        "sample": (sample, 0.01, spec.sample),
+        "seed": (seed, 1, spec.seed),
+        "end_year": (end_year, 2035, spec.end_year),
+        "list_city": (list_city, None, spec.list_city),
+        "groups": (check_groups(groups), (), tuple(spec.groups or ())),
+    }
+    for name, (value, default, own) in given.items():
+        if value != default and value != own:
+            raise ParamError(
+                f"run(prepared=…): {name}={value!r} differs from the prepared run's {own!r}"
+            )
+    return prep
 
 
 #: The totals whose precision ``run(target_rse=…)`` controls (the reports' headlines).

@@ -186,7 +186,7 @@ class Trajectory:
             )
         county = self.county
         if groups:
-            county, n_slots = self._slots(t, groups)
+            county, n_slots = self.slots(t, groups)
             fid = self.fid[t]
             living = fid >= 0
             slot_cell = np.append(cell, -1).astype(np.int64)[fid[living]] * n_slots
@@ -196,8 +196,13 @@ class Trajectory:
         table = PersonTable({a: fine[a][first] for a in (*plan.attrs, "age")})
         return PathView(table, path_total(summed, self.weight[t]), self, t, cell, county)
 
-    def _slots(self, t: int, groups: tuple[str, ...]) -> tuple[np.ndarray, int]:
-        """Each agent's county × group slot in year ``t``, and the number of slots."""
+    def slots(self, t: int, groups: tuple[str, ...]) -> tuple[np.ndarray, int]:
+        """Each agent's county × group slot in year ``t``, and the number of slots.
+
+        As :func:`simlib.outcomes.groups.slots` computes them from the model's columns:
+        each agent's attributes read through its fine cell (the dead's: a fine cell of
+        zeros, as no count reads them).
+        """
         from simlib.outcomes.groups import n_groups, slots
 
         fid = self.fid[t]
@@ -573,16 +578,32 @@ def replay(
         the model's own ledger under these inputs.
     """
     ledger = Ledger(inputs, list(traj.counties), groups=tuple(groups))
+    for _ in replaying(traj, ledger, end_year):
+        pass
+    return ledger
+
+
+def replaying(traj: Trajectory, ledger: Ledger, end_year: int | None = None):
+    """Evaluate ``ledger``'s inputs on a trajectory year by year, as the model steps.
+
+    Yields each year's index ``t`` once the ledger holds its records (and, for a ledger
+    made with ``per_person=True``, each agent's benefit value, as in the model).
+
+    Args:
+        traj: The population path.
+        ledger: A new ledger over the trajectory's counties.
+        end_year: Last year evaluated (the trajectory's last by default).
+    """
     merged: dict = {}  # per plan, the distinct fine cells' cells
     for t, year in enumerate(traj.years):
         if end_year is not None and year > end_year:
             break
-        period = inputs.policy(year)
+        period = ledger.inputs.policy(year)
         plan = ledger.plan(period)
         ledger.start_received(plan, traj.n_agents)
         view = traj.view(t, plan, ledger.groups, merged)
         ledger.years.append(ledger.aggregate(period, year, view))
-    return ledger
+        yield t
 
 
 def common_weight(alive: np.ndarray, weight: np.ndarray) -> float | None:

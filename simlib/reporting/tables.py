@@ -177,6 +177,9 @@ def compare_scenarios(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Result]]:
     """Run a city under several scenarios (same seed: common random numbers) and compare.
 
+    Each replication's population is simulated once and every scenario evaluated on it
+    (:func:`simlib.run` with ``scenarios``).
+
     Args:
         city: City key.
         scenarios: Scenario names or files; the first is the reference.
@@ -189,7 +192,7 @@ def compare_scenarios(
         distinguishable from noise); every target's projected value and gap per scenario; and
         the runs.
     """
-    results = {str(s): run(city, s, **kwargs) for s in scenarios}
+    results = run(city, scenarios=list(scenarios), **kwargs)  # one simulation per replication
     ref = results[str(scenarios[0])]
     rows, targets = [], []
     for s, res in results.items():

@@ -1023,20 +1023,9 @@ page.say(
 from simlib.experiments.recipients import FLAG_RATIO, recipients_comparison  # noqa: E402
 
 adm_year, adm_model_year = 2024, 2025
-adm_results = {
-    c: simlib.run(
-        c,
-        "baseline",
-        sample=sample,
-        reps=reps,
-        seed=seed,
-        end_year=adm_model_year,
-        cache=cache,
-        backend=backend,
-        workers=workers,
-    )
-    for c in cities
-}
+# the projection's runs (to 2035) hold 2025 as runs to 2025 would: a year's rows never
+# depend on the years simulated after it, so nothing is simulated again
+adm_results = results
 adm = recipients_comparison(adm_results, adm_year, adm_model_year)
 adm.insert(2, "city_zh", adm["city"].map(lambda c: ctx[c].name_zh if c in ctx else "五市合计"))
 adm["unit"] = "persons per 1 000 residents aged 60+"

@@ -387,3 +387,13 @@ def test_run_refuses_settings_that_are_not_the_prepared_runs():
         run("xiaoyi", prepared={"sample": 0.01})
     same = run("xiaoyi", sample=0.01, end_year=2021, prepared=prep)  # its own: accepted
     assert same.meta["end_year"] == 2021
+
+
+def test_a_years_rows_do_not_depend_on_the_years_simulated_after_it():
+    # notebook 02 reads 2025 from the projection's runs to 2035 instead of running to 2025
+    short = _run("xiaoyi", reps=2, end_year=2025).reps
+    long_ = _run("xiaoyi", reps=2, end_year=2030).reps
+    cols = [c for c in short.columns if c not in ("end_year", "run_id")]
+    a = short[cols].sort_values(cols, ignore_index=True)
+    b = long_.loc[long_["year"] <= 2025, cols].sort_values(cols, ignore_index=True)
+    assert len(a) and a.equals(b)

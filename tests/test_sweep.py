@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from simlib.core.errors import ParamError
-from simlib.experiments.sensitivity import morris
+from simlib.experiments.sensitivity import morris, screen
 from simlib.experiments.spec import RunSpec
 from simlib.experiments.sweep import done_ids, failures, grid, identities, sweep
 from simlib.params.tree import default_params_dir
@@ -284,6 +284,53 @@ def test_morris_reads_each_runs_own_parameters():
     assert by["outcomes:fte_hours"] > 0 and by["outcomes:minutes.visit"] > 0
     assert by["outcomes:unit_cost.visit"] == 0
     assert staff["label"].str.contains("working hours per full-time post").any()
+
+
+def test_screening_several_outputs_is_morris_for_each_and_loads_each_point_once(monkeypatch):
+    import simlib.params.inputs as inputs_mod
+
+    keys = ["outcomes:unit_cost.visit", "outcomes:fte_hours", "health:adl_onset_multiplier"]
+    args = dict(keys=keys, trajectories=3, sample=0.01)
+    loads = []
+    real = inputs_mod._load
+
+    def counted(tree, city, list_city, scen, over, schema):
+        loads.append(over)
+        return real(tree, city, list_city, scen, over, schema)
+
+    class OneEntry(dict):  # the inputs cache as a design far larger than it sees it
+        def __len__(self):
+            return 64 if super().__len__() else 0
+
+    import simlib.experiments.prepare as prepare_mod
+
+    monkeypatch.setattr(inputs_mod, "_CACHE", OneEntry())
+    monkeypatch.setattr(prepare_mod, "KEEP", 1)
+    monkeypatch.setattr(inputs_mod, "_load", counted)
+    both = screen("xiaoyi", ("cost_yuan", "fte"), 2025, **args)
+    design = {o for o in loads if o}  # the baseline's and the registry's own loads aside
+    # each design point's inputs loaded once: prepared once, the runs use them
+    assert len([o for o in loads if o]) == len(design)
+    assert both["cost_yuan"].attrs["runs"] == 3 * (len(keys) + 1)
+    for output in ("cost_yuan", "fte"):
+        pd.testing.assert_frame_equal(both[output], morris("xiaoyi", output, 2025, **args))
+
+
+def test_a_design_point_has_the_identity_a_full_preparation_gives():
+    from simlib.experiments.prepare import prepare_all
+    from simlib.experiments.sensitivity import _prepare_design
+
+    over = [(("health:adl_onset_multiplier", 1.05), ("outcomes:unit_cost.visit", 60.0)), ()]
+    specs = [
+        RunSpec(city="xiaoyi", sample=0.01, end_year=2025, overrides=o, rep=r)
+        for o in over
+        for r in (0, 1)
+    ]
+    fast, params_hash = _prepare_design(specs)
+    full = prepare_all(specs)
+    assert [p.run_id for p in fast] == [p.run_id for p in full]
+    assert [p.spec for p in fast] == [p.spec for p in full]
+    assert params_hash == full[0].inputs.params_hash
 
 
 def test_spec_files_record_the_rows_written(tmp_path):

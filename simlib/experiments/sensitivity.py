@@ -10,7 +10,9 @@ with defaults. SALib is an optional dependency (``pip install 'simlib[sensitivit
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,6 @@ import pandas as pd
 
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.experiments.spec import RunSpec
-from simlib.experiments.sweep import sweep
 from simlib.params.assumptions import order_design, registry
 
 #: Outputs the analysis can target: measure summed over items and counties in one year.
@@ -82,19 +83,81 @@ def specs_for(city: str, X: np.ndarray, names: list[str], **common) -> list[RunS
     ]
 
 
+#: Assumption groups that never reach the population's dynamics (docs/performance.md:
+#: "Where policy meets the dynamics"); every other override is taken to change them.
+POLICY = ("outcomes:", "item:", "standard:")
+
+
+def _dynamics_part(spec: RunSpec) -> RunSpec:
+    """A design point without its policy overrides: points equal here share their path.
+
+    Used only to decide which paths are worth keeping; the numbers never depend on it.
+    """
+    keep = tuple((k, v) for k, v in spec.overrides if not k.startswith(POLICY))
+    return dataclasses.replace(spec, overrides=keep)
+
+
+def _prepare_design(specs: list[RunSpec]) -> tuple[list, str]:
+    """The design's runs, prepared, and the params hash they use.
+
+    The points of a design differ only in their assumption overrides and replication.
+    When its scenario derives no take-up paths (no ``targets:``), a point's identity is
+    its spec's with the scenario's hash, as :func:`simlib.experiments.prepare.prepare`
+    gives it; the scenario is prepared once, and each point's inputs are loaded (and its
+    values checked) where it runs, by the sweep's workers in parallel. Otherwise each
+    point is prepared in full here.
+    """
+    from simlib.experiments.prepare import Prepared, prepare, prepare_all
+    from simlib.experiments.spec import run_id
+
+    if not specs:
+        return [], ""
+    shape = dataclasses.replace(specs[0], overrides=(), rep=0)
+    template = prepare(shape)
+    if len(template.paths) or any(
+        dataclasses.replace(s, overrides=(), rep=0) != shape for s in specs
+    ):
+        prepared = prepare_all(specs)
+        return prepared, prepared[0].inputs.params_hash
+    params_hash, scenario_hash = template.inputs.params_hash, template.scenario_hash
+    prepared = []
+    for s in specs:
+        spec = dataclasses.replace(template.spec, overrides=s.overrides, rep=s.rep)
+        prepared.append(
+            Prepared(spec, None, template.paths, run_id(spec, params_hash, scenario_hash))
+        )
+    return prepared, params_hash
+
+
 def _run(specs, out, backend, workers, progress):
-    from simlib.experiments.sweep import identities
+    """Run a design's specs (each distinct one once) and return their rows and run ids.
 
-    ids, _ = identities(specs)
+    Each point's inputs are loaded once (:func:`_prepare_design`): a design's cost is its
+    simulations, evaluations and one reading of the parameters per point.
+    """
+    from simlib.experiments.sweep import sweep_prepared
+    from simlib.experiments.trajectories import read_once, shared_in
+
+    prepared, params_hash = _prepare_design(specs)
+    ids = [p.run_id for p in prepared]
     # a design may hold the same point twice (ordered pairs clipped to one value): run it once
-    unique = list(dict.fromkeys(specs))
-    from simlib.experiments.trajectories import shared_in
-
+    unique = list({p.run_id: p for p in prepared}.values())
+    # a point whose dynamics no other point shares (a sample of health parameters)
+    # simulates with its own ledger: its path would be recorded and stored for nothing
+    dynamics = Counter(_dynamics_part(p.spec) for p in unique)
+    once = {p.spec for p in unique if dynamics[_dynamics_part(p.spec)] == 1}
     with tempfile.TemporaryDirectory() as tmp:
         # samples of outcome parameters share their dynamics: each path simulated once, and
         # every worker of the sweep replays on it
-        with shared_in(Path(out or tmp) / "_trajectories"):
-            rows = sweep(unique, out or tmp, backend=backend, workers=workers, progress=progress)
+        with shared_in(Path(out or tmp) / "_trajectories"), read_once(once):
+            rows = sweep_prepared(
+                unique,
+                out or tmp,
+                backend=backend,
+                workers=workers,
+                progress=progress,
+                params_hash=params_hash,
+            )
     return rows, ids
 
 
@@ -133,28 +196,85 @@ def morris(
         One row per assumption, ranked by ``mu_star`` (in the output's unit): key, label,
         mu_star, mu, sigma, mu_star_conf, value, low, high, rationale; ``runs`` in attrs.
     """
+    return screen(
+        city,
+        (output,),
+        year,
+        trajectories=trajectories,
+        levels=levels,
+        sample=sample,
+        seed=seed,
+        keys=keys,
+        backend=backend,
+        workers=workers,
+        out=out,
+        progress=progress,
+    )[output]
+
+
+def screen(
+    city: str,
+    measures: tuple[str, ...] = ("cost_yuan", "fte"),
+    year: int = 2025,
+    *,
+    trajectories: int = 4,
+    levels: int = 4,
+    sample: float = 0.01,
+    seed: int = 1,
+    keys: list[str] | None = None,
+    backend: str = "serial",
+    workers: int = 2,
+    out: str | Path | None = None,
+    progress: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """Morris screening of several outputs on one design (each run once, read per output).
+
+    The same as :func:`morris` for each output (same design, same runs, same numbers),
+    at the cost of one.
+
+    Args:
+        city: City key.
+        measures: Outputs, each one of :data:`OUTPUTS`.
+        year: Year of the outputs.
+        trajectories: Morris trajectories (runs = trajectories × (assumptions + 1)).
+        levels: Grid levels of the Morris design.
+        sample: Sample fraction of each run.
+        seed: Seed of the runs and of the design.
+        keys: Restrict to these assumption keys (all by default).
+        backend: Sweep backend (``serial``, ``processes``, ``dask``).
+        workers: Sweep workers.
+        out: Sweep folder (a temporary one by default; give one to resume).
+        progress: Show a progress bar.
+
+    Returns:
+        ``{output: ranking}``, each ranking as :func:`morris` returns it.
+    """
     salib()
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sampler
 
-    if output not in OUTPUTS:
-        raise ParamError(f"unknown output {output!r}; allowed: {', '.join(OUTPUTS)}")
+    for output in measures:
+        if output not in OUTPUTS:
+            raise ParamError(f"unknown output {output!r}; allowed: {', '.join(OUTPUTS)}")
     prob, reg = problem(city, keys)
     X = sampler.sample(prob, N=trajectories, num_levels=levels, seed=seed)
     specs = specs_for(city, X, prob["names"], seed=seed, sample=sample, end_year=year)
     rows, ids = _run(specs, out, backend, workers, progress)
-    y = outputs(rows, ids, output, year)
-    res = analyze.analyze(prob, X, y, num_levels=levels, seed=seed)
-    df = pd.DataFrame(
-        {
-            "key": prob["names"],
-            "mu_star": res["mu_star"],
-            "mu": res["mu"],
-            "sigma": res["sigma"],
-            "mu_star_conf": res["mu_star_conf"],
-        }
-    ).merge(reg[["key", "label", "value", "low", "high", "unit", "rationale"]], on="key")
-    df = df.sort_values("mu_star", ascending=False, ignore_index=True)
-    df.attrs["runs"] = len(specs)
-    df.attrs["sample"] = sample
-    return df
+    result = {}
+    for output in measures:
+        y = outputs(rows, ids, output, year)
+        res = analyze.analyze(prob, X, y, num_levels=levels, seed=seed)
+        df = pd.DataFrame(
+            {
+                "key": prob["names"],
+                "mu_star": res["mu_star"],
+                "mu": res["mu"],
+                "sigma": res["sigma"],
+                "mu_star_conf": res["mu_star_conf"],
+            }
+        ).merge(reg[["key", "label", "value", "low", "high", "unit", "rationale"]], on="key")
+        df = df.sort_values("mu_star", ascending=False, ignore_index=True)
+        df.attrs["runs"] = len(specs)
+        df.attrs["sample"] = sample
+        result[output] = df
+    return result

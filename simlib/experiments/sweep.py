@@ -114,7 +114,9 @@ def execute(spec: RunSpec, params_hash: str | None = None) -> pd.DataFrame:
     """
     from simlib.experiments.wiring import inputs_for, run_one
 
-    inputs = inputs_for(spec)
+    inputs = _HELD.get(spec)  # prepared by the sweep that runs it (serial, forked workers)
+    if inputs is None:
+        inputs = inputs_for(spec)
     if params_hash is not None and inputs.params_hash != params_hash:
         raise ParamError(
             "the params files changed during the sweep (hash "
@@ -128,6 +130,12 @@ def execute(spec: RunSpec, params_hash: str | None = None) -> pd.DataFrame:
     out["params_sha256"] = inputs.params_hash
     out["simlib_version"] = version()
     return out
+
+
+#: The inputs of the specs the running sweep prepared, by spec: its serial runs and its
+#: forked workers (which inherit them) run on them instead of loading each spec's inputs
+#: again (a sensitivity design has one set per point). Spawned workers load their own.
+_HELD: dict[RunSpec, object] = {}
 
 
 def _safe_execute(spec: RunSpec, params_hash: str | None):
@@ -600,9 +608,58 @@ def sweep(
         raise ParamError(f"workers must be a positive integer, got {workers!r}")
     from simlib.experiments.prepare import prepare_all
 
-    prepared = prepare_all(list(specs))
+    return sweep_prepared(
+        prepare_all(list(specs)),
+        out,
+        backend=backend,
+        workers=workers,
+        client=client,
+        progress=progress,
+        overwrite=overwrite,
+    )
+
+
+def sweep_prepared(
+    prepared: list,
+    out: str | Path,
+    backend: str = "serial",
+    workers: int = 2,
+    client=None,
+    progress: bool = False,
+    overwrite: bool = False,
+    params_hash: str | None = None,
+) -> pd.DataFrame:
+    """:func:`sweep` of specs already prepared (:func:`simlib.experiments.prepare.prepare_all`).
+
+    A caller that needs the run ids before the sweep (a sensitivity design) prepares each
+    spec once, here and for the runs: the runs use the prepared inputs. A run prepared
+    without its inputs (``inputs`` None: a design point known by its identity only) loads
+    them where it runs, in the sweep's workers.
+
+    Args:
+        prepared: The :class:`~simlib.experiments.prepare.Prepared` runs.
+        out: Output folder (created; reused to resume).
+        backend: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes.
+        client: For ``dask``: a client or a scheduler address.
+        progress: Show a progress bar.
+        overwrite: Clear a folder made with other params or another simlib version.
+        params_hash: The params hash the runs use (by default the first run's inputs').
+
+    Returns:
+        As :func:`sweep`.
+    """
+    if backend not in BACKENDS:
+        raise ParamError(
+            f"unknown backend {backend!r}{did_you_mean(backend, BACKENDS)}; "
+            f"allowed: {', '.join(BACKENDS)}"
+        )
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ParamError(f"workers must be a positive integer, got {workers!r}")
+    specs = [p.spec for p in prepared]
     ids = [p.run_id for p in prepared]
-    params_hash = prepared[0].inputs.params_hash if prepared else ""
+    if params_hash is None:
+        params_hash = prepared[0].inputs.params_hash if prepared else ""
     if len(set(ids)) != len(ids):
         raise ParamError("the sweep lists the same run twice")
     check_out_dir(out, create=False)
@@ -623,6 +680,7 @@ def sweep(
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run")
+        _HELD.update((p.spec, p.inputs) for p in prepared if p.inputs is not None)
         try:
             for spec, frame, error in _results(backend, todo, workers, client, params_hash):
                 rid = by_spec[spec]
@@ -639,6 +697,7 @@ def sweep(
                 if bar is not None:
                     bar.update()
         finally:
+            _HELD.clear()
             if bar is not None:
                 bar.close()
         try:

@@ -223,8 +223,34 @@ def simulate(spec: RunSpec, inputs: Inputs, key: str = "") -> Trajectory:
     return dataclasses.replace(model.trajectory(), key=key)
 
 
+@contextlib.contextmanager
+def read_once(specs: set[RunSpec]):
+    """Within the block, these runs simulate with their own ledger (no path kept).
+
+    For runs whose path no other run reads (a design's samples of health parameters):
+    recording and storing it would cost more than it saves. The rows are the same to the
+    last bit (``tests/test_trajectory.py``). Forked workers started in the block inherit
+    the set.
+    """
+    _ONCE.update(specs)
+    try:
+        yield
+    finally:
+        _ONCE.difference_update(specs)
+
+
+#: Runs whose paths no other run reads (:func:`read_once`).
+_ONCE: set[RunSpec] = set()
+
+
 def outcome_rows(spec: RunSpec, inputs: Inputs) -> pd.DataFrame | None:
-    """A run's outcome rows evaluated on its stored path (None: the path cannot be kept)."""
+    """A run's outcome rows evaluated on its stored path.
+
+    None: the path cannot be kept, or no other run reads it (:func:`read_once`); the
+    caller then simulates with the model's own ledger.
+    """
+    if spec in _ONCE:
+        return None
     try:
         traj = trajectory_for(spec, inputs)
     except TrajectoryUnsupported:

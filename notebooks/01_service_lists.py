@@ -38,7 +38,7 @@ from simlib.reporting import plotting, tables
 from simlib.reporting.page import Page
 
 page = Page("01_service_lists", year=year, city=city)
-cat = simlib.catalogue()
+cat = simlib.catalogue(programmes=False)  # the lists alone (programmes: notebook 08)
 cities = list(simlib.CITIES)
 names = {c: simlib.load_city(c).context for c in cities}
 city_zh = {c: names[c].name_zh for c in cities}

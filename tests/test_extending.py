@@ -50,7 +50,8 @@ def test_a_new_city_is_found_from_its_files(params):
     schema = schema_of((*PROCESSES, Toy))  # its list reads the toy process's new state
     city = load_city("玩具市", params, schema=schema)  # found by its Chinese name too
     listed = yaml.safe_load((FIXTURES / "toyville" / "services.yaml").read_text(encoding="utf-8"))
-    assert city.key == "toyville" and len(city.items) == len(listed["items"])
+    # its own items (the national programmes, params/programmes/, follow them)
+    assert city.key == "toyville" and len(city.services.own_items) == len(listed["items"])
 
 
 def test_check_refuses_a_cited_document_that_does_not_exist(kind_params, tmp_path):

@@ -30,6 +30,7 @@ POLICY = {
     "lists: harmonised": "harmonised",
     "programmes: a broader definition": "broad_hardship",
     "take-up: targets late": "targets_slow",
+    "programmes: LTCI pays first, then the 2026 voucher": "ltci_jincheng_pilot",
     "targets: the 2025 targets": "targets_2025",
     "lists: an item changed from 2026, one added, one removed": {
         "description": "amount and eligibility changed from 2026",

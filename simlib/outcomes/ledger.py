@@ -204,6 +204,11 @@ class Ledger:
                 ]
             if yuan is not None and not item.pension:
                 yuan += _row_yuan(item, r, None, take, p)  # recurring: one-offs per agent
+            if not item.benefit.household:  # a kind's further per-person measures
+                for _, a in r.parts:
+                    for name, v in (a.extra or {}).items():
+                        n = total(v) * take
+                        rec[name] = rec[name] + n if name in rec else n
             cost = np.zeros(n_c)
             # payers of an item that gives something countable (none for a fee waiver)
             payers = {q: np.zeros(n_c) for q in item.funding.payers} if r.parts else {}
@@ -419,6 +424,7 @@ class _Plan:
         for item in services.items:
             conds = [m.eligibility for m in item.parts]
             conds += [c.when for m in item.parts for c in m.benefit.components]
+            attrs.update(a for m in item.parts for c in m.benefit.components for a in c.reads())
             for cond in conds:
                 for leaf in cond.leaves():
                     attr = getattr(leaf, "attr", None)

@@ -9,6 +9,8 @@
   :mod:`~simlib.params.outcomes`, :mod:`~simlib.params.vocabulary` — model parameters;
 * :mod:`~simlib.params.kinds` — the benefit kinds a params directory brings (``kinds.yaml``);
 * :mod:`~simlib.params.funding` — default splits of an item's cost by payer (``funding.yaml``);
+* :mod:`~simlib.params.programmes` — national and provincial programmes beside the lists
+  (``programmes/``) and the care purchase model (``care_purchase.yaml``);
 * :mod:`~simlib.params.scenarios` — validated changes to any of them, from a year on;
 * :mod:`~simlib.params.dated` — city standards that change by date, and a scenario's index;
 * :mod:`~simlib.params.assumptions` — every assumed number with its range;

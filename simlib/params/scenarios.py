@@ -30,6 +30,11 @@ A scenario is a YAML file (in ``params/scenarios/`` or anywhere), a dict or a
         set: {effective.value: 2025-07-01}  # effect (items without their own date follow)
       - add_item: {id: datong.23, number: 23, ...}   # a whole new item
       - remove_item: datong.22
+      - programme: voucher_2026             # a programme (params/programmes/<name>.yaml)
+        set: {in_force.to: 2030-12-31}
+      - item: programme.voucher_2026.1      # an item of a programme
+        set: {"benefit.care_voucher[0].cap_yuan": 600}
+      - add_programme: {programme: ltci_national, …}   # a whole new programme
 
 Changes are applied to the parsed parameter files (nothing on disk changes) and the result is
 validated by the same loaders as ``params/`` itself: an unknown path, key, attribute, unit or
@@ -86,6 +91,8 @@ SELECTORS = {
     "target": False,
     "add_item": True,
     "remove_item": True,
+    "programme": True,
+    "add_programme": True,
 }
 FIRST_YEAR, LAST_YEAR = 2020, 2050
 
@@ -399,7 +406,8 @@ def _change(ch: Any, where: str, label: str) -> Change:
             f"{where}: give exactly one of {', '.join(SELECTORS)} (got {sorted(map(str, ch))})"
         )
     (s,) = sel
-    allowed = {s, "from", "note"} | ({"set"} if s not in ("add_item", "remove_item") else set())
+    whole = ("add_item", "remove_item", "add_programme")
+    allowed = {s, "from", "note"} | ({"set"} if s not in whole else set())
     keys(ch, where, {s} | ({"set"} if "set" in allowed else set()), allowed)
     start = _year(ch["from"], f"{where}.from") if "from" in ch else None
     if start is not None and not SELECTORS[s]:
@@ -409,6 +417,11 @@ def _change(ch: Any, where: str, label: str) -> Change:
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
             raise ParamError(f"{where}.add_item: expected a whole item with an id")
         return Change(s, item["id"], {"": copy.deepcopy(dict(item))}, start, label)
+    if s == "add_programme":
+        prog = ch[s]
+        if not isinstance(prog, Mapping) or not isinstance(prog.get("programme"), str):
+            raise ParamError(f"{where}.add_programme: expected a whole programme with its name")
+        return Change(s, prog["programme"], {"": copy.deepcopy(dict(prog))}, start, label)
     if s == "outcomes":
         target = ""
         if ch[s] not in (None, {}, ""):
@@ -531,9 +544,22 @@ def apply_changes(
     for ch in [*todo, *extra]:
         where = f"{scenario.origin}: {ch.label}"
         strict = ch in extra
-        if ch.selector in ("item", "remove_item", "add_item"):
-            city = _city_of(ch.target, tree, where)
-            rel = f"services/{city}.yaml"
+        if ch.selector == "add_programme":
+            rel = f"programmes/{ch.target}.yaml"
+            if rel in tree or rel in docs:
+                raise ParamError(
+                    f"{where}: programme {ch.target} exists already; change it instead"
+                )
+            docs[rel] = copy.deepcopy(ch.set[""])
+            continue
+        if ch.selector == "programme":
+            rel = _programme_rel(ch.target, tree, docs, where)
+            node, base = doc(rel), rel
+        elif ch.selector in ("item", "remove_item", "add_item"):
+            if ch.target.startswith("programme."):  # an item of a programme
+                rel = _programme_rel(ch.target.split(".")[1], tree, docs, where)
+            else:
+                rel = f"services/{_city_of(ch.target, tree, where)}.yaml"
             items = doc(rel).get("items")
             idx = [
                 i
@@ -553,7 +579,7 @@ def apply_changes(
             if ch.selector == "remove_item":
                 items.pop(idx[0])
                 continue
-            node, base = items[idx[0]], f"services/{city}.yaml: {ch.target}"
+            node, base = items[idx[0]], f"{rel}: {ch.target}"
         elif ch.selector in ("standard", "definition"):
             city, name = _split(ch.target, where)
             _city_of(f"{city}.x", tree, where)
@@ -625,6 +651,17 @@ def _check_range(node, path, value, where, label, strict, out_of_range) -> None:
         raise ParamError(f"{where}: {label} = {value} outside its documented range [{lo}, {hi}]")
     out_of_range.append({"change": where, "path": label, "value": value, "range": [lo, hi]})
     parent["range"] = [min(lo, value), max(hi, value)]
+
+
+def _programme_rel(name: str, tree: ParamTree, docs: dict, where: str) -> str:
+    """The file of programme ``name`` (on disk or added by an earlier change)."""
+    rel = f"programmes/{name}.yaml"
+    if rel not in tree and rel not in docs and rel not in tree.overrides:
+        names = [p.rsplit("/", 1)[1].removesuffix(".yaml") for p in tree.paths("programmes")]
+        raise ParamError(
+            f"{where}: no programme {name!r}{did_you_mean(name, names)} in params/programmes/"
+        )
+    return rel
 
 
 def _split(target: str, where: str) -> tuple[str, str]:

@@ -1,4 +1,8 @@
-"""Service lists (``params/services/<city>.yaml``): every annex item as rules."""
+"""Service lists (``params/services/<city>.yaml``): every annex item as rules.
+
+A city's loaded list also holds the items of the programmes that reach it
+(``params/programmes/``, :mod:`simlib.params.programmes`), after its own.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from simlib.core.people import SCHEMA, Schema
 from simlib.params.cities import CityContext, resolve_definitions
 from simlib.params.funding import load_funding_defaults
 from simlib.params.kinds import load_kinds
+from simlib.params.programmes import load_care_bill, programme_items
 from simlib.params.tree import ParamTree
 from simlib.params.vocabulary import Conventions, Vocabulary
 from simlib.rules.benefits import ParseContext, kinds, parse_benefit
@@ -159,6 +164,7 @@ def load_services(
         standards=ctx.standards,
         units=tuple(vocab.units),
         placements=tuple(vocab.placements),
+        care_bill=load_care_bill(tree),
     )
     if not isinstance(d["items"], list) or not d["items"]:
         raise ParamError(f"{where}.items: expected a non-empty list")
@@ -173,6 +179,8 @@ def load_services(
             raise ParamError(f"{w}.id: duplicate item id")
         ids.add(item.id)
         items.append(item)
+    # the national and provincial programmes that reach the city, beside its own items
+    items += programme_items(tree, city, ctx.province, read_item, pctx, vocab)
     probe = functools.cache(lambda: _probe_people(schema))
     for kind in kinds():
         kind.check_list(items, where, probe)

@@ -226,19 +226,25 @@ def _trace(services, items, cols, year: int) -> list[dict]:
 
 
 @checked_arguments
-def catalogue(cities: str | Iterable[str] | None = None, params_dir=None) -> pd.DataFrame:
+def catalogue(
+    cities: str | Iterable[str] | None = None, params_dir=None, programmes: bool = True
+) -> pd.DataFrame:
     """All items of the given cities' lists in one tidy table.
 
     Args:
         cities: A city name or several (all cities by default).
         params_dir: A params directory (the bundled one by default).
+        programmes: Also list the items of the programmes that reach each city
+            (``params/programmes/``); False: the lists' own items only.
 
     Returns:
         One row per item with city, ``item_id``, number, names (zh/en), target group,
         service type (zh/en), lead departments, spending responsibility, ``funding`` (who
         pays: shares by payer, flagged when assumed or a default), ``effective``
         (a date), a flag per benefit kind (``cash``, ``in_kind``, ``placement`` and any
-        kind the lists use), a short benefit summary, assumption flag and source.
+        kind the lists use), a short benefit summary, assumption flag and source. The items of
+        the programmes that reach each city (``params/programmes/``) follow its own, with
+        ``programme`` naming the programme (None for the list's own items).
     """
     tree = read_tree(params_dir)
     if cities is None:
@@ -257,7 +263,7 @@ def catalogue(cities: str | Iterable[str] | None = None, params_dir=None) -> pd.
     )
     rows = []
     for key, city in lists.items():
-        for it in city.items:
+        for it in city.items if programmes else city.services.own_items:
             b = it.benefit
             rows.append(
                 {
@@ -279,6 +285,7 @@ def catalogue(cities: str | Iterable[str] | None = None, params_dir=None) -> pd.
                     "household": b.household,
                     "pension": it.pension,
                     "family": it.family,
+                    "programme": it.programme,
                     "benefit": b.describe(),
                     "assumption": any(c.provenance.assumption for c in b.components),
                     "source": it.source,

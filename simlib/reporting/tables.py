@@ -314,7 +314,7 @@ def standards(year: int = 2025, keys: tuple[str, ...] | None = None) -> pd.DataF
 
 def items_by_type() -> pd.DataFrame:
     """Number of list items per city and service type (zh and en), with a total row."""
-    cat = catalogue()
+    cat = catalogue(programmes=False)
     t = cat.pivot_table(
         index=["service_type_zh", "service_type_en"],
         columns="city",
@@ -328,7 +328,7 @@ def items_by_type() -> pd.DataFrame:
 
 def family_matrix() -> pd.DataFrame:
     """Which item families each city's list contains (1) or lacks (0)."""
-    cat = catalogue()
+    cat = catalogue(programmes=False)
     m = pd.crosstab(cat["family"], cat["city"]).clip(upper=1)
     return m.sort_values(list(m.columns), ascending=False)
 

@@ -28,7 +28,9 @@ Each kind is a :class:`Component` subclass that owns, for itself:
   :func:`~simlib.policy.explain.explain` and their text (and HTML);
 * ``flag`` — its column in :func:`~simlib.policy.explain.catalogue` and its exports.
 
-The built-in kinds are :class:`Cash`, :class:`InKind` and :class:`Placement`. A new kind is a
+The built-in kinds are :class:`Cash`, :class:`InKind` and :class:`Placement`, and for the
+programmes (``params/programmes/``) :class:`LongTermCare` (pays first) and
+:class:`CareVoucher` (a share of what is left of a care bill, capped). A new kind is a
 subclass anywhere, registered with :func:`register_kind` (a params directory names its own in
 ``params/kinds.yaml``, see ``docs/extending.md``); every consumer asks :func:`kinds`, and
 nothing outside a kind's class names a kind.
@@ -49,6 +51,12 @@ from simlib.rules.conditions import Always, Condition, Range
 from simlib.rules.funding import Funding
 
 PERIODS = (*PERIODS_PER_YEAR, ONE_OFF)
+#: The evaluation table's column holding, per person, what the benefits that pay first
+#: (:attr:`Component.pays_first`) pay toward the care bill, yuan a year
+#: (:meth:`simlib.rules.items.ServiceList.evaluate` fills it).
+PAID_FIRST = "paid_first_yuan"
+#: ADL grades (GB/T 42195-2022) a care bill is given for: 中度, 重度, 完全失能.
+BILL_GRADES = {"moderate": 2, "severe": 3, "total": 4}
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,34 @@ class Standard:
 
 
 @dataclass(frozen=True)
+class CareBill:
+    """What a disabled person buys in care a month (the purchase model), by grade and setting.
+
+    Read from ``params/care_purchase.yaml`` (:mod:`simlib.params.programmes`): at home, hours
+    of home care and days of day care at their prices; in an institution, a bed-month.
+
+    Attributes:
+        home: Yuan a month at home, indexed by ADL grade 0-4 (0 below 中度).
+        institution: Yuan a month in an institution, indexed by ADL grade 0-4.
+        note: How the amounts were made (for ``describe``).
+    """
+
+    home: tuple[float, ...]
+    institution: tuple[float, ...]
+    note: str = ""
+
+    #: Person attributes the bill reads.
+    reads: ClassVar[tuple[str, ...]] = ("adl_level", "in_institution")
+
+    def monthly(self, table: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Each person's care bill, yuan a month (0 below 中度失能)."""
+        grade = np.clip(np.asarray(table["adl_level"], dtype=np.int64), 0, 4)
+        home = np.asarray(self.home)[grade]
+        inst = np.asarray(self.institution)[grade]
+        return np.where(np.asarray(table["in_institution"], dtype=bool), inst, home)
+
+
+@dataclass(frozen=True)
 class ParseContext:
     """What parsing a benefit needs from the city and the vocabularies.
 
@@ -88,12 +124,15 @@ class ParseContext:
         standards: The city's standards by name.
         units: In-kind unit names allowed.
         placements: Placement kinds allowed.
+        care_bill: The purchase model (``params/care_purchase.yaml``), for kinds that pay
+            a share of a care bill; None when the tree has none.
     """
 
     compile: Callable[[Any, str], Condition]
     standards: Mapping[str, Standard]
     units: tuple[str, ...]
     placements: tuple[str, ...]
+    care_bill: CareBill | None = None
 
 
 @dataclass(frozen=True)
@@ -103,10 +142,14 @@ class Amount:
     Attributes:
         values: Per person: yuan, units or 1 for a placement (0 where not received).
         once: Whether it is given once (the first year a person qualifies), not yearly.
+        extra: Further per-person amounts that are measures of their own (name → values,
+            e.g. the care bill of a voucher's users); the ledger sums them × take-up like
+            ``values``. Each name is one of the kind's ``produces``.
     """
 
     values: np.ndarray
     once: bool
+    extra: Mapping[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +182,9 @@ class Component:
     covers: ClassVar[bool] = False
     #: Its :func:`~simlib.policy.explain.explain` fields and their value for nothing received.
     explain_fields: ClassVar[dict[str, Any]] = {}
+    #: Whether it pays first toward a care bill (insurance): what it pays is evaluated
+    #: before the other items and given to them in :data:`PAID_FIRST`.
+    pays_first: ClassVar[bool] = False
 
     when: Condition = field(default_factory=Always)
     provenance: Provenance = Provenance()
@@ -197,6 +243,10 @@ class Component:
 
     def slots(self) -> tuple[Slot, ...]:
         """The component's assumed numbers (empty when sourced)."""
+        return ()
+
+    def reads(self) -> tuple[str, ...]:
+        """Person attributes its ``amount`` reads beyond its conditions (cells key on them)."""
         return ()
 
     def editable(self) -> tuple[tuple[str, str, float, str], ...]:
@@ -638,9 +688,232 @@ class Placement(Component):
         return [str(row["placement"])] if row["placement"] else []
 
 
-#: The built-in benefit kinds.
+SETTINGS = ("home", "institution")
+
+
+def _by_setting(v: Any, where: str, lo: float, hi: float) -> dict[str, float]:
+    """A number for each setting (home, institution), or one number for both."""
+    if isinstance(v, Mapping):
+        v = keys(v, where, set(SETTINGS))
+        return {s: number(v[s], f"{where}.{s}", lo=lo, hi=hi) for s in SETTINGS}
+    x = number(v, where, lo=lo, hi=hi)
+    return dict.fromkeys(SETTINGS, x)
+
+
+def _setting_value(d: Mapping[str, float], table: Mapping[str, np.ndarray]) -> np.ndarray:
+    inst = np.asarray(table["in_institution"], dtype=bool)
+    return np.where(inst, d["institution"], d["home"])
+
+
+def _bill(ctx: ParseContext, where: str) -> CareBill:
+    if ctx.care_bill is None:
+        raise ParamError(
+            f"{where}: pays a share of a care bill, but the params tree has no "
+            "care_purchase.yaml (the purchase model)"
+        )
+    return ctx.care_bill
+
+
+def _caps(d: Mapping[str, float]) -> str:
+    if d["home"] == d["institution"]:
+        return f"{d['home']:g}"
+    return f"{d['home']:g} at home / {d['institution']:g} in an institution"
+
+
+def _pct(d: Mapping[str, float]) -> str:
+    if d["home"] == d["institution"]:
+        return f"{d['home']:.0%}"
+    return f"{d['home']:.0%} at home / {d['institution']:.0%} in an institution"
+
+
+@dataclass(frozen=True)
+class LongTermCare(Component):
+    """Long-term care insurance (长期护理保险): a share of the care bill, capped a month.
+
+    Entry: ``{share: 0.7, cap_yuan: {home: …, institution: …}, per: month}`` — the insurance
+    pays ``min(cap, share × bill)`` each month, the bill from the purchase model
+    (:class:`CareBill`) by ADL grade and setting. It pays first (:attr:`pays_first`):
+    what it pays is taken off the bill before a voucher's share is computed.
+    Measures: ``ltci_yuan`` and its cost (the insurance fund's).
+    """
+
+    key: ClassVar[str] = "ltci"
+    produces: ClassVar[dict[str, tuple[str, str]]] = {
+        "ltci_yuan": ("yuan", "long-term care insurance paid toward care bills, yuan a year"),
+    }
+    explain_fields: ClassVar[dict[str, Any]] = {"ltci_yuan_per_year": 0.0}
+    pays_first: ClassVar[bool] = True
+
+    share: float = 0.0
+    cap: Mapping[str, float] = field(default_factory=dict)
+    bill: CareBill | None = None
+
+    @classmethod
+    def parse(cls, benefit, where, ctx):  # noqa: D102 - see Component
+        out = []
+        for i, e in enumerate(_entries(benefit, cls.key, where)):
+            w = f"{where}.{cls.key}[{i}]"
+            e = keys(
+                e, w, {"share", "cap_yuan", "per"}, {"when", "note", "source"} | ASSUMPTION_KEYS
+            )
+            if e["per"] != "month":
+                raise ParamError(f"{w}.per: the insurance is settled per month, got {e['per']!r}")
+            share = number(e["share"], f"{w}.share", lo=0, hi=1)
+            out.append(
+                cls(
+                    _when(e, w, ctx),
+                    provenance(e, w, share, need=False),
+                    e.get("note"),
+                    share=share,
+                    cap=_by_setting(e["cap_yuan"], f"{w}.cap_yuan", 0, MONEY_MAX_YUAN),
+                    bill=_bill(ctx, w),
+                )
+            )
+        return tuple(out)
+
+    def monthly(self, table) -> np.ndarray:
+        """What the insurance pays each person a month if eligible, yuan."""
+        return np.minimum(_setting_value(self.cap, table), self.share * self.bill.monthly(table))
+
+    def amount(self, on, table):  # noqa: D102 - see Component
+        return Amount(np.where(on, 12.0 * self.monthly(table), 0.0), False)
+
+    def describe(self) -> str:  # noqa: D102 - see Component
+        return f"LTCI {self.share:.0%} of the care bill, at most {_caps(self.cap)} yuan/month"
+
+    def merge_key(self) -> tuple:  # noqa: D102 - see Component
+        return ("ltci",)
+
+    def measures(self, n, prices):  # noqa: D102 - see Component
+        return {"ltci_yuan": n, "cost_yuan": n}
+
+    def reads(self):  # noqa: D102 - see Component
+        return CareBill.reads
+
+    def slots(self):  # noqa: D102 - see Component
+        return (Slot("share", self.share, self.provenance),) if self.provenance.assumption else ()
+
+    def editable(self):  # noqa: D102 - see Component
+        return (("share", "share", float(self.share), "of the care bill"),)
+
+    def column(self) -> str:  # noqa: D102 - see Component
+        return "ltci_yuan_per_year"
+
+    @classmethod
+    def explain_text(cls, row):  # noqa: D102 - see Component
+        v = row["ltci_yuan_per_year"]
+        return [f"{v:,.0f} yuan/year long-term care insurance"] if v else []
+
+
+@dataclass(frozen=True)
+class CareVoucher(Component):
+    """A care voucher (养老服务消费补贴): a share of what is left of the care bill, capped.
+
+    Entry: ``{share: {home: 0.5, institution: 0.4}, cap_yuan: 800, per: month}`` (a share
+    or a cap may be one number or one per setting). Each month it pays
+    ``min(cap, share × (bill − insurance))``: the bill from the purchase model
+    (:class:`CareBill`), less what the benefits that pay first paid toward it
+    (:data:`PAID_FIRST`: "insurance first, subsidy after"). What is left after both is the
+    person's co-payment. Measures: ``care_voucher_yuan`` and its cost; ``care_bill_yuan``
+    and ``care_copay_yuan``, the bill and co-payment of the voucher's users.
+    """
+
+    key: ClassVar[str] = "care_voucher"
+    produces: ClassVar[dict[str, tuple[str, str]]] = {
+        "care_voucher_yuan": ("yuan", "care vouchers: share of the care bill paid, yuan a year"),
+        "care_bill_yuan": (
+            "yuan",
+            "care bill of the voucher's users (purchase model), yuan a year",
+        ),
+        "care_copay_yuan": (
+            "yuan",
+            "what the voucher's users pay themselves: bill − insurance − voucher, yuan a year",
+        ),
+    }
+    explain_fields: ClassVar[dict[str, Any]] = {"care_voucher_yuan_per_year": 0.0}
+
+    share: Mapping[str, float] = field(default_factory=dict)
+    cap: Mapping[str, float] = field(default_factory=dict)
+    bill: CareBill | None = None
+    per_setting_cap: bool = False
+
+    @classmethod
+    def parse(cls, benefit, where, ctx):  # noqa: D102 - see Component
+        out = []
+        for i, e in enumerate(_entries(benefit, cls.key, where)):
+            w = f"{where}.{cls.key}[{i}]"
+            e = keys(
+                e, w, {"share", "cap_yuan", "per"}, {"when", "note", "source"} | ASSUMPTION_KEYS
+            )
+            if e["per"] != "month":
+                raise ParamError(f"{w}.per: vouchers are issued per month, got {e['per']!r}")
+            cap = _by_setting(e["cap_yuan"], f"{w}.cap_yuan", 0, MONEY_MAX_YUAN)
+            out.append(
+                cls(
+                    _when(e, w, ctx),
+                    provenance(e, w, None, need=False),
+                    e.get("note"),
+                    share=_by_setting(e["share"], f"{w}.share", 0, 1),
+                    cap=cap,
+                    bill=_bill(ctx, w),
+                    per_setting_cap=isinstance(e["cap_yuan"], Mapping),
+                )
+            )
+        return tuple(out)
+
+    def monthly(self, table) -> tuple[np.ndarray, np.ndarray]:
+        """Per person, the bill and the voucher a month (yuan), if eligible."""
+        bill = self.bill.monthly(table)
+        paid = np.asarray(table[PAID_FIRST]) / 12.0 if PAID_FIRST in table else 0.0
+        left = np.maximum(bill - paid, 0.0)
+        cap = _setting_value(self.cap, table)
+        return bill, np.minimum(cap, _setting_value(self.share, table) * left)
+
+    def amount(self, on, table):  # noqa: D102 - see Component
+        bill, voucher = self.monthly(table)
+        paid = np.asarray(table[PAID_FIRST]) / 12.0 if PAID_FIRST in table else 0.0
+        year_bill = np.where(on, 12.0 * bill, 0.0)
+        values = np.where(on, 12.0 * voucher, 0.0)
+        copay = np.where(on, 12.0 * np.maximum(bill - paid - voucher, 0.0), 0.0)
+        return Amount(values, False, {"care_bill_yuan": year_bill, "care_copay_yuan": copay})
+
+    def describe(self) -> str:  # noqa: D102 - see Component
+        return (
+            f"voucher {_pct(self.share)} of the care bill less insurance, "
+            f"at most {_caps(self.cap)} yuan/month"
+        )
+
+    def merge_key(self) -> tuple:  # noqa: D102 - see Component
+        return ("care_voucher",)
+
+    def measures(self, n, prices):  # noqa: D102 - see Component
+        return {"care_voucher_yuan": n, "cost_yuan": n}
+
+    def reads(self):  # noqa: D102 - see Component
+        return CareBill.reads
+
+    def editable(self):  # noqa: D102 - see Component
+        if self.per_setting_cap:
+            return tuple(
+                (f"cap_yuan.{s}", "yuan", float(self.cap[s]), "yuan/month") for s in SETTINGS
+            )
+        return (("cap_yuan", "yuan", float(self.cap["home"]), "yuan/month"),)
+
+    def column(self) -> str:  # noqa: D102 - see Component
+        return "care_voucher_yuan_per_year"
+
+    @classmethod
+    def explain_text(cls, row):  # noqa: D102 - see Component
+        v = row["care_voucher_yuan_per_year"]
+        return [f"{v:,.0f} yuan/year care voucher"] if v else []
+
+
+#: The built-in benefit kinds every table shows (columns even when a list gives none).
 KINDS: tuple[type[Component], ...] = (Cash, InKind, Placement)
-_REGISTERED: list[type[Component]] = list(KINDS)
+#: Kinds that ship with simlib for the programmes (``params/programmes/``): known to every
+#: consumer, shown only where a list uses them.
+PROGRAMME_KINDS: tuple[type[Component], ...] = (LongTermCare, CareVoucher)
+_REGISTERED: list[type[Component]] = [*KINDS, *PROGRAMME_KINDS]
 
 
 def kinds() -> tuple[type[Component], ...]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from simlib.rules.benefits import Amount, Benefit, Component
+from simlib.rules.benefits import PAID_FIRST, Amount, Benefit, Component
 from simlib.rules.conditions import AnyOf, Condition, PersonTable
 from simlib.rules.funding import CITY_ALONE, Funding
 
@@ -91,6 +91,11 @@ class Item:
     #: Who pays its cost (:mod:`simlib.rules.funding`): its own ``funding:`` or the city's
     #: default.
     funding: Funding = CITY_ALONE
+    #: Last day in force (None: open-ended); programmes end, list items do not.
+    until: dt.date | None = None
+    #: The programme (``params/programmes/<name>.yaml``) the item belongs to; None for an
+    #: item of the city's own list.
+    programme: str | None = None
 
     @property
     def parts(self) -> tuple[Item, ...]:
@@ -241,21 +246,44 @@ class ServiceList:
         return len(self.items)
 
     def in_force(self, item: Item, year: int) -> bool:
-        """Whether ``item`` counts for calendar year ``year``."""
-        return item.effective <= dt.date(year, self.cutoff_month, 1)
+        """Whether ``item`` counts for calendar year ``year`` (in force on the cut-off day)."""
+        day = dt.date(year, self.cutoff_month, 1)
+        return item.effective <= day and (item.until is None or day <= item.until)
+
+    @property
+    def own_items(self) -> list[Item]:
+        """The items of the city's own list (without the programmes merged into it)."""
+        return [it for it in self.items if it.programme is None]
 
     def first_year(self) -> int:
-        """The first calendar year in which any item of the list counts."""
-        first = min(it.effective for it in self.items)
+        """The first calendar year in which any item of the city's own list counts."""
+        first = min(it.effective for it in self.own_items or self.items)
         return first.year if first <= dt.date(first.year, self.cutoff_month, 1) else first.year + 1
 
     def evaluate(self, table: Mapping[str, np.ndarray], year: int):
         """Evaluate every item in force in ``year`` on a person table.
 
+        Payment order is a stated rule, not the items' order: the items whose benefits
+        :attr:`~simlib.rules.benefits.Component.pays_first` (long-term care insurance) are
+        evaluated first, and what they pay each person (yuan a year) is put in the table's
+        :data:`~simlib.rules.benefits.PAID_FIRST` column, which the components that settle
+        after them (the care voucher: a share of what is left of the bill) read.
+
         Yields:
             One :class:`ItemResult` per item in force, in list order.
         """
         table = table if isinstance(table, PersonTable) else PersonTable(table)
-        for item in self.items:
-            if self.in_force(item, year):
-                yield item.evaluate(table)
+        items = [it for it in self.items if self.in_force(it, year)]
+        first = {
+            id(it): it.evaluate(table)
+            for it in items
+            if any(c.pays_first for c in it.benefit.components)
+        }
+        paid = np.zeros(len(table["age"]))
+        for r in first.values():
+            for c, a in r.parts:
+                if c.pays_first and not a.once:
+                    paid = paid + a.values
+        table[PAID_FIRST] = paid
+        for item in items:
+            yield first[id(item)] if id(item) in first else item.evaluate(table)

@@ -24,6 +24,7 @@ import simlib
 from simlib.core.errors import ParamError
 from simlib.params import load_city, load_inputs
 from simlib.params.tree import default_params_dir
+from simlib.rules.funding import PAYERS
 from simlib.rules.items import ServiceList
 
 VOUCHER = "programme.voucher_2026.1"
@@ -88,8 +89,9 @@ def test_insurance_pays_first_and_the_voucher_a_share_of_what_is_left():
         amounts[id(lst)] = (ltci.parts[0][1].values[0], voucher.parts[0][1].values[0])
         extra = voucher.parts[0][1].extra
         paid = ltci.parts[0][1].values[0] + voucher.parts[0][1].values[0]
-        assert paid + extra["care_copay_yuan"][0] == pytest.approx(extra["care_bill_yuan"][0])
-        assert extra["care_copay_yuan"][0] == pytest.approx(159.9 * 12)
+        copay = extra["payer_yuan:person"][0]
+        assert paid + copay == pytest.approx(extra["care_bill_yuan"][0])
+        assert copay == pytest.approx(159.9 * 12)
     assert amounts[id(services)] == amounts[id(rev)]
 
 
@@ -129,9 +131,25 @@ def test_voucher_costs_appear_in_2026_only_and_the_scenario_runs(tmp_path):
     res = simlib.run("xiaoyi", "voucher_to_2030", **kw)
     ext = res.totals("care_voucher_yuan", by=("year",)).set_index("year").value
     assert ext[2027] > 0 and ext[2026] == pytest.approx(by_year[2026])
+    # take-up of the programme's file (0.3, flagged): enrolled = 0.3 × eligible
+    per_item = res.totals("enrolled", by=("year", "item_id")).set_index(["year", "item_id"])
+    elig = res.totals("eligible", by=("year", "item_id")).set_index(["year", "item_id"])
+    assert per_item.value[(2027, VOUCHER)] == pytest.approx(0.3 * elig.value[(2027, VOUCHER)])
+    # who pays: the voucher's public cost split 90/5/5 (its funding:), the rest of its users'
+    # bill is theirs (payer_yuan:person, outside cost_yuan)
     bill = res.totals("care_bill_yuan", by=("year",)).set_index("year").value
-    copay = res.totals("care_copay_yuan", by=("year",)).set_index("year").value
-    assert bill[2027] == pytest.approx(ext[2027] + copay[2027])
+
+    def v_of(measure):
+        t = res.totals(measure, by=("year", "item_id")).set_index(["year", "item_id"])
+        return t.value[(2027, VOUCHER)]
+
+    v = {
+        m: v_of(m) for m in ("cost_yuan", *(f"payer_yuan:{q}" for q in PAYERS if q != "insurance"))
+    }
+    assert v["payer_yuan:person"] == pytest.approx(bill[2027] - ext[2027])
+    assert v["payer_yuan:central"] == pytest.approx(0.9 * v["cost_yuan"])
+    public = v["payer_yuan:central"] + v["payer_yuan:provincial"] + v["payer_yuan:city"]
+    assert public == pytest.approx(v["cost_yuan"])
 
 
 def test_editing_a_programme_file_changes_the_params_hash(tmp_path):
@@ -163,7 +181,18 @@ def test_a_bad_programme_file_names_the_file_and_key(tmp_path):
     (params / "programmes").mkdir()
     (params / "overlay.yaml").write_text("overlay_of: bundled\n", encoding="utf-8")
     src = default_params_dir() / "programmes" / "voucher_2026.yaml"
-    bad = src.read_text(encoding="utf-8").replace("central: {share: 0.9", "centre: {share: 0.9")
+    bad = src.read_text(encoding="utf-8").replace("central: {value: 0.9", "centre: {value: 0.9")
     (params / "programmes" / "voucher_2026.yaml").write_text(bad, encoding="utf-8")
-    with pytest.raises(ParamError, match=r"programmes/voucher_2026.yaml.*funding.centre"):
+    with pytest.raises(ParamError, match=r"programmes/voucher_2026.yaml.*funding.*centre"):
         load_city("datong", params_dir=params)
+
+
+@pytest.mark.parametrize("scenario", ["voucher_to_2030", "ltci_nationwide"])
+def test_programme_scenarios_run_from_the_command_line(scenario, tmp_path, capsys):
+    from simlib.cli import main
+
+    argv = ["run", "--city", "xiaoyi", "--scenario", scenario, "--sample", "0.01"]
+    argv += ["--end-year", "2027", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    runs = list(tmp_path.rglob("manifest.json"))
+    assert len(runs) == 1 and scenario in runs[0].read_text(encoding="utf-8")

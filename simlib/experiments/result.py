@@ -34,7 +34,7 @@ INTERVAL = (0.025, 0.975)
 #: Replications below which an interval is flagged as resting on too few.
 MIN_REPS = 10
 #: Columns results may be grouped by.
-GROUPS = ("year", "county", "item_id", "family", "department_zh", "spending_zh")
+GROUPS = ("year", "county", "item_id", "family", "department_zh", "spending_zh", "programme")
 #: Measures that count persons within an item (summed over items: person-items).
 PER_ITEM = ("eligible", "enrolled")
 #: 万元 per yuan, for readable money.
@@ -213,12 +213,13 @@ class Result:
         return by
 
     def _with_items(self, r: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-        """Add item family, department or spending columns the grouping needs."""
-        need = [b for b in by if b in ("family", "department_zh", "spending_zh")]
+        """Add item family, department, spending or programme columns the grouping needs."""
+        need = [b for b in by if b in ("family", "department_zh", "spending_zh", "programme")]
         if not need:
             return r
+        fill = {"spending_zh": "not stated", "programme": "list"}
         return r.merge(self.items()[["item_id", *need]], on="item_id", how="left").fillna(
-            {n: "not stated" if n == "spending_zh" else "(none)" for n in need}
+            {n: fill.get(n, "(none)") for n in need}
         )
 
     # ------------------------------------------------------------------ tables
@@ -236,7 +237,8 @@ class Result:
             measure: e.g. ``"cost_yuan"``, ``"enrolled"``, ``"fte"``,
                 ``"beds:institution_bed"`` (:mod:`simlib.outcomes.measures`).
             by: Grouping column(s): ``year``, ``county``, ``item_id``, ``family``,
-                ``department_zh``, ``spending_zh``, and the groupings of persons the run
+                ``department_zh``, ``spending_zh``, ``programme`` (``list`` for the list's own
+                items, else the programme's name), and the groupings of persons the run
                 was made with (``run(groups=...)``: ``age5``, ``sex``, ``urban``,
                 ``assistance``, ``care_level``, ``living``, ``household``).
 
@@ -290,9 +292,10 @@ class Result:
         return out
 
     def items(self) -> pd.DataFrame:
-        """The items of the list this run applied: id, names, family, department, spending.
+        """The items this run applied: id, names, family, department, spending, programme.
 
-        ``funding`` says who pays (shares by payer; "(default)" or "(assumed)" when flagged).
+        ``funding`` says who pays (shares by payer; "(default)" or "(assumed)" when flagged);
+        ``programme`` is ``list`` for the list's own items, else the programme's name.
         """
         if self.inputs is None:
             raise ParamError(
@@ -314,6 +317,7 @@ class Result:
                         "department_en": dept_en,
                         "spending_zh": it.spending_zh or "not stated",
                         "funding": it.funding.describe(),
+                        "programme": it.programme or "list",
                     }
                 )
         return pd.DataFrame(rows).drop_duplicates("item_id")

@@ -204,11 +204,12 @@ class Ledger:
                 ]
             if yuan is not None and not item.pension:
                 yuan += _row_yuan(item, r, None, take, p)  # recurring: one-offs per agent
-            if not item.benefit.household:  # a kind's further per-person measures
+            extras: dict[str, np.ndarray] = {}  # a kind's further per-person amounts
+            if not item.benefit.household:
                 for _, a in r.parts:
                     for name, v in (a.extra or {}).items():
                         n = total(v) * take
-                        rec[name] = rec[name] + n if name in rec else n
+                        extras[name] = extras[name] + n if name in extras else n
             cost = np.zeros(n_c)
             # payers of an item that gives something countable (none for a fee waiver)
             payers = {q: np.zeros(n_c) for q in item.funding.payers} if r.parts else {}
@@ -223,6 +224,14 @@ class Ledger:
                 cost = cost + _public(split, n_c)
                 for q, v in split.items():
                     payers[q] = payers[q] + v if q in payers else v
+            for name, v in extras.items():
+                if name.startswith(PAYER_MEASURE):  # a payer's amount the kind computes
+                    q = name[len(PAYER_MEASURE) :]  # (a voucher's co-payment: the bill's rest)
+                    payers[q] = payers[q] + v if q in payers else v
+                    if q in PUBLIC:
+                        cost = cost + v
+                else:
+                    rec[name] = v
             if "minutes" in rec:
                 rec["fte"] = fte(rec["minutes"], p.fte_hours)
             if not item.pension:

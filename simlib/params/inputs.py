@@ -23,6 +23,7 @@ from simlib.params.dated import change_years, standards_in_force
 from simlib.params.demography import Census, Mortality, load_census, load_mortality
 from simlib.params.health import Health, load_health
 from simlib.params.outcomes import OutcomeParams, load_outcomes
+from simlib.params.programmes import programme_take_up
 from simlib.params.scenarios import Change, Scenario, apply_changes, read_scenario
 from simlib.params.services import load_services
 from simlib.params.targets import Target, load_targets
@@ -202,7 +203,11 @@ def _load(tree: ParamTree, city, list_city, scen: Scenario, over, schema) -> Inp
         services = _services(t, scen, list_city, vocab, conventions, schema)
         outcomes = load_outcomes(t, vocab)
         _check_families(scen, vocab)
-        outcomes = dataclasses.replace(outcomes, take_up_targets=dict(scen.take_up))
+        outcomes = dataclasses.replace(
+            outcomes,
+            take_up={**programme_take_up(t), **outcomes.take_up},  # programmes' own take-up
+            take_up_targets=dict(scen.take_up),
+        )
         periods.append(Period(year, services, outcomes))
         if first is None:
             first = (t, vocab, conventions)

@@ -13,8 +13,9 @@ it, and its items in the rules grammar of ``params/services/`` (``docs/params_fo
     document: {file: sources/documents/programme_voucher_2026.txt, title_zh: …,
                issuer_zh: …, kind: news_report, flag: "…"}   # or kind: official_text
     in_force: {from: 2026-01-01, to: 2026-12-31}             # to: null = open-ended
+    take_up: {value: 0.3, assumption: true, range: …, rationale: …}  # of its items' family
     applies: all                         # or {province: Shanxi} or {cities: [jincheng]}
-    funding: {central: {share: 0.9, …}, …}  # shares of the cost (docs/params_format.md)
+    funding: {central: {value: 0.9, …}, …}  # who pays, as an item's funding: block
     items:
       - number: 1                        # id: programme.<name>.<number>
         …                                # as a list item
@@ -46,6 +47,7 @@ from simlib.core.checks import ASSUMPTION_KEYS, Provenance, keys, number, proven
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.params.tree import ParamTree
 from simlib.rules.benefits import BILL_GRADES, CareBill
+from simlib.rules.funding import Funding, parse_funding
 from simlib.rules.items import Item
 
 #: The folder of the programme files.
@@ -54,8 +56,6 @@ FOLDER = "programmes"
 CARE_PURCHASE = "care_purchase.yaml"
 #: Levels of government a programme can come from.
 LEVELS = ("national", "provincial", "city")
-#: Who may pay a share of a programme's cost.
-PAYERS = ("central", "provincial", "city", "insurance", "person")
 #: What a programme's document may be.
 DOCUMENT_KINDS = ("official_text", "news_report")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -75,9 +75,12 @@ class Programme:
         end: Last day in force (None: open-ended).
         cities: City keys it applies to (None: every city).
         province: The province it applies to (None: not limited to one).
-        funding: Payer → (share of the cost, provenance).
+        funding: Who pays its items' cost (:mod:`simlib.rules.funding`; an item's own
+            ``funding:`` wins); None: the city's default.
         raw_items: The items as written.
         note: Free text.
+        take_up: Share of the eligible enrolled in its items' families, with its
+            provenance (None: ``outcomes.yaml`` decides).
     """
 
     name: str
@@ -89,9 +92,10 @@ class Programme:
     end: dt.date | None
     cities: tuple[str, ...] | None
     province: str | None
-    funding: dict[str, tuple[float, Provenance]]
+    funding: Funding | None
     raw_items: tuple
     note: str | None = None
+    take_up: tuple[float, Provenance] | None = None
 
     def applies_to(self, city: str, province: str) -> bool:
         """Whether the programme reaches a city (key) of ``province``."""
@@ -118,35 +122,6 @@ def _date(v: Any, where: str) -> dt.date:
     return v
 
 
-def read_funding(raw: Any, where: str) -> dict[str, tuple[float, Provenance]]:
-    """Validate a ``funding:`` block: shares of the cost by payer, summing to 1.
-
-    Each payer is ``{share: s, source: …}`` or ``{share: s, assumption: true, range: […],
-    rationale: …}``.
-
-    Raises:
-        ParamError: On an unknown payer, a share outside [0, 1], a missing source or
-            shares that do not sum to 1.
-    """
-    if not isinstance(raw, Mapping) or not raw:
-        raise ParamError(f"{where}: expected a mapping of payer: {{share, source}}")
-    out = {}
-    for payer, e in raw.items():
-        w = f"{where}.{payer}"
-        if payer not in PAYERS:
-            raise ParamError(
-                f"{w}: unknown payer {payer!r}{did_you_mean(payer, PAYERS)}; "
-                f"allowed: {', '.join(PAYERS)}"
-            )
-        e = keys(e, w, {"share"}, {"source", "note"} | ASSUMPTION_KEYS)
-        share = number(e["share"], f"{w}.share", lo=0, hi=1)
-        out[payer] = (share, provenance(e, w, share))
-    total = sum(s for s, _ in out.values())
-    if abs(total - 1.0) > 1e-9:
-        raise ParamError(f"{where}: the shares sum to {total:g}, not 1")
-    return out
-
-
 def read_programme(tree: ParamTree, name: str, cities: tuple[str, ...]) -> Programme:
     """Read and validate ``programmes/<name>.yaml`` (its items are checked per city).
 
@@ -159,7 +134,7 @@ def read_programme(tree: ParamTree, name: str, cities: tuple[str, ...]) -> Progr
         tree.yaml(rel),
         where,
         {"programme", "name_zh", "name_en", "level", "document", "in_force", "applies", "items"},
-        {"funding", "note"},
+        {"funding", "take_up", "note"},
     )
     if d["programme"] != name or not _NAME.match(name):
         raise ParamError(
@@ -210,7 +185,18 @@ def read_programme(tree: ParamTree, name: str, cities: tuple[str, ...]) -> Progr
             in_cities = tuple(cs)
         if "province" in a:
             province = typed(a["province"], str, f"{where}.applies.province")
-    funding = read_funding(d["funding"], f"{where}.funding") if "funding" in d else {}
+    funding = parse_funding(d["funding"], f"{where}.funding") if "funding" in d else None
+    take_up = None
+    if "take_up" in d:
+        e = keys(d["take_up"], f"{where}.take_up", {"value"}, {"source", "note"} | ASSUMPTION_KEYS)
+        v = number(e["value"], f"{where}.take_up.value", lo=0, hi=1)
+        take_up = (v, provenance(e, f"{where}.take_up", v))
+        fams = {r.get("family") for r in d["items"] if isinstance(r, Mapping)}
+        if None in fams:
+            raise ParamError(
+                f"{where}.take_up: every item needs a family (vocabulary/families.yaml) "
+                "for the programme's take-up to apply to"
+            )
     if not isinstance(d["items"], list) or not d["items"]:
         raise ParamError(f"{where}.items: expected a non-empty list")
     return Programme(
@@ -226,6 +212,7 @@ def read_programme(tree: ParamTree, name: str, cities: tuple[str, ...]) -> Progr
         funding=funding,
         raw_items=tuple(d["items"]),
         note=d.get("note"),
+        take_up=take_up,
     )
 
 
@@ -235,6 +222,21 @@ def load_programmes(tree: ParamTree) -> tuple[Programme, ...]:
 
     cities = city_keys(tree)
     return tuple(read_programme(tree, n, cities) for n in programme_names(tree))
+
+
+def programme_take_up(tree: ParamTree) -> dict[str, float]:
+    """Take-up of each programme's item families (``take_up:`` of its file).
+
+    :func:`simlib.params.load_inputs` adds them to the outcome parameters' take-up (a family
+    ``outcomes.yaml`` names keeps that value), so a scenario's ``take_up:`` ramps them too.
+    """
+    out = {}
+    for prog in load_programmes(tree):
+        if prog.take_up is None:
+            continue
+        for raw in prog.raw_items:
+            out[raw["family"]] = prog.take_up[0]
+    return out
 
 
 def programme_items(tree: ParamTree, city: str, province: str, read_item, pctx, vocab) -> list:
@@ -259,10 +261,13 @@ def programme_items(tree: ParamTree, city: str, province: str, read_item, pctx, 
         label = f"programme.{prog.name}"
         rel = tree.where(f"{FOLDER}/{prog.name}.yaml")
         doc_file = prog.document["file"]
+        raw_funding = tree.yaml(f"{FOLDER}/{prog.name}.yaml").get("funding")
         seen = set()
         for i, raw in enumerate(prog.raw_items):
             iid = raw.get("id", f"items[{i}]") if isinstance(raw, Mapping) else f"items[{i}]"
             w = f"{rel}: {iid}"
+            if prog.funding is not None and isinstance(raw, Mapping) and "funding" not in raw:
+                raw = {**raw, "funding": raw_funding}  # the programme's split
             item = read_item(raw, w, label, doc_file, prog.start, pctx, vocab)
             if item.id in seen:
                 raise ParamError(f"{w}.id: duplicate item id")
@@ -333,3 +338,36 @@ def load_care_bill(tree: ParamTree) -> CareBill | None:
             else:
                 inst[grade] = v
     return CareBill(tuple(home), tuple(inst), note=d.get("description") or "")
+
+
+def funding_table(scenario: Any = "baseline", params_dir=None):
+    """Who funds each programme: one row per programme and payer, with the share's provenance.
+
+    Args:
+        scenario: A scenario (name, path, dict): its programme changes and added programmes
+            are applied (those without ``from:``).
+        params_dir: A params directory (the bundled one by default).
+
+    Returns:
+        DataFrame: programme, payer, share, assumption, source (the source or rationale).
+    """
+    import pandas as pd
+
+    from simlib.params.scenarios import apply_changes, read_scenario
+    from simlib.params.tree import read_tree
+
+    tree = read_tree(params_dir)
+    applied = apply_changes(tree, read_scenario(scenario, tree), None).tree
+    rows = [
+        {
+            "programme": p.name,
+            "payer": sh.payer,
+            "share": sh.value,
+            "assumption": sh.provenance.assumption,
+            "source": sh.provenance.source or sh.provenance.rationale or p.funding.source,
+        }
+        for p in load_programmes(applied)
+        if p.funding is not None
+        for sh in p.funding.shares
+    ]
+    return pd.DataFrame(rows, columns=["programme", "payer", "share", "assumption", "source"])

@@ -144,7 +144,9 @@ class Amount:
         once: Whether it is given once (the first year a person qualifies), not yearly.
         extra: Further per-person amounts that are measures of their own (name → values,
             e.g. the care bill of a voucher's users); the ledger sums them × take-up like
-            ``values``. Each name is one of the kind's ``produces``.
+            ``values``. Each name is one of the kind's ``produces``, or
+            ``payer_yuan:<payer>``: an amount the kind computes for a payer (a voucher's
+            co-payment, ``payer_yuan:person``), added to the item's split by payer.
     """
 
     values: np.ndarray
@@ -814,8 +816,8 @@ class CareVoucher(Component):
     ``min(cap, share × (bill − insurance))``: the bill from the purchase model
     (:class:`CareBill`), less what the benefits that pay first paid toward it
     (:data:`PAID_FIRST`: "insurance first, subsidy after"). What is left after both is the
-    person's co-payment. Measures: ``care_voucher_yuan`` and its cost; ``care_bill_yuan``
-    and ``care_copay_yuan``, the bill and co-payment of the voucher's users.
+    person's co-payment (``payer_yuan:person`` of the voucher's item, outside ``cost_yuan``).
+    Measures: ``care_voucher_yuan`` and its cost; ``care_bill_yuan``, the bill of its users.
     """
 
     key: ClassVar[str] = "care_voucher"
@@ -824,10 +826,6 @@ class CareVoucher(Component):
         "care_bill_yuan": (
             "yuan",
             "care bill of the voucher's users (purchase model), yuan a year",
-        ),
-        "care_copay_yuan": (
-            "yuan",
-            "what the voucher's users pay themselves: bill − insurance − voucher, yuan a year",
         ),
     }
     explain_fields: ClassVar[dict[str, Any]] = {"care_voucher_yuan_per_year": 0.0}
@@ -875,7 +873,8 @@ class CareVoucher(Component):
         year_bill = np.where(on, 12.0 * bill, 0.0)
         values = np.where(on, 12.0 * voucher, 0.0)
         copay = np.where(on, 12.0 * np.maximum(bill - paid - voucher, 0.0), 0.0)
-        return Amount(values, False, {"care_bill_yuan": year_bill, "care_copay_yuan": copay})
+        # the rest of the bill is the person's: payer_yuan:person of the voucher's item
+        return Amount(values, False, {"care_bill_yuan": year_bill, "payer_yuan:person": copay})
 
     def describe(self) -> str:  # noqa: D102 - see Component
         return (

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _items(city, scenario="baseline"):
-    return {it.id: it for it in load_inputs(city, scenario).periods[-1].services.items}
+    """The list's own items (the programmes' items follow them, with their own funding)."""
+    return {it.id: it for it in load_inputs(city, scenario).periods[-1].services.own_items}
 
 
 def _population(rows):
@@ -153,8 +154,12 @@ def test_payers_sum_to_cost_in_aggregates(small_runs, city):
     public = r[r.measure.isin([MEASURE + p for p in PUBLIC])].groupby(["year", "rep"]).value.sum()
     pd.testing.assert_series_equal(public, cost, check_names=False, rtol=1e-12)
     t = res.by_payer()
-    assert set(t.payer) <= set(PAYERS) and "person" not in set(t.payer)  # no co-payments
-    per_year = t.groupby("year").value.sum()
+    assert set(t.payer) <= set(PAYERS)
+    # co-payments only from the 2026 care voucher (params/programmes/), none from the lists
+    by_prog = res.by_payer(("year", "programme"))
+    person = by_prog[by_prog.payer == "person"]
+    assert set(person.programme) == {"voucher_2026"} and set(person.year) == {2026}
+    per_year = t[t.payer != "person"].groupby("year").value.sum()
     want = res.totals("cost_yuan").set_index("year").value
     pd.testing.assert_series_equal(per_year, want, check_names=False, rtol=1e-12)
     assert {"lower", "upper", "se", "reps", "payer_zh", "payer_en", "share"} <= set(t.columns)

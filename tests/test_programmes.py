@@ -95,6 +95,17 @@ def test_insurance_pays_first_and_the_voucher_a_share_of_what_is_left():
     assert amounts[id(services)] == amounts[id(rev)]
 
 
+def test_no_double_payment_with_the_lists_state_paid_institutional_care():
+    """特困 in 集中供养 live in a state-paid bed (the lists' placement): no voucher for it
+    (flagged reading of the notice's exclusion, params/programmes/voucher_2026.yaml)."""
+    p = {"age": 80, "adl_level": 3, "assistance": "tekun", "tekun_mode": "centralized"}
+    ex = simlib.explain("changzhi", {**p, "in_institution": True}, 2026)
+    assert not _row(ex, VOUCHER).eligible
+    p["tekun_mode"] = "dispersed"  # 分散供养 at home: buys care, gets the voucher
+    ex = simlib.explain("changzhi", p, 2026)
+    assert _row(ex, VOUCHER).care_voucher_yuan_per_year == pytest.approx(6396.0)
+
+
 def test_a_city_list_holds_its_own_items_then_the_programmes_and_the_catalogue_lists_them():
     city = load_city("puyang")
     own = city.services.own_items

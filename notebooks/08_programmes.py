@@ -156,11 +156,11 @@ page.table(
 # %% [markdown]
 # ## Who pays (支出责任)
 #
-# The public cost of the lists and of each programme split by payer (`payer_yuan:<payer>`:
-# each item's `funding:`; the voucher's central share of 85–95 % as reported, its local rest
-# a flagged assumption; the insurance fund pays long-term care insurance; the lists' shares
-# are Puyang's own column or flagged defaults), and the co-payment of the voucher's users
-# (`person`: their care bill less insurance and voucher, outside the public cost).
+# Each programme's public cost split by payer (`payer_yuan:<payer>`: its `funding:`; the
+# voucher's central share of 85–95 % as reported, its local rest a flagged assumption; the
+# insurance fund pays long-term care insurance), and the co-payment of the voucher's users
+# (`person`: their care bill less insurance and voucher, outside the public cost). The lists'
+# own cost by payer is in notebook 03.
 
 # %%
 pays = []
@@ -168,7 +168,8 @@ with warnings.catch_warnings():  # the table states the replications it rests on
     warnings.filterwarnings("ignore", message="this interval rests on", category=UserWarning)
     for (c, s), res in results.items():
         t = res.by_payer(("year", "programme"))
-        pays.append(t[t["year"] >= first_year].assign(city=label[c], scenario=s))
+        t = t[(t["year"] >= first_year) & (t["programme"] != "list")]  # lists: notebook 03
+        pays.append(t.assign(city=label[c], scenario=s))
 pays = pd.concat(pays, ignore_index=True)
 for col in ("value", "lower", "upper", "se"):
     pays[col] = pays[col] / 1e4
@@ -191,7 +192,7 @@ pays = pays[
 page.table(
     pays,
     "by_payer",
-    "Cost of the lists and the programmes by payer 清单与各项目按支出主体（万元）",
+    "Programme cost by payer 各项目按支出主体（万元）",
     source=results,
 )
 

@@ -103,10 +103,12 @@ def test_take_up_scales_enrolment_and_cost():
 
 
 def test_one_off_benefits_are_paid_once(full_take_up):
-    # item 18 home adaptation, read as the annex's group (经济困难): a 低保 person aged 70
+    # item 18 home adaptation, read as the annex's group (经济困难): a 低保 person aged 70;
+    # taken up as a share here (no quota: tests/test_quota.py checks the quota)
     cols = _population([{"age": 70, "assistance": "dibao"}])
     annex = {"description": "annex reading", "definitions": {"home_adaptation_target": "list"}}
-    ledger = Ledger(_with_outcomes("jincheng", full_take_up, annex), ["x"])
+    no_quota = dataclasses.replace(full_take_up, quota={})
+    ledger = Ledger(_with_outcomes("jincheng", no_quota, annex), ["x"])
     first = ledger.collect(cols, 2025)
     second = ledger.collect(cols, 2026)
     assert _measure(first, "jincheng.18", "units:home_adaptation") == 1

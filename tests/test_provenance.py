@@ -19,3 +19,11 @@ def test_every_outcome_parameter_is_classified_once():
     # params/outcomes.yaml: the care subsidy's take-up is fitted by scripts/calibrate_take_up.py
     assert got["outcomes:take_up.care_subsidy"] == "calibrated"
     assert got["outcomes:unit_cost.training"] == "sourced"  # Jincheng annex item 20
+
+
+def test_quota_capacities_are_classified():
+    got = outcome_provenance().set_index("key")["provenance"].astype(str)
+    # puyang.txt 一(二): the city's own 7600 households, spread over five years (a reading)
+    assert got["outcomes:quota.home_adaptation.puyang"] == "proxy"
+    # Shanxi's 69 200 split by the 60+ share
+    assert got["outcomes:quota.home_adaptation.jincheng"] == "derived"

@@ -48,6 +48,19 @@ POLICY = {
         "outcomes": {"fte_hours": 1800, "travel_minutes": 35},
         "changes": [{"outcomes": None, "set": {"unit_cost_yuan.values.visit.value": 65}}],
     },
+    "quota: the baseline (home adaptation by a yearly quota)": "baseline",
+    "quota: another rule and capacity": {
+        "description": "oldest first, a larger quota",
+        "changes": [
+            {
+                "outcomes": None,
+                "set": {
+                    "quota.rule.value": "oldest_first",
+                    "quota.by_family.home_adaptation.by_city.jincheng.value": 1400,
+                },
+            }
+        ],
+    },
     "take-up: a dict": {
         "description": "more visits",
         "take_up": {"caring_visits": {"target": 0.95, "year": 2026}},

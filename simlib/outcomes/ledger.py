@@ -89,6 +89,8 @@ class Ledger:
         #: Per collected year: (year, item ids, measures, values [records × counties]).
         self.years: list[tuple[int, list[str], list[str], np.ndarray]] = []
         self._plans: dict[int, _Plan] = {}
+        #: Quota items evaluated so far (the first year serves the programme's earlier years).
+        self._quota_seen: set[str] = set()
         self._table_bits = 16
 
     def collect(self, cols: dict[str, np.ndarray], year: int) -> pd.DataFrame:
@@ -183,9 +185,14 @@ class Ledger:
             if any(c.covers for c in item.benefit.components):
                 covered |= r.eligible
             take = p.take_up_for(item.family, year)
+            quota = p.quota_for(item.family, self.inputs.city)
+            if quota is not None:
+                take = 1.0  # the quota, not a share, decides who is served
             n_elig = total(mask=r.eligible)
             rec = {"eligible": n_elig, "enrolled": n_elig * take}
-            if item.benefit.household:
+            if quota is not None:
+                amounts = self._quota(item, r, rec, view, quota, year, p)
+            elif item.benefit.household:
                 amounts = self._household(item, r, rec, take, view)
             else:
                 once = [j for j, (_, a) in enumerate(r.parts) if a.once]
@@ -290,6 +297,50 @@ class Ledger:
         rec["enrolled_households"] = households * take
         return [sums[j] * take for j in range(len(r.parts))]
 
+    def _quota(self, item, r, rec: dict, view: YearView, quota, year: int, p) -> list:
+        """A quota item: this year's capacity served among the eligible households.
+
+        The household sums mark every eligible household at home not served before; the
+        quota (:func:`~simlib.outcomes.quota.allocate`) keeps the marks of those it serves
+        and clears the others'. In the first year the item is evaluated, the households of
+        the programme's earlier years (:func:`quota_before`) are served first, uncounted
+        (``quota_before``: as many as the eligible households then at home allow).
+        ``enrolled`` counts the eligible persons, and ``enrolled_households`` their
+        households, served so far.
+        """
+        from simlib.core.errors import ParamError
+        from simlib.outcomes.quota import allocate, served_persons
+
+        once = np.array([a.once for _, a in r.parts], dtype=bool)
+        if not item.benefit.household or not once.any():
+            raise ParamError(
+                f"params/outcomes.yaml: quota.by_family.{item.family}: item {item.id} gives no "
+                "one-off household benefit; only those can be delivered as a yearly quota"
+            )
+        got = self.received[item.id]
+        before = got.copy()
+        amounts = self._household(item, r, rec, 1.0, view)
+        new = np.flatnonzero((got == 1) & (before == 0))
+        names = ("spouse", "weight", "county", "adl_level", "age", "in_institution")
+        cols = {n: view.agent_column(n) for n in names}
+        rows = view.agent_rows()
+        values = np.column_stack([np.broadcast_to(a.values, r.eligible.shape) for _, a in r.parts])
+        mine = np.where(r.eligible[rows[new], None], values[rows[new]], 0.0)
+        city = self.inputs.city
+        first = item.id not in self._quota_seen
+        self._quota_seen.add(item.id)
+        before = quota_before(quota, city, year) if first else 0.0
+        capacity = quota.capacity(city, year)
+        served, sums, rec["quota_before"] = allocate(
+            new, cols, mine, once, capacity, p.quota_rule, self.n_slots, before=before
+        )
+        got[new] = 0
+        got[served] = 1
+        rec["enrolled"], rec["enrolled_households"] = served_persons(
+            rows, r.eligible, got, cols, self.n_slots
+        )
+        return [sums[j] if once[j] else amounts[j] for j in range(len(once))]
+
     def _frame(self, year, items, measures, values) -> pd.DataFrame:
         from simlib.outcomes.groups import labels
 
@@ -336,6 +387,20 @@ def _public(split: Mapping[str, np.ndarray], n_c: int) -> np.ndarray:
     return out
 
 
+def quota_before(quota, city: str, year: int) -> float:
+    """Households a quota served in its years before ``year`` (the item's first evaluated).
+
+    Args:
+        quota: The family's :class:`~simlib.params.outcomes.Quota`.
+        city: Population city.
+        year: First year the item is evaluated (its list in force).
+
+    Returns:
+        The capacity of the programme's years from ``quota.first`` to ``year − 1``.
+    """
+    return float(sum(quota.capacity(city, y) for y in range(quota.first, year)))
+
+
 def _row_yuan(item, r, first, take: float, prices) -> np.ndarray:
     """Per row of the evaluation table, the expected yuan of one item's benefit (× take-up).
 
@@ -377,6 +442,10 @@ class YearView:
     def agent_rows(self) -> np.ndarray:
         """Per agent, its row in ``table`` (−1 for the dead)."""
         return self.row
+
+    def agent_column(self, name: str) -> np.ndarray:
+        """Per agent, a column of the population (``county``: the aggregation slot)."""
+        return self.cols[name]
 
     def once_sums(self, eligible, values, got, n_counties: int) -> np.ndarray:
         """One-off amounts of first receipts (:func:`~simlib.outcomes.cells.once_sums`)."""

@@ -15,9 +15,10 @@ from simlib.rules.benefits import kinds
 #: Measures every list produces, whatever its benefit kinds: measure → (unit, meaning).
 COMMON: dict[str, tuple[str, str]] = {
     "eligible": ("persons", "persons eligible (summed over items: person-items)"),
-    "enrolled": ("persons", "eligible × take-up (summed over items: person-items)"),
+    "enrolled": ("persons", "eligible × take-up, or served so far for a quota item"),
     "households": ("households", "households eligible for a household benefit (once each)"),
     "enrolled_households": ("households", "eligible households × take-up"),
+    "quota_before": ("households", "quota items: households served before the list (uncosted)"),
     "cost_yuan": ("yuan", "every benefit's public cost, yuan (pension items excluded)"),
     "payer_yuan:": (
         "yuan",

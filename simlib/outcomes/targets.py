@@ -8,7 +8,10 @@ inputs — its list, take-up, hours per FTE and costs — never from defaults:
 * share measures (visit rate, 集中供养 of willing 特困, assessment coverage, home adaptation
   coverage): enrolled / eligible over the items of the family in the target year;
 * count measures (home adaptations, carers trained, home-care visits): units delivered,
-  cumulative from the first simulated year to the target year;
+  cumulative from the first simulated year to the target year; for a family delivered as a
+  yearly quota (``params/outcomes.yaml``, ``quota:``) the households its programme served
+  before the list took effect count too, and a share target is the share of the programme
+  period's task;
 * ``family_care_beds``: family care beds in use in the target year;
 * ``county_beds``: beds demanded per county against a per-county floor (the counties whose
   census population the target's ``county_population`` selects);
@@ -152,8 +155,11 @@ def _evaluate(t, inputs, table: pd.DataFrame) -> dict:
     items = _family_items(inputs, family)
     if not items:
         return {"note": f"the list has no item of family {family}"}
+    quota = p.quota_for(family, inputs.city)
     if kind == "auto":
         kind = "share" if t.unit == "share" else "count"
+        if quota is not None:
+            return _quota_delivery(t, inputs, table, items, quota, kind)
     year = [t.year]
     eligible = _sum(table, "eligible", items, year)
     enrolled = _sum(table, "enrolled", items, year)
@@ -192,6 +198,53 @@ def _evaluate(t, inputs, table: pd.DataFrame) -> dict:
         "extra_units": extra_units,
         "extra_fte": float(fte(extra_minutes, p.fte_hours)),
         "extra_yuan": extra_yuan,
+    }
+
+
+def _quota_delivery(t, inputs, table: pd.DataFrame, items: list[str], quota, kind: str) -> dict:
+    """A quota family's delivery to the target year against the target (count or task share).
+
+    Delivered = the households the programme served before the list took effect (its
+    capacity of those years, :func:`~simlib.outcomes.ledger.quota_before`, as far as the
+    eligible households of the item's first year can take it: measure ``quota_before``) +
+    the units the run counts from the item's first year to the target year. A share target
+    is the share of the programme period's task (:meth:`~simlib.params.outcomes.Quota.task`).
+    """
+    from simlib.outcomes.ledger import quota_before
+
+    p = inputs.policy(t.year).outcomes
+    rows = table[table["item_id"].isin(items)]
+    first = int(rows["year"].min()) if len(rows) else t.year
+    years = list(range(first, t.year + 1))
+    units_m = _unit_measures(table, items)
+    counted = sum(_sum(table, m, items, years) for m in units_m)
+    before = _sum(table, "quota_before", items, years)
+    capacity_before = quota_before(quota, inputs.city, first)
+    delivered = before + counted
+    task = quota.task(inputs.city)
+    projected = delivered / task if kind == "share" else delivered
+    gap = t.value - projected
+    short = max(gap, 0.0) * (task if kind == "share" else 1.0)  # households
+    units = sum(_sum(table, m, items, [t.year]) for m in units_m)
+    minutes = _sum(table, "minutes", items, [t.year])
+    cost = _sum(table, "cost_yuan", items, [t.year])
+    return {
+        "projected": projected,
+        "gap": gap,
+        "met": bool(gap <= 1e-9),
+        "met_means": "projected ≥ target",
+        "modelled": True,
+        "extra_persons": np.nan,
+        "extra_units": short,
+        "extra_fte": float(fte(short * (minutes / units if units else 0.0), p.fte_hours)),
+        "extra_yuan": short * (cost / units if units else 0.0),
+        "note": (
+            f"a yearly quota of {quota.per_year[inputs.city]:g} households "
+            f"({quota.first}–{quota.last}, task {task:g}): {before:.0f} served before the list "
+            f"took effect in {first} (of the {capacity_before:g} those years' quota allowed, "
+            f"as many as the eligible households then could take; not costed) + "
+            f"{counted:.0f} served from {first}"
+        ),
     }
 
 

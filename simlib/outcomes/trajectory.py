@@ -262,6 +262,18 @@ class PathView(YearView):
         """Per agent, its row in the table (−1 for the dead)."""
         return np.append(self._cell, -1)[self._traj.fid[self._t]]
 
+    def agent_column(self, name: str) -> np.ndarray:
+        """Per agent, a column as the model's would hold it (the dead read a zero)."""
+        tr, t = self._traj, self._t
+        if name == "county":
+            return self._county
+        if name == "spouse":
+            return tr.spouse
+        if name == "weight":
+            return np.full(tr.n_agents, tr.weight[t], np.float32)
+        fine = tr.cells[t][name]
+        return np.append(fine, np.zeros(1, fine.dtype))[tr.fid[t]]
+
     def once_sums(self, eligible, values, got, n_counties: int) -> np.ndarray:
         """One-off amounts (:func:`~simlib.outcomes.cells.once_sums_on_path`)."""
         tr, t = self._traj, self._t

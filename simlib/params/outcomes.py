@@ -6,10 +6,45 @@ from dataclasses import dataclass, field
 
 from simlib.core.checks import keys, read_quantity
 from simlib.core.errors import ParamError, did_you_mean
-from simlib.params.tree import ParamTree
+from simlib.params.tree import ParamTree, city_keys
 from simlib.params.vocabulary import Vocabulary
 
 REL = "outcomes.yaml"
+
+#: Who a quota serves first among the eligible households not yet served (``quota.rule``):
+#: ``neediest_first`` — the household's highest ADL grade (GB/T 42195 level), then its oldest
+#: member's age; ``oldest_first`` — age, then ADL grade. Ties: the lower agent index.
+QUOTA_RULES = ("neediest_first", "oldest_first")
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A family delivered as a yearly programme quota (``params/outcomes.yaml``, ``quota:``).
+
+    Attributes:
+        family: Item family.
+        per_year: City → households served per year of the programme period.
+        first: First year of the programme period.
+        last: Last year of the programme period.
+        after: Capacity after ``last`` as a share of the period's yearly capacity.
+    """
+
+    family: str
+    per_year: dict[str, float]
+    first: int
+    last: int
+    after: float
+
+    def capacity(self, city: str, year: int) -> float:
+        """Households the city's quota can serve in ``year`` (0 before the programme)."""
+        if year < self.first:
+            return 0.0
+        per = self.per_year[city]
+        return per if year <= self.last else per * self.after
+
+    def task(self, city: str) -> float:
+        """The programme period's task: households to serve from ``first`` to ``last``."""
+        return self.per_year[city] * (self.last - self.first + 1)
 
 
 @dataclass(frozen=True)
@@ -28,6 +63,8 @@ class OutcomeParams:
         unit_cost: Government cost per in-kind unit, yuan.
         bed_cost: Government cost per occupied placement per year, yuan.
         take_up_targets: Scenario schedules: family → (target share, target year).
+        quota: Families delivered as yearly quotas (:class:`Quota`), not a take-up share.
+        quota_rule: Who a quota serves first (one of :data:`QUOTA_RULES`).
     """
 
     price_year: int
@@ -41,6 +78,20 @@ class OutcomeParams:
     unit_cost: dict[str, float]
     bed_cost: dict[str, float]
     take_up_targets: dict[str, tuple[float, int]] = field(default_factory=dict)
+    quota: dict[str, Quota] = field(default_factory=dict)
+    quota_rule: str = QUOTA_RULES[0]
+
+    def quota_for(self, family: str | None, city: str) -> Quota | None:
+        """The family's quota in ``city``, or None where take-up applies.
+
+        A scenario's take-up schedule for the family replaces its quota (the scenario asks
+        for a share of the eligible served, as the targets_2025 scenario does); so does a
+        city the quota has no capacity for.
+        """
+        q = self.quota.get(family or "")
+        if q is None or family in self.take_up_targets or city not in q.per_year:
+            return None
+        return q
 
     def take_up_for(self, family: str | None, year: int) -> float:
         """Take-up of an item family in ``year`` (baseline, or ramped to a scenario target).
@@ -97,6 +148,7 @@ def load_outcomes(tree: ParamTree, vocab: Vocabulary) -> OutcomeParams:
             "unit_cost_yuan",
             "bed_cost_yuan_per_year",
         },
+        {"quota"},
     )
     tu = keys(
         raw["take_up"], f"{where}: take_up", {"unit", "default", "by_family"}, {"description"}
@@ -140,7 +192,10 @@ def load_outcomes(tree: ParamTree, vocab: Vocabulary) -> OutcomeParams:
     ramp = read_quantity(
         raw["ramp_start_year"], f"{where}: ramp_start_year", integer=True, lo=2020, hi=2035
     ).value
+    quota, rule = _quota(raw.get("quota"), f"{where}: quota", vocab, city_keys(tree))
     return OutcomeParams(
+        quota=quota,
+        quota_rule=rule,
         price_year=int(price_year),
         ramp_start_year=int(ramp),
         take_up_default=float(default),
@@ -152,3 +207,61 @@ def load_outcomes(tree: ParamTree, vocab: Vocabulary) -> OutcomeParams:
         unit_cost=unit_cost,
         bed_cost=bed_cost,
     )
+
+
+def _quota(raw, where: str, vocab: Vocabulary, cities) -> tuple[dict[str, Quota], str]:
+    """Validate the ``quota`` block (families delivered as yearly programme quotas)."""
+    if raw is None:
+        return {}, QUOTA_RULES[0]
+    d = keys(raw, where, {"unit", "rule", "by_family"}, {"description"})
+    if d["unit"] != "households per year":
+        raise ParamError(f"{where}.unit: must be 'households per year', got {d['unit']!r}")
+    rule = keys(
+        d["rule"],
+        f"{where}.rule",
+        {"value"},
+        {"variants", "assumption", "rationale", "source", "note"},
+    )
+    if rule["value"] not in QUOTA_RULES:
+        raise ParamError(
+            f"{where}.rule.value: {rule['value']!r} is not a rule"
+            f"{did_you_mean(str(rule['value']), QUOTA_RULES)}; allowed: {', '.join(QUOTA_RULES)}"
+        )
+    if not isinstance(d["by_family"], dict) or not d["by_family"]:
+        raise ParamError(f"{where}.by_family: expected a mapping of family: quota")
+    out = {}
+    for fam, q in d["by_family"].items():
+        w = f"{where}.by_family.{fam}"
+        if fam not in vocab.families:
+            raise ParamError(
+                f"{w}: unknown family{did_you_mean(fam, vocab.families)}; "
+                f"allowed: {', '.join(vocab.families)}"
+            )
+        q = keys(q, w, {"years", "after", "by_city"}, {"description", "note"})
+        years = q["years"]
+        if (
+            not isinstance(years, list)
+            or len(years) != 2
+            or not all(isinstance(y, int) and 2000 <= y <= 2050 for y in years)
+            or years[0] > years[1]
+        ):
+            raise ParamError(f"{w}.years: expected [first, last] years of the programme period")
+        after = read_quantity({**q["after"], "unit": "share"}, f"{w}.after", hi=10.0).value
+        if not isinstance(q["by_city"], dict) or not q["by_city"]:
+            raise ParamError(f"{w}.by_city: expected a mapping of city: households per year")
+        unknown = [c for c in q["by_city"] if c not in cities]
+        if unknown:
+            raise ParamError(
+                f"{w}.by_city.{unknown[0]}: no such city{did_you_mean(unknown[0], cities)}; "
+                f"allowed: {', '.join(cities)}"
+            )
+        per = {
+            city: read_quantity(
+                {**e, "unit": "households per year"},
+                f"{w}.by_city.{city}",
+                count_units=("households per year",),
+            ).value
+            for city, e in q["by_city"].items()
+        }
+        out[fam] = Quota(fam, per, years[0], years[1], float(after))
+    return out, rule["value"]

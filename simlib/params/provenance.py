@@ -1,7 +1,7 @@
 """Provenance at a glance: each outcome parameter sourced, calibrated, derived or assumed.
 
 :func:`outcome_provenance` reads ``params/outcomes.yaml`` and classifies every take-up,
-minutes, travel, FTE-hours, unit-cost and bed-cost value by what stands behind it:
+minutes, travel, FTE-hours, unit-cost, bed-cost and quota value by what stands behind it:
 
 * ``sourced`` — a source and no ``assumption`` flag (a document or published figure);
 * ``calibrated`` — an assumption whose source begins ``calibrated`` (fitted to published
@@ -84,6 +84,10 @@ def outcome_provenance(params_dir=None) -> pd.DataFrame:
             add(f"outcomes:{prefix}.{name}", prefix, e, unit)
     for scalar, key in _SCALARS.items():
         add(f"outcomes:{key}", key, out[scalar], out[scalar].get("unit", ""))
+    for fam, q in ((out.get("quota") or {}).get("by_family") or {}).items():
+        for city, e in q["by_city"].items():
+            add(f"outcomes:quota.{fam}.{city}", "quota", e, "households per year")
+        add(f"outcomes:quota.{fam}.after", "quota", q["after"], "share")
     df = pd.DataFrame(rows)
     df["provenance"] = pd.Categorical(df["provenance"], categories=CLASSES, ordered=True)
     return df

@@ -48,7 +48,9 @@ def test_shanxi_disability_subsidies_change_on_2026_01_01(city):
 
 def test_inputs_start_a_period_when_a_standard_changes():
     inp = load_inputs("jincheng")
-    assert [p.start for p in inp.periods] == [None, 2026]
+    # 2022, 2024: Puyang's 低保 floors and minimum wage, every city's premium (each city's
+    # change starts a period in all: harmless); 2025: Shanxi's rural 低保; 2026: disability
+    assert [p.start for p in inp.periods] == [None, 2022, 2024, 2025, 2026]
     amounts = {}
     for year in (2025, 2026):
         item = next(i for i in inp.policy(year).services.items if i.id == "jincheng.27")
@@ -106,3 +108,69 @@ def test_bad_dated_entries_and_indexations_name_the_key():
                 "index_standards": {"rate": 0.1, "from": 2026, "standards": ["dibaoo"]},
             },
         )
+
+
+def _in_force(city, name, year):
+    from simlib.params.dated import standard_in_force
+    from simlib.params.tree import read_tree
+
+    s = read_tree().yaml(f"cities/{city}.yaml")["standards"][name]
+    return standard_in_force(s, year, 7)["value"]
+
+
+def test_dated_series_of_the_minimum_wage_premium_and_dibao():
+    # Henan minimum wage, class II: 1700 (2018-10-01), 1800 (豫政〔2021〕33号, 2022-01-01),
+    # 2000 (豫政〔2023〕43号, 2024-01-01)
+    assert [_in_force("puyang", "minimum_wage", y) for y in (2021, 2022, 2023, 2024, 2030)] == [
+        1700,
+        1800,
+        1800,
+        2000,
+        2000,
+    ]
+    # Henan 低保 floors: 2020 urban 570, rural 4260 / 12 = 355; from 2022-01-01 630 / 420
+    assert _in_force("puyang", "dibao", 2021) == {"urban": 570, "rural": 355}
+    assert _in_force("puyang", "dibao", 2022) == {"urban": 630, "rural": 420}
+    # national minimum individual premium: 380 in 2023 (400 less the 2024 rise of 20), 400
+    for city in simlib.cities():
+        assert _in_force(city, "resident_medical_premium", 2023) == 380
+        assert _in_force(city, "resident_medical_premium", 2024) == 400
+    # Shanxi: the 2026 disability subsidies are 22 % of the 2025 average rural 低保
+    # standard and pay 122 a month, so that standard is about 122 / 0.22 = 554.5
+    rural = _in_force("datong", "dibao", 2025)["rural"]
+    assert round(0.22 * rural) == _in_force("datong", "disability_living_subsidy", 2026) == 122
+    assert _in_force("datong", "dibao", 2024)["rural"] == 496
+
+
+def test_dispersed_tekun_support_follows_the_dibao_in_force():
+    # Jincheng item 22: basic living 1.3 × 当地低保标准 a month; a rural dispersed 特困
+    # person's support rises in 2025 by 12 × 1.3 × (554.5 − 496) yuan a year
+    person = pd.DataFrame(
+        [{"age": 75, "urban": False, "assistance": "tekun", "tekun_mode": "dispersed"}]
+    )
+    yuan = {}
+    for year in (2024, 2025):
+        out = simlib.apply_services("jincheng", person, year)
+        yuan[year] = float(out.loc[out["item_id"] == "jincheng.22", "yuan_per_year"].sum())
+    assert yuan[2025] - yuan[2024] == pytest.approx(12 * 1.3 * (554.5 - 496))
+
+
+def test_an_override_of_a_dated_assumption_sets_the_value_in_force_in_the_price_year():
+    from simlib.params.assumptions import registry
+
+    reg = registry("puyang").set_index("key")
+    # the 2024 value (class II of 豫政〔2023〕43号), not the 2018 base value
+    assert reg.loc["standard:puyang.minimum_wage", "value"] == 2000
+    assert _override_value(load_inputs("puyang"), 2025) == 2000
+    inp = load_inputs("puyang", overrides={"standard:puyang.minimum_wage": 2100})
+    assert _override_value(inp, 2025) == 2100
+
+
+def _override_value(inp, year):
+    """The minimum wage a Puyang item reads in ``year`` (item 9's 全护理 component)."""
+    item = next(i for i in inp.policy(year).services.items if i.id == "puyang.9")
+    return next(
+        c.standard.value
+        for c in item.benefit.components
+        if getattr(c, "standard", None) is not None and c.standard.name == "minimum_wage"
+    )

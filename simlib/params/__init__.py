@@ -79,7 +79,8 @@ def load_city(
             list reads a state a custom process adds needs that process's schema,
             :func:`simlib.population.processes.schema_of`).
         year: Use the city standards in force in this calendar year (dated values,
-            ``simlib/params/dated.py``); None: those of the base year 2020.
+            ``simlib/params/dated.py``); None: those of the price year
+            (``params/outcomes.yaml`` ``price_year``, the year the amounts are priced in).
 
     Returns:
         The :class:`City`.
@@ -91,6 +92,8 @@ def load_city(
     key = check_city(name, tree)
     variants = tuple(sorted((definition_variants or {}).items()))
     schema = schema or SCHEMA
+    if year is None:
+        year = int(tree.yaml("outcomes.yaml")["price_year"]["value"])
     tree = standards_in_force(tree, year, load_conventions(tree).in_force_cutoff_month)
     cache_key = (tree.hash, key, variants, tuple(schema))
     if cache_key not in _CITIES:

@@ -235,21 +235,44 @@ def _rows(tree: ParamTree, city: str, schema=None) -> list[dict]:
     ctx = tree.yaml(f"cities/{city}.yaml")
     city_zh = ctx.get("name_zh", city)
     w = f"params/cities/{city}.yaml"
+    price_year = (out.get("price_year") or {}).get("value")
     for name, s in (ctx.get("standards") or {}).items():
         if isinstance(s, dict) and not isinstance(s.get("value"), dict):
+            block, path = _in_price_year(s, price_year, tree)
             rows.append(
                 _row(
                     f"standard:{city}.{name}",
                     f"{city_zh} {s.get('name_zh', name)}",
-                    s,
-                    s.get("value"),
+                    block,
+                    block.get("value"),
                     s.get("unit", ""),
                     w,
-                    Change("standard", f"{city}.{name}", {"value": None}, None, ""),
+                    Change("standard", f"{city}.{name}", {path: None}, None, ""),
                 )
             )
     rows += _item_rows(tree, city, city_zh, schema if schema is not None else SCHEMA)
     return [r for r in rows if r is not None]
+
+
+def _in_price_year(s: Mapping, price_year, tree: ParamTree) -> tuple[Mapping, str]:
+    """A standard's entry in force in the price year, and the path of its value.
+
+    A dated standard (:mod:`simlib.params.dated`) holds the value of the money's price year
+    in the last dated entry in force then (or its base value before the first); that is the
+    value an override sets, so it moves every year from the price year until the next date.
+    """
+    from simlib.params.dated import in_force_year
+    from simlib.params.vocabulary import load_conventions
+
+    dated = s.get("dated")
+    if not isinstance(dated, list) or not isinstance(price_year, int):
+        return s, "value"
+    cutoff = load_conventions(tree).in_force_cutoff_month
+    out: tuple[Mapping, str] = (s, "value")
+    for i, e in enumerate(dated):
+        if isinstance(e, Mapping) and in_force_year(e["from"], cutoff) <= price_year:
+            out = (e, f"dated[{i}].value")
+    return out
 
 
 def registry(city: str, params_dir=None, schema=None) -> pd.DataFrame:

@@ -352,17 +352,32 @@ class Members:
         arrays = (self.order, self.start, self.nz_cell, self.nz_county, self.nz_agents)
         return int(sum(a.nbytes for a in arrays))
 
-    def of(self, flag: np.ndarray) -> np.ndarray:
+    def of(self, flag: np.ndarray, cell=None, away=None) -> np.ndarray:
         """The agents of the flagged fine cells, ascending (int64).
 
         Args:
-            flag: Per fine cell, whether its agents are wanted (bool).
+            flag: Per fine cell, whether its agents are wanted (bool); with ``cell``, per
+                row of an evaluation table.
+            cell: Per fine cell, its row (fine cell ``f`` is wanted if ``flag[cell[f]]``).
+            away: Per fine cell, whether its agents are left out (bool), e.g. those
+                living in an institution.
         """
+        n_fine = self.start.size - 1
+        cell = np.arange(n_fine) if cell is None else cell
+        away = np.zeros(n_fine, bool) if away is None else away
         if engine() == "numpy":
-            cells = np.flatnonzero(flag)
-            parts = [self.order[self.start[f] : self.start[f + 1]] for f in cells]
+            wanted = np.flatnonzero(flag[cell] & ~away)
+            parts = [self.order[self.start[f] : self.start[f + 1]] for f in wanted]
             return np.sort(np.concatenate([np.zeros(0, np.int32), *parts])).astype(np.int64)
-        return _members_of_kernel()(self.order, self.start, flag.view(np.uint8), self.n, _DEBRUIJN)
+        return _members_of_kernel()(
+            self.order,
+            self.start,
+            flag.view(np.uint8),
+            cell,
+            away.view(np.uint8),
+            self.n,
+            _DEBRUIJN,
+        )
 
 
 #: The bit scan's table: bit ``i`` of a word, isolated and multiplied by :data:`_MAGIC`, has
@@ -406,12 +421,15 @@ def _members_kernel(fid, agents):
 
 
 @kernel
-def _members_of_kernel(order, start, flag, n, debruijn):
+def _members_of_kernel(order, start, flag, cell, away, n, debruijn):
     # The flagged cells' agents set bits in a bitmap of all agents, read back word by word in
     # ascending order: O(listed + agents / 64), not a pass over the agents.
+    n_f = cell.shape[0]
+    want = np.empty(n_f, np.uint8)
     m = 0
-    for f in range(flag.shape[0]):
-        if flag[f]:
+    for f in range(n_f):
+        want[f] = flag[cell[f]] & (1 - away[f])
+        if want[f]:
             m += start[f + 1] - start[f]
     out = np.empty(m, np.int64)
     if m == 0:
@@ -420,8 +438,8 @@ def _members_of_kernel(order, start, flag, n, debruijn):
     bits = np.zeros(words, np.uint64)
     one = np.uint64(1)
     magic = np.uint64(0x03F79D71B4CB0A89)
-    for f in range(flag.shape[0]):
-        if flag[f]:
+    for f in range(n_f):
+        if want[f]:
             for p in range(start[f], start[f + 1]):
                 a = order[p]
                 bits[a >> 6] |= one << np.uint64(a & 63)
@@ -472,7 +490,7 @@ def once_sums_on_path(
         w = np.full(fid.size, weight, np.float32)
         return once_sums(row, eligible, values, got, county, w, n_counties)
     values = np.ascontiguousarray(values, dtype=np.float64)
-    found = members.of(eligible[cell])
+    found = members.of(eligible, cell)
     rows = cell[fid[found]]
     w = np.full(found.size, weight, np.float32)
     return _once_kernel()(found, rows, values, got, county, w, n_counties)

@@ -243,12 +243,12 @@ def household_sums_on_path(
         }
         return household_sums(row, eligible, values, once, received, cols, n_counties)
     got = received if received is not None else np.zeros(fid.size, np.int8)
-    at_home = ~inst.astype(bool)
-    found = members.of(at_home & eligible[cell])  # at home, in an eligible row
+    away = inst.astype(bool, copy=False)
+    found = members.of(eligible, cell, away=away)  # at home, in an eligible row
     own = cell[fid[found]]
     s = spouse[found]
     fs = fid[np.maximum(s, 0)]
-    home = (s >= 0) & (fs >= 0) & at_home[fs]
+    home = (s >= 0) & (fs >= 0) & ~away[fs]
     other = np.where(home, cell[fs], -1)
     values = np.ascontiguousarray(values, dtype=np.float64)
     w = np.float32(weight)

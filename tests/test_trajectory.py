@@ -313,7 +313,10 @@ def test_several_scenarios_in_one_call_simulate_each_replication_once(monkeypatc
     monkeypatch.setattr(trajectories, "simulate", counted)
     trajectories.clear_memory()
     kw = {"reps": 2, "sample": SAMPLE, "seed": SEED, "end_year": 2024}
-    reform = {"description": "more visits", "take_up": {"caring_visits": {"target": 0.9, "year": 2023}}}
+    reform = {
+        "description": "more visits",
+        "take_up": {"caring_visits": {"target": 0.9, "year": 2023}},
+    }
     several = simlib.run(CITY, scenarios=["baseline", "harmonised", reform], **kw)
     assert list(several) == ["baseline", "harmonised", "more visits"]
     assert sorted(simulated) == [(CITY, 0), (CITY, 1)]  # one path per city × replication

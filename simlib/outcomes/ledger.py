@@ -323,7 +323,7 @@ class Ledger:
         new = np.flatnonzero((got == 1) & (before == 0))
         names = ("spouse", "weight", "county", "adl_level", "age", "in_institution")
         cols = {n: view.agent_column(n) for n in names}
-        rows = view.agent_rows()
+        rows = view.agent_column("row")  # indexed only where needed (a stored path's is lazy)
         values = np.column_stack([np.broadcast_to(a.values, r.eligible.shape) for _, a in r.parts])
         mine = np.where(r.eligible[rows[new], None], values[rows[new]], 0.0)
         city = self.inputs.city
@@ -444,8 +444,11 @@ class YearView:
         return self.row
 
     def agent_column(self, name: str) -> np.ndarray:
-        """Per agent, a column of the population (``county``: the aggregation slot)."""
-        return self.cols[name]
+        """Per agent, a column of the population.
+
+        ``county`` is the aggregation slot; ``row`` the agent's row in the table (−1: dead).
+        """
+        return self.row if name == "row" else self.cols[name]
 
     def once_sums(self, eligible, values, got, n_counties: int) -> np.ndarray:
         """One-off amounts of first receipts (:func:`~simlib.outcomes.cells.once_sums`)."""

@@ -113,23 +113,31 @@ def served_persons(
     """Eligible persons at home, and their households, already served by a quota item.
 
     Args:
-        rows: Per agent, its row in the evaluation table (−1: dead).
+        rows: Per agent, its row in the evaluation table (−1: dead); anything indexed by
+            an array of agents (a stored path's rows are read only where indexed).
         eligible: Per row, eligibility for the item.
         got: Per agent, 1 once its household was served.
-        cols: Per-agent columns ``spouse``, ``weight``, ``county``, ``in_institution``.
+        cols: Per-agent columns ``spouse``, ``weight``, ``county``, ``in_institution`` (each
+            indexed by an array of agents only).
         n_counties: Number of counties.
 
     Returns:
         ``(persons, households)`` per county: eligible persons living in a served household,
         and those households (counted once, at the lower-indexed member at home).
     """
-    home = (rows >= 0) & ~cols["in_institution"].astype(bool)
-    idx = np.flatnonzero(home & eligible[np.maximum(rows, 0)] & (got == 1))
-    w = cols["weight"].astype(np.float64)
-    county = cols["county"].astype(np.intp)
-    persons = np.bincount(county[idx], weights=w[idx], minlength=n_counties)
+    # only the served agents are read (got == 1: thousands, not every agent), in ascending
+    # order, so the sums are those of a pass over every agent
+    cand = np.flatnonzero(got == 1)
+    inst = cols["in_institution"]
+    r = rows[cand]
+    idx = cand[(r >= 0) & ~inst[cand].astype(bool) & eligible[np.maximum(r, 0)]]
+    county = cols["county"]
+    w = cols["weight"][idx].astype(np.float64)
+    persons = np.bincount(county[idx].astype(np.intp), weights=w, minlength=n_counties)
     s = cols["spouse"][idx].astype(np.int64)
-    partner = (s >= 0) & home[np.maximum(s, 0)]
+    s0 = np.maximum(s, 0)
+    partner = (s >= 0) & (rows[s0] >= 0) & ~inst[s0].astype(bool)
     rep = np.unique(np.where(partner, np.minimum(idx, s), idx))
-    households = np.bincount(county[rep], weights=w[rep], minlength=n_counties)
+    w_rep = cols["weight"][rep].astype(np.float64)
+    households = np.bincount(county[rep].astype(np.intp), weights=w_rep, minlength=n_counties)
     return persons, households

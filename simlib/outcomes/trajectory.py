@@ -251,6 +251,31 @@ def _masked_kernel(mask, agents):
     return out
 
 
+class _PerAgent:
+    """A per-agent column of a stored path, read through each agent's fine cell where indexed.
+
+    ``column[idx]`` is ``values[fid[idx]]`` (the dead's fine cell −1 reads ``values[-1]``);
+    ``numpy.asarray(column)`` gives the whole column.
+    """
+
+    def __init__(self, values: np.ndarray, fid: np.ndarray):
+        self._values, self._fid = values, fid
+
+    @property
+    def size(self) -> int:
+        return int(self._fid.size)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, idx):
+        return self._values[self._fid[idx]]
+
+    def __array__(self, dtype=None, copy=None):
+        out = self._values[self._fid]
+        return out if dtype is None else out.astype(dtype)
+
+
 class PathView(YearView):
     """A trajectory year's view: one-off and household sums read agents through fine cells."""
 
@@ -262,17 +287,23 @@ class PathView(YearView):
         """Per agent, its row in the table (−1 for the dead)."""
         return np.append(self._cell, -1)[self._traj.fid[self._t]]
 
-    def agent_column(self, name: str) -> np.ndarray:
-        """Per agent, a column as the model's would hold it (the dead read a zero)."""
+    def agent_column(self, name: str):
+        """Per agent, a column as the model's would hold it, read where indexed.
+
+        The dead read a zero; ``row`` is each agent's row (−1 for the dead). Read through
+        the fine cells only where indexed (:class:`_PerAgent`).
+        """
         tr, t = self._traj, self._t
         if name == "county":
             return self._county
         if name == "spouse":
             return tr.spouse
         if name == "weight":
-            return np.full(tr.n_agents, tr.weight[t], np.float32)
+            return _PerAgent(np.array([tr.weight[t]], np.float32), np.zeros_like(tr.fid[t]))
+        if name == "row":
+            return _PerAgent(np.append(self._cell, -1), tr.fid[t])
         fine = tr.cells[t][name]
-        return np.append(fine, np.zeros(1, fine.dtype))[tr.fid[t]]
+        return _PerAgent(np.append(fine, np.zeros(1, fine.dtype)), tr.fid[t])
 
     def once_sums(self, eligible, values, got, n_counties: int) -> np.ndarray:
         """One-off amounts (:func:`~simlib.outcomes.cells.once_sums_on_path`)."""

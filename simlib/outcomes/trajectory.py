@@ -276,6 +276,22 @@ class _PerAgent:
         return out if dtype is None else out.astype(dtype)
 
 
+class _Weight:
+    """The living's common weight as a per-agent column (indexed by arrays of agents)."""
+
+    def __init__(self, weight: np.float32, n: int):
+        self._w, self.size = weight, n
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, idx):
+        return np.full(np.shape(idx), self._w, np.float32)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.full(self.size, self._w, dtype or np.float32)
+
+
 class PathView(YearView):
     """A trajectory year's view: one-off and household sums read agents through fine cells."""
 
@@ -299,7 +315,7 @@ class PathView(YearView):
         if name == "spouse":
             return tr.spouse
         if name == "weight":
-            return _PerAgent(np.array([tr.weight[t]], np.float32), np.zeros_like(tr.fid[t]))
+            return _Weight(np.float32(tr.weight[t]), tr.n_agents)
         if name == "row":
             return _PerAgent(np.append(self._cell, -1), tr.fid[t])
         fine = tr.cells[t][name]

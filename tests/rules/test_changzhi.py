@@ -213,8 +213,8 @@ def result(city):
 
 
 def test_item_count_matches_annex(city):
-    assert len(city.items) == N_ANNEX_ITEMS
-    assert [it.id for it in city.items] == [f"changzhi.{n}" for n in range(1, 27)]
+    assert len(city.services.own_items) == N_ANNEX_ITEMS
+    assert [it.id for it in city.services.own_items] == [f"changzhi.{n}" for n in range(1, 27)]
     assert [it.number for it in city.items if it.pension] == [1, 2]
 
 

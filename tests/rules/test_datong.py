@@ -25,8 +25,8 @@ def city():
 
 
 def test_item_count_matches_annex(city):
-    assert len(city.items) == 22  # the annex lists items 1..22
-    assert [it.number for it in city.items] == list(range(1, 23))
+    assert len(city.services.own_items) == 22  # the annex lists items 1..22
+    assert [it.number for it in city.services.own_items] == list(range(1, 23))
 
 
 # (label, attributes, annual recurring cash, one-off cash, {unit: units per year}, placement)

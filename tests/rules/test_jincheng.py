@@ -25,8 +25,8 @@ def city():
 
 
 def test_item_count_matches_annex(city):
-    assert len(city.items) == 30  # the annex lists items 1..30
-    assert [it.number for it in city.items] == list(range(1, 31))
+    assert len(city.services.own_items) == 30  # the annex lists items 1..30
+    assert [it.number for it in city.services.own_items] == list(range(1, 31))
     assert all(it.family for it in city.items)
 
 

@@ -216,8 +216,8 @@ def results(city):
 
 
 def test_item_count_matches_annex(city):
-    assert len(city.items) == 23
-    assert [it.number for it in city.items] == list(range(1, 24))
+    assert len(city.services.own_items) == 23
+    assert [it.number for it in city.services.own_items] == list(range(1, 24))
     assert [it.id for it in city.items if it.pension] == ["xiaoyi.1", "xiaoyi.2"]
 
 

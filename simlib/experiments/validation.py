@@ -10,9 +10,9 @@ from simlib.model.reporters import AGE_GROUP_LABELS, age_group_index
 from simlib.params import load_inputs
 from simlib.params.demography import FIRST_YEAR, MAX_AGE, Mortality
 from simlib.population.calibration import adl_prevalence
-from simlib.population.processes import Context, ProcessSet
+from simlib.population.processes import Context, ProcessSet, context_for
 from simlib.population.streams import Streams
-from simlib.population.synthesis import census_day_single_year
+from simlib.population.synthesis import census_day_single_year, synthesize, to_year_end
 
 
 def census_comparison(model) -> pd.DataFrame:
@@ -116,6 +116,78 @@ def life_expectancy_check(sex: int, age: int, n: int = 20_000, seed: int = 1, ye
         "life_table": mort.life_expectancy(sex, age, year),
         "mc_se": float(lifetime.std(ddof=1) / np.sqrt(n)),
     }
+
+
+def deaths_against_life_table(
+    city: str, scenario="baseline", sample: float = 0.1, seed: int = 1, end_year: int = 2035
+) -> pd.DataFrame:
+    """Each year's deaths in the model against the deaths the WPP life table gives its living.
+
+    The death process multiplies the life-table rate by each person's ADL relative risk and
+    a scale that holds the mean at the life table's for the reference grade mix, re-solved
+    each year for the mix the onset trend leads to (``Risk.scale_in``). So a trend in
+    disability alone must leave the deaths on the life table: the model's expected deaths
+    (the sum of its death probabilities over the living) and its drawn deaths are compared
+    with the sum of the life-table probabilities ``1 − exp(−mx)`` over the same persons (sex,
+    age at the year's start, the rates the death step uses).
+
+    Args:
+        city: City key.
+        scenario: Scenario (``"baseline"`` has the ADL onset trend; ``"constant_rates"`` none).
+        sample: Fraction of persons represented by agents.
+        seed: Seed.
+        end_year: Last year whose deaths are counted.
+
+    Returns:
+        year (the calendar year of the deaths), life_table, expected, deaths (persons),
+        expected_ratio, deaths_ratio (to the life table) and deaths_se (the drawn deaths'
+        binomial standard error as a ratio to the life table).
+    """
+    inputs = load_inputs(city, scenario)
+    procs = ProcessSet(context_for(inputs))
+    streams = Streams(seed)
+    rng = streams.base("population")
+    counties = [str(c) for c in inputs.context.counties]
+    pop = synthesize(inputs.census, inputs.mortality, city, counties, rng, sample, inputs.schema)
+    to_year_end(pop, inputs.mortality, rng)
+    c = pop.cols
+    for p in procs:
+        p.init(c, streams.base(p.name))
+    death = procs["death"]
+    rows = []
+    for year in range(2020, end_year):
+        alive = c["alive"].copy()
+        w = np.where(alive, c["weight"], 0.0)
+        q_table = -np.expm1(-inputs.mortality.rate(c["sex"], c["age"], year))
+        q_model = np.take(death.table(year), death.level(c)).astype(float)
+        for p in procs:
+            p.step(c, year, streams.get(p.name, year))
+        died = alive & ~c["alive"]
+        life = float((w * q_table).sum())
+        rows.append(
+            (
+                year + 1,
+                life,
+                float((w * q_model).sum()),
+                float(c["weight"][died].sum()),
+                float(np.sqrt((w * c["weight"] * q_model * (1 - q_model)).sum())) / life,
+            )
+        )
+    out = pd.DataFrame(rows, columns=["year", "life_table", "expected", "deaths", "deaths_se"])
+    out["expected_ratio"] = out["expected"] / out["life_table"]
+    out["deaths_ratio"] = out["deaths"] / out["life_table"]
+    out.attrs.update(city=city, scenario=str(scenario), sample=sample, seed=seed)
+    return out[
+        [
+            "year",
+            "life_table",
+            "expected",
+            "deaths",
+            "expected_ratio",
+            "deaths_ratio",
+            "deaths_se",
+        ]
+    ]
 
 
 #: Published figures the population is checked against: (statistic, value, year, source).

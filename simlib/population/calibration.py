@@ -185,3 +185,86 @@ def fit_table(calibration: AdlCalibration) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
+
+
+def mortality_scales(mx: np.ndarray, rr: np.ndarray, mix: np.ndarray, iterations: int = 20):
+    """:func:`mortality_scale` for many cells at once (Newton, vectorised over the cells).
+
+    Args:
+        mx: Life-table death rates, shape ``[...]``.
+        rr: Relative risk per ADL grade, shape ``[grades]``.
+        mix: Grade shares, shape ``[..., grades]`` (rows sum to 1).
+        iterations: Newton steps.
+
+    Returns:
+        The scales ``k``, shape ``[...]``.
+    """
+    target = -np.expm1(-mx)
+    k = 1.0 / (mix @ rr)
+    for _ in range(iterations):
+        e = np.exp(-mx[..., None] * rr * k[..., None])
+        f = (mix * (1 - e)).sum(-1) - target
+        df = (mix * mx[..., None] * rr * e).sum(-1)
+        k = np.where(df > 0, k - f / np.where(df > 0, df, 1.0), k)
+    return k
+
+
+def trend_mortality_scales(
+    health: Section,
+    mortality: Mortality,
+    calibration: AdlCalibration,
+    base_year: int,
+    factors: np.ndarray,
+) -> np.ndarray:
+    """Mortality scales that keep the life table's deaths while onset follows a secular trend.
+
+    The calibration's scale ``k`` holds the mean death probability of each sex and age at
+    the life table's when the grades follow the calibrated mix. With onset falling by a trend,
+    the expected mix of later years holds fewer disabled persons, whose relative risks would
+    then pull deaths below the life table and raise life expectancy without a source. So the
+    expected mix is projected year by year (the chain of :func:`calibrate_adl`, from the
+    base year's calibrated mix, onset × ``factors[t]`` in the step out of year
+    ``base_year + t``, each cohort one year older a year later) and ``k`` re-solved for each
+    year's mix (:func:`mortality_scales`). With all factors 1 the mix stays the calibrated one
+    and the scales equal the calibration's.
+
+    Args:
+        health: The ``adl`` section of the health parameters.
+        mortality: Mortality table (the calibration's base-year rates, as in
+            :func:`calibrate_adl`).
+        calibration: The base-year calibration (:func:`calibrate_adl`).
+        base_year: Calendar year of the calibration.
+        factors: Onset factor of each step out of ``base_year + t``, ``t = 0 … T − 1``.
+
+    Returns:
+        Scales ``[T, sex, age]``: row ``t`` for the death step out of year ``base_year + t``.
+    """
+    shares = np.asarray(list(health.shares["adl_grade_shares"].values()))
+    rr = np.asarray(list(health.shares["adl_mortality_rr"].values()))
+    rec = health.curve("adl_recovery", AGES)
+    prog = health.curve("adl_progression", AGES) * health.values.get("adl_progression_scale", 1.0)
+    n = rr.size
+    mx = np.stack([mortality.rate(np.full(AGES.size, s), AGES, base_year) for s in (0, 1)])
+    mix = calibration.grade_dist.copy()  # [sex, age, grade] in the base year
+    out = np.empty((len(factors), 2, AGES.size))
+    for t, factor in enumerate(factors):
+        k = mortality_scales(mx, rr, mix)
+        k[:, :FIRST_AGE] = calibration.mortality_scale[:, :FIRST_AGE]
+        out[t] = k
+        m = mix * np.exp(-mx[..., None] * rr * k[..., None])  # survivors by grade
+        o = np.clip(calibration.onset * factor, 0.0, 1.0)
+        nxt = np.zeros_like(m)
+        nxt[..., 0] = m[..., 0] * (1 - o) + m[..., 1] * rec
+        nxt[..., 1:] += (m[..., 0] * o)[..., None] * shares
+        for g in range(1, n):
+            up = prog if g < n - 1 else 0.0
+            nxt[..., g] += m[..., g] * (1 - rec - up)
+            if g > 1:
+                nxt[..., g - 1] += m[..., g] * rec
+            if g < n - 1:
+                nxt[..., g + 1] += m[..., g] * up
+        nxt /= nxt.sum(-1, keepdims=True)
+        mix[:, FIRST_AGE + 1 :] = nxt[:, FIRST_AGE:-1]  # each cohort a year older
+        # (the open age MAX_AGE takes those reaching it, as the calibration's chain does;
+        # ages up to FIRST_AGE keep the calibrated mix: no one enters the population)
+    return out

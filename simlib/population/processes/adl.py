@@ -8,8 +8,12 @@ import numpy as np
 
 from simlib.core.errors import ParamError
 from simlib.core.jit import engine, kernel
-from simlib.params.demography import MAX_AGE
-from simlib.population.calibration import AdlCalibration, calibrate_adl
+from simlib.params.demography import LAST_YEAR, MAX_AGE
+from simlib.population.calibration import (
+    AdlCalibration,
+    calibrate_adl,
+    trend_mortality_scales,
+)
 from simlib.population.processes.base import AGES, Process, Risk
 from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 
@@ -17,6 +21,7 @@ from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 ADL_GRADES = ("intact", "mild", "moderate", "severe", "total")
 
 _CALIBRATIONS: dict[str, AdlCalibration] = {}
+_TREND_SCALES: dict[str, np.ndarray] = {}
 
 
 class Adl(Process):
@@ -29,7 +34,9 @@ class Adl(Process):
     grades 1–4 in the onset shares; a disabled person
     improves one grade with the recovery probability, else worsens one with the progression
     probability. The care class follows from the grade (``care_level_min_adl``). Declares the
-    ADL mortality relative risk, with the calibration's scale.
+    ADL mortality relative risk, with the calibration's scale, re-solved for each year's
+    expected mix under the onset trend (:func:`trend_scales`), so that the trend does not
+    move deaths off the life table.
     """
 
     name = "adl"
@@ -159,7 +166,13 @@ class Adl(Process):
         cols["care_level"][:] = self.care_level(adl)
 
     def risk(self) -> Risk:  # noqa: D102 - see the class docstring
-        return Risk("adl_level", self.rr, self.calibration.mortality_scale)
+        scale = self.calibration.mortality_scale
+        if not self.trend:
+            return Risk("adl_level", self.rr, scale)
+        base = self.ctx.base_year
+        years = np.arange(base, max(LAST_YEAR, base + 1))
+        factors = (1.0 + self.trend) ** (years + 1 - base)
+        return Risk("adl_level", self.rr, scale, trend_scales(self.p, self.ctx, factors), int(base))
 
 
 @kernel
@@ -205,7 +218,34 @@ def _adl_kernel(
 
 def calibrated(section, ctx) -> AdlCalibration:
     """The ADL calibration for these parameters (computed once per content, then shared)."""
-    key = hashlib.sha256(
+    key = _key(section, ctx)
+    if key not in _CALIBRATIONS:
+        if len(_CALIBRATIONS) > 32:
+            _CALIBRATIONS.clear()
+        _CALIBRATIONS[key] = calibrate_adl(section, ctx.mortality, ctx.base_year, ctx.female_share)
+    return _CALIBRATIONS[key]
+
+
+def trend_scales(section, ctx, factors: np.ndarray) -> np.ndarray:
+    """The death scales ``[year, sex, age]`` of the calibrated mix under an onset trend.
+
+    The reference mix is the calibrated chain's with onset × ``factors`` and without
+    ``adl_onset_multiplier``: the trend is sourced and leaves deaths on the life table
+    (:func:`~simlib.population.calibration.trend_mortality_scales`), while a multiplier's
+    extra disability still costs lives. Computed once per content, then shared.
+    """
+    key = _key(section, ctx) + np.asarray(factors, float).tobytes().hex()
+    if key not in _TREND_SCALES:
+        if len(_TREND_SCALES) > 32:
+            _TREND_SCALES.clear()
+        _TREND_SCALES[key] = trend_mortality_scales(
+            section, ctx.mortality, calibrated(section, ctx), ctx.base_year, factors
+        )
+    return _TREND_SCALES[key]
+
+
+def _key(section, ctx) -> str:
+    return hashlib.sha256(
         repr(
             (
                 sorted(section.values.items()),
@@ -217,8 +257,3 @@ def calibrated(section, ctx) -> AdlCalibration:
         ).encode()
         + ctx.mortality.mx.tobytes()
     ).hexdigest()
-    if key not in _CALIBRATIONS:
-        if len(_CALIBRATIONS) > 32:
-            _CALIBRATIONS.clear()
-        _CALIBRATIONS[key] = calibrate_adl(section, ctx.mortality, ctx.base_year, ctx.female_share)
-    return _CALIBRATIONS[key]

@@ -69,11 +69,23 @@ class Risk:
         rr: Relative risk per level (level 0 is usually 1).
         scale: ``[sex, age]`` factor that keeps the population death probability at the life
             table's when the column follows its reference distribution.
+        yearly: Optional ``[year, sex, age]`` scales from ``first_year`` on, for a reference
+            distribution that moves with a secular trend (the ADL onset trend); the last row
+            holds for later years.
+        first_year: Calendar year of ``yearly``'s first row.
     """
 
     column: str
     rr: np.ndarray
     scale: np.ndarray
+    yearly: np.ndarray | None = None
+    first_year: int = 0
+
+    def scale_in(self, year: int) -> np.ndarray:
+        """The ``[sex, age]`` scale of the death step out of calendar ``year``."""
+        if self.yearly is None:
+            return self.scale
+        return self.yearly[min(max(year - self.first_year, 0), len(self.yearly) - 1)]
 
 
 class Process:

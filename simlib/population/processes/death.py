@@ -18,7 +18,10 @@ class Death(Process):
     product of the relative risks other processes declare (ADL grade); ``k`` the product of
     their scales, fixed at calibration so that when each risk factor follows its reference
     distribution the mean death probability equals the life table's, and when disability is
-    more common, more people die. Probabilities for every (sex, age, risk level) are tabulated
+    more common than that, more people die. A reference distribution that moves with a
+    sourced secular trend (the ADL onset trend) has a scale for each year
+    (:meth:`~simlib.population.processes.base.Risk.scale_in`), so the trend alone leaves
+    deaths on the life table. Probabilities for every (sex, age, risk level) are tabulated
     once per year, so the step is one gather and one comparison per person.
     """
 
@@ -46,7 +49,7 @@ class Death(Process):
             scale = np.ones((2, MAX_AGE + 1))
             for r in self.risks:
                 rr = np.multiply.outer(rr, r.rr).ravel()
-                scale = scale * r.scale
+                scale = scale * r.scale_in(year)
             hazard = self.ctx.mortality.mx[:, :, y, None] * rr * scale[:, :, None]
             self._tables[year] = rate_to_prob(hazard).astype(np.float32).ravel()
         return self._tables[year]

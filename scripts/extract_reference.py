@@ -20,6 +20,11 @@ is how they were made, and re-running it must reproduce them byte for byte.
 * ``census2010_single_year.csv``: the same for the 2010 census (average population Nov 2009 –
   Oct 2010, 《中国2010年人口普查资料》 table 6-4), from
   reference/census_mortality_single_age.csv: the back-cast's single-year shape.
+* ``census2010_census_day.csv``: China's population by single year of age (34 … 99, 100 =
+  100+) and sex on census day, 1 November 2010 (《中国2010年人口普查资料》 table 3-1), from
+  reference/census2010_census_day_single_year.csv: the back-cast's single-year shape, and,
+  carried ten years, the 2020 base's for ages 45–84
+  (``simlib.population.synthesis.census_day_shape``).
 * ``wpp2024_mx.csv``: central death rates for ages 40+ by sex and 5-year period. Source:
   reference/wpp2024_china_mx5.csv (UN WPP 2024, CC BY 3.0 IGO, via PPgp/wpp2024 mxM5/mxF5).
 """
@@ -64,6 +69,10 @@ def main(reference: Path, out: Path) -> None:
         if r["census_year"] == "2010" and r["area_type"] == "total" and int(r["age"]) >= 44
     ]
     _write(out / "census2010_single_year.csv", single10)
+    day10 = csv.DictReader(
+        (reference / "census2010_census_day_single_year.csv").open(encoding="utf-8")
+    )
+    _write(out / "census2010_census_day.csv", [r for r in day10 if int(r["age"]) >= 34])
 
 
 def _write(path: Path, rows: list[dict]) -> None:

@@ -1,6 +1,9 @@
 """Synthetic base populations reproduce the census; states match their sourced prevalences."""
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from simlib.model import ElderCareModel
@@ -11,6 +14,7 @@ from simlib.population.calibration import adl_prevalence, calibrate_adl, fit_tab
 from simlib.population.synthesis import (
     LEAD_IN,
     apportion,
+    census_day_shape,
     census_day_single_year,
     single_year_weights,
     synthesize,
@@ -18,6 +22,7 @@ from simlib.population.synthesis import (
 )
 
 CITIES = cities()
+REFERENCE = Path(__file__).resolve().parent.parent / "params" / "sources" / "reference"
 
 
 def _synthesize(city, rng, sample):
@@ -176,12 +181,14 @@ def test_lead_in_to_year_end_kills_and_ages_two_months_worth():
 def test_entries_into_60_follow_the_census_day_single_years():
     # The persons aged 60 at the end of 2022 were aged 58 (10/12 of them) or 57 (2/12) on
     # census day, those of 2021 aged 59 or 58. 大同's 55-59 census group is split by the
-    # census-day shape, so the model's 60-year-olds of 2022 over those of 2021 should be the
-    # census-day ratio (10 N58 + 2 N57) / (10 N59 + 2 N58) = 1.48 (less a year of deaths
-    # at 59, < 1 %), against 1.31 with the average-population table read as census-day ages.
-    # Sample 20 % (~2 000-3 000 agents aged 60): sd of the ratio ~ 3 %; allow 0.07.
+    # census-day shape (census_day_shape: the 2010 census's table 3-1 carried ten years), so
+    # the model's 60-year-olds of 2022 over those of 2021 should be the census-day ratio
+    # (10 N58 + 2 N57) / (10 N59 + 2 N58) = 1.68 (less a year of deaths at 59, < 1 %),
+    # against 1.48 with the shape derived from table 6-4 and 1.31 with table 6-4 read as
+    # census-day ages. Sample 20 % (~2 000-3 000 agents aged 60): sd of the ratio ~ 3 %
+    # (0.05); allow 0.08 (1.6 sd, and the 1.48 of the derived shape is 4 sd away).
     inputs = load_inputs("datong")
-    day = census_day_single_year(inputs.census.single_year, inputs.mortality).set_index("age")
+    day = census_day_shape(inputs.census, inputs.mortality).set_index("age")
     n = day["male"] + day["female"]
     want = (10 * n[58] + 2 * n[57]) / (10 * n[59] + 2 * n[58])
     m = ElderCareModel("datong", sample=0.2, rng=4, end_year=2022)
@@ -190,4 +197,63 @@ def test_entries_into_60_follow_the_census_day_single_years():
         m.step()
         c = m.population.cols
         counts.append(c["weight"][c["alive"] & (c["age"] == 60)].sum())
-    assert counts[1] / counts[0] == pytest.approx(want, abs=0.07)
+    assert want == pytest.approx(1.68, abs=0.01)
+    assert counts[1] / counts[0] == pytest.approx(want, abs=0.08)
+
+
+def test_the_2010_census_day_table_is_the_census_s_own():
+    # params/population/census2010_census_day.csv: 2010 census table 3-1 (persons on
+    # 1 November 2010). By hand from the table: men aged 49 (born Nov 1960 - Oct 1961, the
+    # famine trough) 5 628 162, against 10 224 798 aged 48; its 5-year groups are table 1-7's
+    # (sources/reference/census_province_age_sex_5yr.csv, China 2010: men 45-49 53 776 418).
+    from simlib.params import read_tree
+    from simlib.params.demography import census_of_year
+
+    c = census_of_year(read_tree(), 2010, "xiaoyi", "孝义市")
+    day = census_day_shape(c, load_inputs("xiaoyi").mortality).set_index("age")
+    assert day.loc[49, "male"] == 5628162 and day.loc[48, "male"] == 10224798
+    assert day.loc[45:49, "male"].sum() == 53776418
+    assert day.index[0] == 45 and day.index[-1] == 100
+
+
+def test_the_2020_shape_carries_the_2010_cohorts_ten_years():
+    # 2020 has no table 3-1 here: ages 45-84 are the 2010 table 3-1's 35-74 times ten years
+    # of survival. By hand: women aged 60 on 1 November 2020 were 50 on 1 November 2010
+    # (6 891 832, table 3-1); their ten-year survival at 50-59 (WPP, women) is about 0.96-0.98.
+    inputs = load_inputs("datong")
+    day = census_day_shape(inputs.census, inputs.mortality).set_index("age")
+    assert 0.96 * 6891832 < day.loc[60, "female"] < 0.98 * 6891832
+    # The carried 5-year groups against the 2020 census's own (table 1-5, China, an
+    # independent count): within 4 % at 55-84 (ten years of China's death rates and the two
+    # censuses' coverage), the check that the cohorts were carried to the right ages.
+    ref = pd.read_csv(REFERENCE / "census_province_age_sex_5yr.csv")
+    ref = ref[(ref["census_year"] == 2020) & (ref["area"] == "China")].set_index("age_group")
+    for a in range(55, 85, 5):
+        for sex in ("male", "female"):
+            carried = day.loc[a : a + 4, sex].sum()
+            assert carried / ref.loc[f"{a}-{a + 4}", sex] == pytest.approx(1, abs=0.04), (a, sex)
+    # Ages 85+ keep the derived shape (table 6-4 half a year on)
+    derived = census_day_single_year(inputs.census.single_year, inputs.mortality).set_index("age")
+    assert (day.loc[85:, ["male", "female"]] == derived.loc[85:, ["male", "female"]]).all().all()
+
+
+def test_the_derived_fallback_measured_where_the_census_day_table_exists():
+    # On 2010, the derivation from table 6-4 (average population Nov 2009 - Oct 2010)
+    # against the census's own table 3-1: within each 5-year group of 45-99 the shares agree
+    # within 3 points (measured: 1.9 at 45-54, the famine cohorts, and 2.8 at 95-99), where
+    # table 6-4 read as census-day ages is off by up to 5.1 points. Stated in
+    # census_day_shape's docstring and notebook 02.
+    from simlib.params import read_tree
+    from simlib.params.demography import load_census_day, load_single_year
+
+    tree = read_tree()
+    mort = load_inputs("xiaoyi").mortality
+    truth = load_census_day(tree, 2010).set_index("age")
+    derived = census_day_single_year(load_single_year(tree, 2010), mort, 2010).set_index("age")
+    worst = 0.0
+    for a in range(45, 100, 5):
+        for sex in ("male", "female"):
+            t = truth.loc[a : a + 4, sex] / truth.loc[a : a + 4, sex].sum()
+            d = derived.loc[a : a + 4, sex] / derived.loc[a : a + 4, sex].sum()
+            worst = max(worst, float((t - d).abs().max()))
+    assert 0.01 < worst < 0.03

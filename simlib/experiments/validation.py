@@ -12,7 +12,7 @@ from simlib.params.demography import FIRST_YEAR, MAX_AGE, Mortality
 from simlib.population.calibration import adl_prevalence
 from simlib.population.processes import Context, ProcessSet, context_for
 from simlib.population.streams import Streams
-from simlib.population.synthesis import census_day_single_year, synthesize, to_year_end
+from simlib.population.synthesis import census_day_shape, synthesize, to_year_end
 
 
 def census_comparison(model) -> pd.DataFrame:
@@ -190,6 +190,48 @@ def deaths_against_life_table(
     ]
 
 
+def census_day_fallback_check() -> pd.DataFrame:
+    """The single-year fallbacks measured on 2010, where the census's table 3-1 exists.
+
+    For each 5-year group of 45–99 and each sex, the largest difference (percentage points)
+    between a single age's share of its group in the 2010 census's table 3-1 (ages on census
+    day) and (a) the shape derived from table 6-4, the average population of the census year
+    carried half a year on (:func:`~simlib.population.synthesis.census_day_single_year`,
+    the 2020 base's fallback from 85), (b) table 6-4 read as census-day ages.
+
+    Returns:
+        age_group, sex, derived_pp, average_as_census_day_pp.
+    """
+    from simlib.params import read_tree
+    from simlib.params.demography import load_census_day, load_single_year
+    from simlib.population.synthesis import census_day_single_year
+
+    tree = read_tree()
+    truth = load_census_day(tree, 2010).set_index("age")
+    average = load_single_year(tree, 2010).set_index("age")
+    derived = census_day_single_year(
+        average.reset_index(), load_inputs("datong").mortality, 2010
+    ).set_index("age")
+    rows = []
+    for a in range(45, 100, 5):
+        for sex in ("male", "female"):
+
+            def share(t, a=a, sex=sex):
+                x = t.loc[a : a + 4, sex].astype(float)
+                return x / x.sum()
+
+            t = share(truth)
+            rows.append(
+                {
+                    "age_group": f"{a}-{a + 4}",
+                    "sex": sex,
+                    "derived_pp": 100 * float((share(derived) - t).abs().max()),
+                    "average_as_census_day_pp": 100 * float((share(average) - t).abs().max()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 #: Published figures the population is checked against: (statistic, value, year, source).
 #: Census and cross-sectional figures from before 2021; no post-2020 count is used.
 PUBLISHED = {
@@ -205,9 +247,9 @@ PUBLISHED = {
     ),
     "age59_dip": (
         None,
-        "sources/reference/census2020_single_year_age.csv: China 2020 census yearbook table "
-        "6-4, carried half a year to census day (synthesis.census_day_single_year; the "
-        "1959-61 birth dip: persons aged 59 against the mean of 57 and 61)",
+        "sources/reference/census2010_census_day_single_year.csv: China 2010 census table "
+        "3-1 (census day), carried ten years to 1 November 2020 (synthesis.census_day_shape; "
+        "the 1959-61 birth dip: persons aged 59 against the mean of 57 and 61)",
     ),
     "empty_nest_or_alone_60plus": (
         0.568,
@@ -275,7 +317,7 @@ def published_comparison(sample: float = 0.1, seed: int = 1) -> pd.DataFrame:
                 std += float(single.loc[a, name]) * (w[m] * unable[m]).sum() / w[m].sum()
     std /= float(single.loc[60:, ["male", "female"]].to_numpy().sum())
     by_age = np.bincount(age, weights=w, minlength=111)
-    day = census_day_single_year(models[0].inputs.census.single_year, models[0].inputs.mortality)
+    day = census_day_shape(models[0].inputs.census, models[0].inputs.mortality)
     day = day.set_index("age")[["male", "female"]].sum(axis=1)
     census_dip = float(day[59] / np.mean([day[57], day[61]]))
     model_dip = by_age[59] / np.mean([by_age[57], by_age[61]])

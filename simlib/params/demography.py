@@ -86,12 +86,19 @@ class Census:
         single_year: China's population by single year of age (44 … 99, 100 = 100+) and
             sex (2020 census, average population of the census year): carried to census day
             (:func:`simlib.population.synthesis.census_day_single_year`), the shape of the
-            single-year split of the 5-year groups.
+            single-year split of the 5-year groups where no census-day table exists.
+        census_day: China's population by single year of age and sex on the census's own
+            day (the census yearbook's table 3-1), where params holds it (2010), else None.
+        earlier_census_day: The census-day table of the census ten years before (2010 for
+            the 2020 census), carried ten years on to give the census-day shape of the
+            cohorts it counted (:func:`simlib.population.synthesis.census_day_shape`).
     """
 
     age_sex: pd.DataFrame
     counties: pd.DataFrame
     single_year: pd.DataFrame | None = None
+    census_day: pd.DataFrame | None = None
+    earlier_census_day: pd.DataFrame | None = None
 
     def city(self, city: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The rows of one city: ``(age_sex, counties)``."""
@@ -199,7 +206,9 @@ def load_census(tree: ParamTree, context: CityContext | None = None) -> Census:
                 f"{CENSUS_AGE_STARTS[0] - 1} to 100 (= 100+; the age below the youngest "
                 "carries the census-day shape)"
             )
-    return Census(age_sex, counties, single)
+    return Census(
+        age_sex, counties, single, load_census_day(tree, 2020), load_census_day(tree, 2010)
+    )
 
 
 @dataclass(frozen=True)
@@ -317,6 +326,37 @@ def load_single_year(tree: ParamTree, year: int) -> pd.DataFrame:
     return single
 
 
+def load_census_day(tree: ParamTree, year: int) -> pd.DataFrame | None:
+    """China's population by single year of age on census day (table 3-1), if params has it.
+
+    ``population/census<year>_census_day.csv`` (age … 99, 100 = 100+; male, female): the 2010
+    census's table 3-1 is there; the 2020 census's is not (not found in the reference
+    material; :func:`simlib.population.synthesis.census_day_shape` then derives the shape).
+
+    Args:
+        tree: The params tree.
+        year: The census year.
+
+    Returns:
+        age, male, female (persons on 1 November of ``year``), or None when the file is absent.
+
+    Raises:
+        ParamError: If the file is malformed, or its ages do not run one by one from at most
+            34 to 100.
+    """
+    rel = f"population/census{year}_census_day.csv"
+    if rel not in tree:
+        return None
+    table = tree.csv(rel, SINGLE_YEAR)
+    ages = table["age"].to_numpy()
+    first = CENSUS_AGE_STARTS[0] - 11  # the ages of 2020's 45+ ten years earlier, and one more
+    if not (np.diff(ages) == 1).all() or ages[0] > first or ages[-1] != 100:
+        raise ParamError(
+            f"{tree.where(rel)}: ages must run one by one from at most {first} to 100 (= 100+)"
+        )
+    return table
+
+
 def census_of_year(tree: ParamTree, year: int, city: str, prefecture: str) -> Census:
     """A city's census tables built from China's county table of ``year`` (the back-cast's 2010).
 
@@ -372,4 +412,10 @@ def census_of_year(tree: ParamTree, year: int, city: str, prefecture: str) -> Ce
                 )
             )
     age_sex = pd.concat(age_rows, ignore_index=True)
-    return Census(age_sex, cty.reset_index(drop=True), load_single_year(tree, year))
+    return Census(
+        age_sex,
+        cty.reset_index(drop=True),
+        load_single_year(tree, year),
+        load_census_day(tree, year),
+        load_census_day(tree, year - 10),
+    )

@@ -7,8 +7,10 @@ with weights) for every county of a city:
    1 November 2020).
 2. Each 5-year group (and 85+, up to :data:`~simlib.params.demography.MAX_AGE`) is split into
    single years in proportion to China's population by single year of age on census day
-   (:func:`census_day_single_year`, derived from the census yearbook's table of the average
-   population over the census year; the 1959–61 birth dip and the 1962–63 rebound included;
+   (:func:`census_day_shape`: the census's table 3-1 where params holds it (2010); for 2020,
+   whose table 3-1 is not in the reference material, the 2010 table 3-1 carried ten years
+   on at ages 45–84 and, from 85, the census year's average population carried half a year
+   (:func:`census_day_single_year`); the 1959–61 birth dip and the 1962–63 rebound included;
    100+ by life-table survivorship) (:func:`single_year_weights`). At full scale the split is a
    deterministic largest-remainder apportionment, so every census cell is reproduced exactly;
    at a sample fraction ``f`` each cell gets ``floor(n f)`` agents plus one with probability
@@ -62,7 +64,8 @@ def census_day_single_year(
     census year).
     Only the shape within each census 5-year group is used, so the level of the survival
     factor hardly matters; its slope over the ages of a group does (up to 3 % within 85–89).
-    The census-day single-year table itself (yearbook table 3-1) is not in the reference files.
+    The 2020 census-day table itself (yearbook table 3-1) is not in the reference files; this
+    derivation is the fallback of :func:`census_day_shape` where no census-day table reaches.
 
     Args:
         single_year: age (the first age at least one below the youngest needed; 100 = 100+),
@@ -83,6 +86,62 @@ def census_day_single_year(
         surv = np.exp(-mortality.mx[s, ages, year - FIRST_YEAR] * MID_YEAR_TO_CENSUS)
         out[sex] = n * surv
     return pd.DataFrame(out)
+
+
+#: Ages (on census day) whose single-year shape is the earlier census's census-day table carried
+#: ten years on, where the census's own is missing: the 2020 census's 45-84 were the 2010
+#: census's 35-74 (its table 3-1), the same cohorts on the same day of the year. From 85 on,
+#: the carried cohorts fall short of the 2020 census's own groups (0.92 of its 85-89 men, 0.51
+#: of its 95-99; age reporting and old-age death rates), so the derived shape stays there.
+CARRIED_AGES = (45, 84)
+
+
+def census_day_shape(census: Census, mortality: Mortality, year: int = BASE_YEAR) -> pd.DataFrame:
+    """China's population by single year of age on census day: the shape of the split.
+
+    In order of preference:
+
+    1. the census's own table of ages on census day (yearbook table 3-1), where params holds
+       it (:attr:`Census.census_day`: 2010);
+    2. for the ages :data:`CARRIED_AGES`, the census ten years earlier's table 3-1 carried ten
+       years on (:attr:`Census.earlier_census_day`): a person aged ``a − 10`` on 1 November
+       2010 is aged ``a`` on 1 November 2020, so the cohorts (the 1959–61 dip, the 1962–63
+       rebound, month by month) sit on the right census-day ages, times ten years of the
+       life table's survival (``exp(−Σ mx)``, China's period rates of 2011–2020);
+    3. elsewhere (and when no earlier table exists), :func:`census_day_single_year`: the
+       average population of the census year carried half a year to census day. Measured on
+       2010, where table 3-1 exists, this derivation misplaces up to 1.9 points of a 5-year
+       group's share at 45–54 (the famine cohorts; age 49 +18 %) and up to 2.8 at 95–99.
+
+    The table 3-1 of the 2020 census (the census-day ages the issue asks for) is not in the
+    reference material: neither Lei Dong's county tables (leiii/census), nor
+    ``params/sources/reference`` (table 6-4's average population, tables 1-5/1-7's 5-year
+    groups), nor the public code and pages searched (``docs/architecture.md``, Dates).
+
+    Args:
+        census: The census tables.
+        mortality: The mortality table.
+        year: The census year.
+
+    Returns:
+        age (45 … 100 = 100+), male, female: persons on census day (levels differ between
+        the sources; only the shape within each 5-year group is used).
+    """
+    if census.census_day is not None:
+        t = census.census_day
+        return t[t["age"] >= CENSUS_AGE_STARTS[0]].reset_index(drop=True)
+    if census.single_year is None:
+        raise ParamError("the census has no single-year table (population/census*_single_year.csv)")
+    out = census_day_single_year(census.single_year, mortality, year).set_index("age")
+    if census.earlier_census_day is not None:
+        early = census.earlier_census_day.set_index("age")
+        lo, hi = CARRIED_AGES
+        for s, sex in enumerate(("male", "female")):
+            for a in range(lo, hi + 1):
+                k = np.arange(10)
+                hazard = mortality.mx[s, a - 10 + k, year - 9 + k - FIRST_YEAR].sum()
+                out.loc[a, sex] = float(early.loc[a - 10, sex]) * float(np.exp(-hazard))
+    return out.reset_index()
 
 
 def single_year_weights(
@@ -210,8 +269,8 @@ def synthesize(
         raise ParamError(f"no census rows for city {city!r} in params/population")
     ages, sexes, cidx = [], [], []
     single = None
-    if census.single_year is not None:
-        single = census_day_single_year(census.single_year, mortality, census_year)
+    if census.single_year is not None or census.census_day is not None:
+        single = census_day_shape(census, mortality, census_year)
     index = {c: i for i, c in enumerate(counties)}
     tab = tab.assign(_order=tab["county"].map(index)).sort_values("_order", kind="stable")
     for (county, sex, start), n in tab.set_index(["county", "sex", "age_start"])["count"].items():

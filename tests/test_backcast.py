@@ -10,20 +10,27 @@ import pandas as pd
 import pytest
 
 from simlib.experiments.backcast import (
+    STATE_TOLERANCES,
     TOLERANCES,
     backcast_comparison,
+    backcast_state_comparison,
     run_backcast,
 )
-from simlib.params import cities, read_tree
+from simlib.params import cities, load_inputs, read_tree
 from simlib.params.demography import census_of_year, load_single_year
 
 
 @pytest.fixture(scope="module")
-def table() -> pd.DataFrame:
+def runs():
     # 10 % of each city: a city × sex × 5-year cell of 55-74 holds >= 600 agents (Xiaoyi's
     # smallest, women 70-74, ~6 600 persons), a relative sd <= 4 %; the 60+ totals hold
     # >= 7 000 agents, sd ~1 %; the 80+ totals >= 1 000 (sd ~3 %, Xiaoyi).
-    return backcast_comparison([run_backcast(c, sample=0.1, seed=2) for c in cities()])
+    return [run_backcast(c, sample=0.1, seed=2) for c in cities()]
+
+
+@pytest.fixture(scope="module")
+def table(runs) -> pd.DataFrame:
+    return backcast_comparison(runs)
 
 
 def test_the_2010_census_is_read_for_every_city():
@@ -56,11 +63,56 @@ def test_city_cells_below_75_match_the_2020_census(table):
 
 
 def test_the_oldest_are_matched_but_in_jincheng(table):
-    # 80+ totals within 15 % in four cities; 晋城 keeps about 16 % more persons aged 80+
-    # than its 2020 census counts (women 75+ most): its old-age death rates are above
-    # China's, or its 2010 census counted its oldest more generously. A miss, stated in
-    # notebook 02; the assertion fails when it is fixed, so the statement is revisited.
+    # 80+ totals within 15 % in four cities; 晋城 keeps about 16-18 % more persons aged 80+
+    # than its 2020 census counts (women 85+ most): its old-age death rates are above
+    # China's, which the model gives every city (see the next test for the census evidence).
+    # A miss, stated in notebook 02; the assertion fails when it is fixed, so the statement
+    # is revisited.
     old = table[(table["level"] == "total") & (table["age"] == "80+")].set_index("city")
     assert old.drop("jincheng")["within"].all(), old[["ratio"]]
-    # first runs: 1.16 at 10 %; > 1.10 is 3 sd (~2 %) below it
+    # first runs: 1.16 at 10 % (1.18 with the 2010 census-day table); > 1.10 is 3 sd
+    # (~2 %) below it
     assert old.loc["jincheng", "ratio"] > 1.10
+
+
+def test_the_back_cast_misses_where_the_2010_census_recorded_high_old_age_mortality(table):
+    # Stated before computing the census measures: if the 80+ misses come from the cities'
+    # mortality departing from China's (not from the model's dynamics), then (1) the cities
+    # whose oldest the model over-keeps are those whose 2010 census recorded the highest
+    # age-standardised death rates, and (2) the censuses' own ten-year survival of the 70+
+    # is lowest there, below their province's.
+    from simlib.experiments.backcast import old_age_mortality_evidence
+
+    ev = old_age_mortality_evidence(list(cities())).set_index("city")
+    old = table[(table["level"] == "total") & (table["age"] == "80+")].set_index("city")
+    ev["backcast_80plus"] = old["ratio"]
+    # (1) 晋城 and 长治 have the two highest 80+ ratios (1.18, 1.12) and the two highest
+    # 2010 death rates relative to Shanxi (1.25, 1.21, against <= 1.10 elsewhere); across
+    # the five cities the ranks agree (Spearman >= 0.8: at most one adjacent swap)
+    top2 = set(ev["backcast_80plus"].nlargest(2).index)
+    assert top2 == set(ev["smr_province"].nlargest(2).index) == {"jincheng", "changzhi"}
+    assert ev[["backcast_80plus", "smr_china"]].corr("spearman").iloc[0, 1] >= 0.8
+    assert (ev.loc[["jincheng", "changzhi"], "smr_province"] > 1.15).all()
+    # (2) census 80+ of 2020 over 70+ of 2010: 晋城 0.40, 长治 0.41 against Shanxi 0.45
+    for city in ("jincheng", "changzhi"):
+        assert ev.loc[city, "csr_city"] < 0.95 * ev.loc[city, "csr_province"], ev.loc[city]
+
+
+def test_health_and_living_arrangement_of_the_60_plus_arrive_at_the_2020_census(runs):
+    # The 2010 population's health (ADL grades, care classes) and households run ten years;
+    # in 2020 the five cities' 60+ against the 2020 census's national figures (no Shanxi or
+    # Henan table of 健康状况 or 居住状况 was found), tolerances of STATE_TOLERANCES stated
+    # before the first run: 生活不能自理 (standardised to China's ages) within 25 %, 空巢 or 独居
+    # within 10 %, 独居 within 30 %. Sampling: ~25 000 agents aged 60+ at 10 %, ~500 of them
+    # unable (sd ~4.5 % of the share); the living shares' sd < 1 %.
+    single = load_inputs("datong").census.single_year
+    t = backcast_state_comparison(runs, single).set_index("key")
+    assert list(t.index) == list(STATE_TOLERANCES)
+    assert t.loc["unable_60plus", "census"] == 0.0234  # Guo et al. 2022, 2020 long form
+    assert t["within"].all(), t[["model", "census", "ratio", "tolerance"]]
+    # the trend of falling onset since 2010 leaves the back-cast's 2020 share below the
+    # 2020-calibrated base year's (the census's 2.34 %): the direction of the evidence
+    # (the census share fell from 2010 to 2020; Shaanxi 3.2 % to 2.1 %)
+    assert t.loc["unable_60plus", "ratio"] < 1
+    for city in cities():  # every city's own shares are plain fractions
+        assert ((t[city] > 0) & (t[city] < 1)).all()

@@ -85,6 +85,33 @@ def _tolerance(level: str, start: int) -> tuple[str, float, str]:
     return (key, *TOLERANCES[key])
 
 
+#: Health and living arrangement of the 60+ on 1 November 2020, back-cast against the 2020
+#: census: relative tolerances stated before the first run, and why. No Shanxi or Henan table
+#: of the census's 健康状况 or 居住状况 is in the reference material
+#: (``params/sources/reference/published_statistics.md`` §1, R2.1, R2.4), so the national
+#: figures of ``validation.PUBLISHED`` stand for the five cities (a proxy).
+STATE_TOLERANCES = {
+    "unable_60plus": (
+        0.25,
+        "生活不能自理 (2020 long form, China): the back-cast starts in 2010 from the prevalence "
+        "curve calibrated to 2020 (no 2010 table by age for Shanxi or Henan), so ten years of "
+        "the onset trend and of the chain's drift are what is checked; the five cities stand "
+        "for China (standardised to China's 60+ ages); the long form is a 10 % sample",
+    ),
+    "empty_nest_or_alone_60plus": (
+        0.10,
+        "空巢 or 独居 of the 60+ at home (China, 2020): the household process's target, reached "
+        "here from the 2010 census's households after ten years of widowhood and children "
+        "leaving; the five cities stand for China",
+    ),
+    "alone_60plus": (
+        0.30,
+        "独居 of the 60+ at home: a rough split of a 2021 national survey share, not a census "
+        "table; the five cities stand for China",
+    ),
+}
+
+
 @dataclass
 class Backcast:
     """One city's back-cast.
@@ -95,12 +122,16 @@ class Backcast:
             a county code, or ``"<city>: boundary change"`` for pooled counties).
         sample: Sample fraction.
         seed: Seed.
+        states: The living 60+ on 1 November 2020 by ``sex`` and single ``age`` (100 = 100+):
+            ``persons``, ``unable`` (生活不能自理: a care class above 全自理), ``home`` (not
+            in an institution), ``alone`` (独居) and ``not_with_family`` (独居 or 空巢) at home.
     """
 
     city: str
     cells: pd.DataFrame
     sample: float
     seed: int
+    states: pd.DataFrame | None = None
 
 
 #: Counties whose code and name are unchanged but whose ground changed: 濮阳's two zones of
@@ -185,7 +216,94 @@ def run_backcast(city: str, sample: float = 0.1, seed: int = 1) -> Backcast:
     )
     cells = pd.concat([model, census], axis=1).fillna(0.0).reset_index()
     cells = cells[cells["age_start"].isin(COMPARED_STARTS)].reset_index(drop=True)
-    return Backcast(city, cells, sample, seed)
+    return Backcast(city, cells, sample, seed, _states(cols))
+
+
+def _states(cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The living 60+ by sex and single age: persons, unable, home, alone, not with family."""
+    from simlib.population.processes.household import ALONE, WITH_FAMILY
+
+    old = cols["alive"] & (cols["age"] >= 60)
+    w = cols["weight"][old].astype(float)
+    home = ~cols["in_institution"][old]
+    living = cols["living"][old]
+    frame = pd.DataFrame(
+        {
+            "sex": np.where(cols["sex"][old] == 0, "male", "female"),
+            "age": np.minimum(cols["age"][old], 100),
+            "persons": w,
+            "unable": w * (cols["care_level"][old] > 0),
+            "home": w * home,
+            "alone": w * (home & (living == ALONE)),
+            "not_with_family": w * (home & (living != WITH_FAMILY)),
+        }
+    )
+    return frame.groupby(["sex", "age"], as_index=False).sum()
+
+
+def backcast_state_comparison(runs: list[Backcast], single_year: pd.DataFrame) -> pd.DataFrame:
+    """The back-cast's 60+ health and living arrangement in 2020 against the 2020 census.
+
+    The cities are pooled; 生活不能自理 is standardised to China's 60+ by single age and sex
+    (``single_year``, the census's single-year table), as the national figure it is compared
+    with counts China's ages. The census's other health categories (健康, 基本健康, 不健康但
+    生活能自理) are self-ratings the model does not hold.
+
+    Args:
+        runs: One :class:`Backcast` per city.
+        single_year: China's population by single year of age (age, male, female; 100 = 100+).
+
+    Returns:
+        key, statistic, census (China, 2020), model, ratio, tolerance, within, reason, source
+        and one column per city with its own (unstandardised) share.
+    """
+    from simlib.experiments.validation import PUBLISHED
+
+    frames = [b.states.assign(city=b.city) for b in runs if b.states is not None]
+    if not frames:
+        raise ValueError("back-casts without states (run_backcast keeps them)")
+    st = pd.concat(frames, ignore_index=True)
+    pooled = st.groupby(["sex", "age"])[["persons", "unable"]].sum()
+    china = single_year.set_index("age").loc[60:100, ["male", "female"]]
+    std = 0.0
+    for sex in ("male", "female"):
+        share = (pooled.loc[sex, "unable"] / pooled.loc[sex, "persons"]).reindex(china.index)
+        std += float((share.fillna(0) * china[sex]).sum())
+    std /= float(china.to_numpy().sum())
+    by_city = st.groupby("city")[["persons", "unable", "home", "alone", "not_with_family"]].sum()
+    city_values = {
+        "unable_60plus": by_city["unable"] / by_city["persons"],
+        "empty_nest_or_alone_60plus": by_city["not_with_family"] / by_city["home"],
+        "alone_60plus": by_city["alone"] / by_city["home"],
+    }
+    total = st[["home", "alone", "not_with_family"]].sum()
+    model = {
+        "unable_60plus": std,
+        "empty_nest_or_alone_60plus": total["not_with_family"] / total["home"],
+        "alone_60plus": total["alone"] / total["home"],
+    }
+    names = {
+        "unable_60plus": "生活不能自理, share of the 60+ (standardised to China's ages)",
+        "empty_nest_or_alone_60plus": "空巢 or 独居, share of the 60+ at home",
+        "alone_60plus": "独居, share of the 60+ at home",
+    }
+    rows = []
+    for key, (tol, why) in STATE_TOLERANCES.items():
+        row = {
+            "key": key,
+            "statistic": names[key],
+            "census": PUBLISHED[key][0],
+            "model": float(model[key]),
+            "tolerance": tol,
+            "reason": why,
+            "source": PUBLISHED[key][1],
+        }
+        row.update({c: float(v) for c, v in city_values[key].items()})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["ratio"] = out["model"] / out["census"]
+    out["within"] = (out["ratio"] - 1).abs() <= out["tolerance"]
+    return out
 
 
 def backcast_comparison(runs: list[Backcast]) -> pd.DataFrame:
@@ -253,3 +371,92 @@ def backcast_comparison(runs: list[Backcast]) -> pd.DataFrame:
 
 def _label(start: int) -> str:
     return f"{start}+" if start >= CENSUS_AGE_STARTS[-1] else f"{start}-{start + 4}"
+
+
+#: The 2010 county table's crude death rate (‰, deaths Nov 2009 – Oct 2010 per resident).
+DEATH_RATE_2010 = "死亡率（‰）"
+
+
+def old_age_mortality_evidence(cities: list[str], runs: list[Backcast] | None = None):
+    """Why a city's oldest outlive the 2020 census in the back-cast: the censuses' own evidence.
+
+    The back-cast gives every city China's death rates. Two census measures say how each
+    city's old-age mortality departed from China's over 2010–2020, without the model:
+
+    * ``smr_china`` / ``smr_province``: the 2010 census's deaths (the county table's crude
+      death rate × residents, Nov 2009 – Oct 2010) over the deaths China's 2010 life table
+      (WPP) gives the city's residents 40+ by sex and 5-year group (indirect standardisation;
+      85+ at the stationary mix of 85–100), relative to the same ratio for China, or for the
+      city's province. Census deaths are under-reported (Shanxi 2020: about 68 %,
+      ``published_statistics.md`` §8) and deaths under 40 are in the numerator only, so the
+      level is uncertain; comparing a city with its province shares one census operation.
+    * ``csr_city`` / ``csr_province`` / ``csr_china``: the 2020 census's 80+ over the 2010
+      census's 70+ (same cohorts, ten years on): net of deaths and migration, with no model.
+
+    Args:
+        cities: City keys.
+        runs: Their back-casts, for the model's 80+ ratio (``backcast_80plus``), or None.
+
+    Returns:
+        One row per city: city, province, backcast_80plus, smr_china, smr_province,
+        csr_city, csr_province, csr_china.
+    """
+    from simlib.params.census import age_column, county_census, prefecture_rows
+
+    tree = read_tree()
+    mortality = load_inputs(cities[0]).mortality
+    t10 = county_census(START, params_dir=tree.root)
+    t20 = county_census(END, params_dir=tree.root)
+    mx = mortality.mx[:, :, START - 2000]
+    top = np.arange(85, 101)
+    expected = np.zeros(len(t10))
+    for s, zh in enumerate("男女"):
+        lx = np.exp(-np.cumsum(np.concatenate([[0.0], mx[s, 85:100]])))
+        for a in range(40, 90, 5):
+            m = mx[s, a : a + 5].mean() if a < 85 else float(np.average(mx[s, top], weights=lx))
+            n = pd.to_numeric(t10[age_column(START, zh, a)]).fillna(0).to_numpy(float)
+            expected += n * m
+    observed = (
+        pd.to_numeric(t10[DEATH_RATE_2010]).to_numpy(float)
+        / 1000
+        * pd.to_numeric(t10["合计"]).to_numpy(float)
+    )
+    ok = ~np.isnan(observed)
+    t10 = t10.assign(_obs=np.where(ok, observed, 0.0), _exp=np.where(ok, expected, 0.0))
+
+    def smr(rows: pd.DataFrame) -> float:
+        return float(rows["_obs"].sum() / rows["_exp"].sum())
+
+    def old(table: pd.DataFrame, year: int, lo: int) -> float:
+        return sum(
+            float(pd.to_numeric(table[age_column(year, zh, a)]).sum())
+            for zh in "男女"
+            for a in range(lo, 90, 5)
+        )
+
+    china = smr(t10)
+    csr_china = old(t20, END, 80) / old(t10, START, 70)
+    ratio = {}
+    if runs is not None:
+        comp = backcast_comparison(runs)
+        ratio = comp[(comp["level"] == "total") & (comp["age"] == "80+")].set_index("city")["ratio"]
+    rows = []
+    for city in cities:
+        name = str(load_inputs(city).context.name_zh)
+        r10 = t10.loc[prefecture_rows(t10, name).index]
+        r20 = prefecture_rows(t20, name)
+        province = str(r10["省"].iloc[0])
+        p10, p20 = t10[t10["省"] == province], t20[t20["省"] == province]
+        rows.append(
+            {
+                "city": city,
+                "province": province,
+                "backcast_80plus": float(ratio[city]) if city in ratio else np.nan,
+                "smr_china": smr(r10) / china,
+                "smr_province": smr(r10) / smr(p10),
+                "csr_city": old(r20, END, 80) / old(r10, START, 70),
+                "csr_province": old(p20, END, 80) / old(p10, START, 70),
+                "csr_china": csr_china,
+            }
+        )
+    return pd.DataFrame(rows)

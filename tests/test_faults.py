@@ -433,7 +433,8 @@ FAULTS = [
     # ---- the reader: encodings, file kinds, YAML constructs, dates, sizes
     Fault(
         "gbk_encoded",
-        raw(CTY, lambda b: b.decode("utf-8").encode("gbk")),
+        # characters GBK lacks (the file's '−') become '?', as an editor saving as GBK does
+        raw(CTY, lambda b: b.decode("utf-8").encode("gbk", errors="replace")),
         [P + CTY, "not UTF-8", "GBK"],
     ),
     Fault(

@@ -707,6 +707,20 @@ def _setting_value(d: Mapping[str, float], table: Mapping[str, np.ndarray]) -> n
     return np.where(inst, d["institution"], d["home"])
 
 
+def _monthly_share_entries(benefit: Mapping, key: str, where: str, settled: str):
+    """The entries of a kind that pays a share of the care bill each month, checked.
+
+    Yields:
+        ``(where, entry)`` per entry: keys ``share``, ``cap_yuan`` and ``per: month``.
+    """
+    for i, e in enumerate(_entries(benefit, key, where)):
+        w = f"{where}.{key}[{i}]"
+        e = keys(e, w, {"share", "cap_yuan", "per"}, {"when", "note", "source"} | ASSUMPTION_KEYS)
+        if e["per"] != "month":
+            raise ParamError(f"{w}.per: {settled} per month, got {e['per']!r}")
+        yield w, e
+
+
 def _bill(ctx: ParseContext, where: str) -> CareBill:
     if ctx.care_bill is None:
         raise ParamError(
@@ -753,13 +767,7 @@ class LongTermCare(Component):
     @classmethod
     def parse(cls, benefit, where, ctx):  # noqa: D102 - see Component
         out = []
-        for i, e in enumerate(_entries(benefit, cls.key, where)):
-            w = f"{where}.{cls.key}[{i}]"
-            e = keys(
-                e, w, {"share", "cap_yuan", "per"}, {"when", "note", "source"} | ASSUMPTION_KEYS
-            )
-            if e["per"] != "month":
-                raise ParamError(f"{w}.per: the insurance is settled per month, got {e['per']!r}")
+        for w, e in _monthly_share_entries(benefit, cls.key, where, "the insurance is settled"):
             share = number(e["share"], f"{w}.share", lo=0, hi=1)
             out.append(
                 cls(
@@ -838,41 +846,30 @@ class CareVoucher(Component):
     @classmethod
     def parse(cls, benefit, where, ctx):  # noqa: D102 - see Component
         out = []
-        for i, e in enumerate(_entries(benefit, cls.key, where)):
-            w = f"{where}.{cls.key}[{i}]"
-            e = keys(
-                e, w, {"share", "cap_yuan", "per"}, {"when", "note", "source"} | ASSUMPTION_KEYS
-            )
-            if e["per"] != "month":
-                raise ParamError(f"{w}.per: vouchers are issued per month, got {e['per']!r}")
-            cap = _by_setting(e["cap_yuan"], f"{w}.cap_yuan", 0, MONEY_MAX_YUAN)
+        for w, e in _monthly_share_entries(benefit, cls.key, where, "vouchers are issued"):
             out.append(
                 cls(
                     _when(e, w, ctx),
                     provenance(e, w, None, need=False),
                     e.get("note"),
                     share=_by_setting(e["share"], f"{w}.share", 0, 1),
-                    cap=cap,
+                    cap=_by_setting(e["cap_yuan"], f"{w}.cap_yuan", 0, MONEY_MAX_YUAN),
                     bill=_bill(ctx, w),
                     per_setting_cap=isinstance(e["cap_yuan"], Mapping),
                 )
             )
         return tuple(out)
 
-    def monthly(self, table) -> tuple[np.ndarray, np.ndarray]:
-        """Per person, the bill and the voucher a month (yuan), if eligible."""
-        bill = self.bill.monthly(table)
+    def amount(self, on, table):  # noqa: D102 - see Component
+        bill = self.bill.monthly(table)  # yuan a month
         paid = np.asarray(table[PAID_FIRST]) / 12.0 if PAID_FIRST in table else 0.0
         left = np.maximum(bill - paid, 0.0)
-        cap = _setting_value(self.cap, table)
-        return bill, np.minimum(cap, _setting_value(self.share, table) * left)
-
-    def amount(self, on, table):  # noqa: D102 - see Component
-        bill, voucher = self.monthly(table)
-        paid = np.asarray(table[PAID_FIRST]) / 12.0 if PAID_FIRST in table else 0.0
+        voucher = np.minimum(
+            _setting_value(self.cap, table), _setting_value(self.share, table) * left
+        )
         year_bill = np.where(on, 12.0 * bill, 0.0)
         values = np.where(on, 12.0 * voucher, 0.0)
-        copay = np.where(on, 12.0 * np.maximum(bill - paid - voucher, 0.0), 0.0)
+        copay = np.where(on, 12.0 * (left - voucher), 0.0)  # voucher <= left, so never negative
         # the rest of the bill is the person's: payer_yuan:person of the voucher's item
         return Amount(values, False, {"care_bill_yuan": year_bill, "payer_yuan:person": copay})
 

@@ -1227,8 +1227,6 @@ adm_results = results
 adm = recipients_comparison(adm_results, adm_year, adm_model_year)
 adm.insert(2, "city_zh", adm["city"].map(lambda c: ctx[c].name_zh if c in ctx else "五市合计"))
 adm["unit"] = "persons per 1 000 residents aged 60+"
-# each city's replications (target_rse may add some to a city); the pooled row combines them
-adm["reps"] = adm["city"].map({c: r.n_reps for c, r in adm_results.items()}).astype("Int64")
 page.table(
     adm[
         [

@@ -29,3 +29,19 @@ def test_take_up_is_published_over_eligible_and_unidentified_above_one():
     assert t.loc["care_subsidy", "identified"]
     assert t.loc["service_subsidy", "implied_take_up"] == pytest.approx(1.9)
     assert not t.loc["service_subsidy", "identified"]
+
+
+def test_comparison_states_each_citys_replications():
+    # runs with different replications (as target_rse gives) stand behind one table: each
+    # city row states its own, the pooled rows none (they combine the cities' runs)
+    import simlib
+    from simlib.experiments.recipients import recipients_comparison
+
+    results = {
+        "xiaoyi": simlib.run("xiaoyi", sample=0.01, reps=2, end_year=2025),
+        "datong": simlib.run("datong", sample=0.01, reps=1, end_year=2025),
+    }
+    cmp = recipients_comparison(results, 2024, 2025)
+    per_city = cmp[cmp["city"] != "pooled"].groupby("city")["reps"].unique()
+    assert {c: list(v) for c, v in per_city.items()} == {"xiaoyi": [2], "datong": [1]}
+    assert cmp.loc[cmp["city"] == "pooled", "reps"].isna().all()

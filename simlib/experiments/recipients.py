@@ -147,7 +147,8 @@ def recipients_comparison(
         One row per family × city (and ``pooled``): eligible and enrolled per 1 000 aged 60+
         (replication means), the enrolled's Monte-Carlo SE (0 with one replication), the
         published national rate, ratio (enrolled / published), ``flag`` (ratio above
-        :data:`FLAG_RATIO` or below its inverse), why cities may differ.
+        :data:`FLAG_RATIO` or below its inverse), why cities may differ, and ``reps``, the
+        city's replications (none on the pooled rows, which combine the cities' runs).
     """
     pub = national(year)
     rows, pooled = [], {}
@@ -182,6 +183,8 @@ def recipients_comparison(
     out["ratio"] = out["enrolled_per_1000"] / out["published_per_1000"]
     out["flag"] = (out["ratio"] > FLAG_RATIO) | (out["ratio"] < 1 / FLAG_RATIO)
     out["why_cities_differ"] = out["family"].map(WHY_CITIES_DIFFER)
+    # each city's replications (they may differ: target_rse adds some); pooled combines them
+    out["reps"] = out["city"].map({c: r.n_reps for c, r in results.items()}).astype("Int64")
     sources = {f: p.source for f, p in pub.items()}
     out.attrs.update(year=year, model_year=model_year or year, sources=sources)
     return out

@@ -10,6 +10,7 @@ scenario that changes the dynamics gets another key, so its path is simulated.
 
 import dataclasses
 import os
+import pickle
 
 import numpy as np
 import pytest
@@ -217,12 +218,16 @@ def test_path_kernels_equal_the_per_agent_kernels(monkeypatch, engine):
     assert np.array_equal(a, b) and np.array_equal(got_a, got_b) and a.sum() > 0
     once = np.array([True, False])
     got_a, got_b = np.zeros(n, np.int8), np.zeros(n, np.int8)
-    ha = households_mod.household_sums(row, eligible, values, once, got_a, cols, 3)
+    got_a[::7] = got_b[::7] = 1  # some served before: not marked again
+    before = got_a.copy()
+    ha = households_mod.household_sums(row, eligible, values, once, got_a, cols, 3, marked=True)
     hb = households_mod.household_sums_on_path(
-        fid, members, cell, inst, eligible, values, once, got_b, spouse, county, w, 3
+        fid, members, cell, inst, eligible, values, once, got_b, spouse, county, w, 3, True
     )
     assert all(np.array_equal(x, y) for x, y in zip(ha, hb, strict=True))
     assert np.array_equal(got_a, got_b) and ha[0].sum() > 0
+    # the agents marked are those whose flag went 0 -> 1, ascending
+    assert np.array_equal(ha[2], np.flatnonzero((got_a == 1) & (before == 0))) and ha[2].size
 
 
 @pytest.mark.parametrize("share", [0.0, 0.01, 0.3, 1.0])
@@ -264,6 +269,23 @@ def test_cells_merged_once_per_path_equal_cells_merged_each_year(baseline_path):
             keys = key_columns(fine, plan.attrs)
             each = merge_cells(fine["age"], plan.bands, keys, plan.bits, baseline_path.agents[t])
             assert all(np.array_equal(a, b) for a, b in zip(got, each, strict=True))
+
+
+def test_a_lists_cells_kept_on_the_path_give_the_same_numbers(baseline_path):
+    from simlib.outcomes.trajectory import ListCache
+
+    inputs = load_inputs(CITY, "harmonised")
+    path = dataclasses.replace(baseline_path, lists=None)  # nothing kept yet
+    assert len(path.lists) == 0
+    cold = replay(path, inputs).table()
+    assert len(path.lists) == 1 and path.lists.nbytes > 0
+    assert replay(path, inputs).table().equals(cold)  # from the kept cells
+    others = [load_inputs(CITY, list_city=c) for c in ("datong", "puyang", "xiaoyi", "changzhi")]
+    for other in others:  # more lists than are kept: the oldest dropped
+        replay(path, other)
+    assert len(path.lists) == ListCache.SIZE
+    assert replay(path, inputs).table().equals(cold)  # computed again
+    assert pickle.loads(pickle.dumps(path)).equals(path)  # kept cells are not pickled
 
 
 def test_trajectories_can_be_switched_off():

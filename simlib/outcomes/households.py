@@ -27,7 +27,8 @@ def household_sums(
     received: np.ndarray | None,
     cols: dict[str, np.ndarray],
     n_counties: int,
-) -> tuple[np.ndarray, np.ndarray]:
+    marked: bool = False,
+) -> tuple[np.ndarray, ...]:
     """Eligible households and their amounts, per county.
 
     Args:
@@ -41,10 +42,14 @@ def household_sums(
             Spouse links between the living must be mutual, as the household process keeps
             them: the kernel finds a household through any eligible member.
         n_counties: Number of counties.
+        marked: Also return the agents this call marked in ``received`` (0 before, 1
+            after), ascending: a quota (:mod:`simlib.outcomes.quota`) chooses among them
+            without a pass over every agent.
 
     Returns:
         ``(households, sums)``: eligible households per county, and ``[components,
-        counties]`` amounts (one-off components: households served for the first time).
+        counties]`` amounts (one-off components: households served for the first time);
+        with ``marked``, ``(households, sums, marked)``.
     """
     got = received if received is not None else np.zeros(row.size, np.int8)
     args = (
@@ -61,7 +66,7 @@ def household_sums(
         n_counties,
     )
     if engine() == "numpy":
-        return _numpy(*args)
+        return _marked(_numpy(*args), marked)
     from simlib.outcomes.cells import listed
 
     spouse, alive, inst, county, weight = (cols[k] for k in COLUMNS)
@@ -73,7 +78,13 @@ def household_sums(
     s0 = np.maximum(s, 0)
     home = (s >= 0) & alive[s0] & ~inst[s0] & (row[s0] >= 0)
     other = np.where(home, row[s0], -1)
-    return _sum(found, row[found], other, *args[1:6], county, weight, n_counties)
+    out = _sum(found, row[found], other, *args[1:6], county, weight, n_counties)
+    return _marked(out, marked)
+
+
+def _marked(out: tuple, marked: bool) -> tuple:
+    """``(households, sums)``, with the marked agents (ascending) when asked for."""
+    return (out[0], out[1], np.sort(out[2])) if marked else (out[0], out[1])
 
 
 #: The population's columns the model's household sums read.
@@ -95,6 +106,9 @@ def _sum(found, own, other, eligible, values, once, got, spouse, county, weight,
         county: County index per agent.
         weight: Per agent weights (array) or the living's common weight (a float32 value).
         n_c: Number of counties.
+
+    Returns:
+        ``(households, sums, marked)``, ``marked`` the agents whose ``got`` went 0 → 1.
     """
     s = spouse[found]
     partner = other >= 0
@@ -145,12 +159,15 @@ def _numpy(row, eligible, values, once, got, spouse, alive, inst, county, weight
     for j in range(values.shape[1]):
         take = amount[:, j] * (first if once[j] else 1.0)
         sums[j] = np.bincount(county[idx], weights=take * w, minlength=n_c)
+    marked = np.zeros(0, np.int64)
     if once.any():
         served = idx[first]
         got[served] = 1
-        both = served[partner[served]]
-        got[spouse[both]] = 1
-    return households, sums
+        mates = spouse[served[partner[served]]]
+        mates = mates[got[mates] == 0]  # a mate served alone before is not marked again
+        got[mates] = 1
+        marked = np.unique(np.concatenate([served, mates]).astype(np.int64))
+    return households, sums, marked
 
 
 @kernel
@@ -162,6 +179,8 @@ def _kernel(rep, rep_row, mate, mate_row, weight, eligible, values, once, got, c
     k = values.shape[1]
     households = np.zeros(n_c)
     sums = np.zeros((k, n_c))
+    marked = np.empty(2 * rep.shape[0], np.int64)  # agents whose got goes 0 -> 1
+    m = 0
     any_once = False
     for j in range(k):
         any_once = any_once or once[j]
@@ -187,9 +206,13 @@ def _kernel(rep, rep_row, mate, mate_row, weight, eligible, values, once, got, c
                 sums[j, c] += v * w
         if any_once and first:
             got[i] = 1
-            if s >= 0:
+            marked[m] = i
+            m += 1
+            if s >= 0 and got[s] == 0:
                 got[s] = 1
-    return households, sums
+                marked[m] = s
+                m += 1
+    return households, sums, marked[:m].copy()
 
 
 def household_sums_on_path(
@@ -205,7 +228,8 @@ def household_sums_on_path(
     county: np.ndarray,
     weight: float,
     n_counties: int,
-) -> tuple[np.ndarray, np.ndarray]:
+    marked: bool = False,
+) -> tuple[np.ndarray, ...]:
     """:func:`household_sums` on a stored trajectory year (:mod:`simlib.outcomes.trajectory`).
 
     The same households, the same terms added in the same order, by the same kernel: the
@@ -228,9 +252,10 @@ def household_sums_on_path(
         county: County index per agent.
         weight: The living agents' common weight (persons per agent, float32 value).
         n_counties: Number of counties.
+        marked: Also return the agents marked, as :func:`household_sums`.
 
     Returns:
-        ``(households, sums)`` as :func:`household_sums`.
+        ``(households, sums)`` (and ``marked``) as :func:`household_sums`.
     """
     if engine() == "numpy":
         row = np.append(cell, -1)[fid]
@@ -241,7 +266,7 @@ def household_sums_on_path(
             "county": county,
             "weight": np.full(fid.size, weight, np.float32),
         }
-        return household_sums(row, eligible, values, once, received, cols, n_counties)
+        return household_sums(row, eligible, values, once, received, cols, n_counties, marked)
     got = received if received is not None else np.zeros(fid.size, np.int8)
     away = inst.astype(bool, copy=False)
     found = members.of(eligible, cell, away=away)  # at home, in an eligible row
@@ -252,4 +277,5 @@ def household_sums_on_path(
     other = np.where(home, cell[fs], -1)
     values = np.ascontiguousarray(values, dtype=np.float64)
     w = np.float32(weight)
-    return _sum(found, own, other, eligible, values, once, got, spouse, county, w, n_counties)
+    out = _sum(found, own, other, eligible, values, once, got, spouse, county, w, n_counties)
+    return _marked(out, marked)

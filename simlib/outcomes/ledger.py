@@ -89,8 +89,9 @@ class Ledger:
         #: Per collected year: (year, item ids, measures, values [records × counties]).
         self.years: list[tuple[int, list[str], list[str], np.ndarray]] = []
         self._plans: dict[int, _Plan] = {}
-        #: Quota items evaluated so far (the first year serves the programme's earlier years).
-        self._quota_seen: set[str] = set()
+        #: Per quota item evaluated so far (the first year serves the programme's earlier
+        #: years), the agents served so far, ascending (those with ``received`` 1).
+        self._quota_served: dict[str, np.ndarray] = {}
         self._table_bits = 16
 
     def collect(self, cols: dict[str, np.ndarray], year: int) -> pd.DataFrame:
@@ -278,24 +279,31 @@ class Ledger:
             acc += np.where(first, np.broadcast_to(per_row, r.eligible.shape)[row], 0.0)
         return acc
 
-    def _household(self, item, r, rec: dict, take: float, view: YearView) -> list[np.ndarray]:
-        """Household items: eligible households and amounts once per household."""
+    def _household(self, item, r, rec: dict, take: float, view: YearView, marked=False):
+        """Household items: eligible households and amounts once per household.
+
+        With ``marked``, also the agents whose households were marked as served
+        (:func:`~simlib.outcomes.households.household_sums`).
+        """
         once = np.array([a.once for _, a in r.parts], dtype=bool)
         values = (
             np.column_stack([a.values for _, a in r.parts])
             if r.parts
             else np.zeros((len(r.eligible), 0))
         )
-        households, sums = view.household_sums(
+        out = view.household_sums(
             r.eligible,
             values,
             once,
             self.received.get(item.id) if once.any() else None,
             self.n_slots,
+            marked=marked,
         )
+        households, sums = out[0], out[1]
         rec["households"] = households
         rec["enrolled_households"] = households * take
-        return [sums[j] * take for j in range(len(r.parts))]
+        amounts = [sums[j] * take for j in range(len(r.parts))]
+        return (amounts, out[2]) if marked else amounts
 
     def _quota(self, item, r, rec: dict, view: YearView, quota, year: int, p) -> list:
         """A quota item: this year's capacity served among the eligible households.
@@ -318,17 +326,14 @@ class Ledger:
                 "one-off household benefit; only those can be delivered as a yearly quota"
             )
         got = self.received[item.id]
-        before = got.copy()
-        amounts = self._household(item, r, rec, 1.0, view)
-        new = np.flatnonzero((got == 1) & (before == 0))
+        amounts, new = self._household(item, r, rec, 1.0, view, marked=True)
         names = ("spouse", "weight", "county", "adl_level", "age", "in_institution")
         cols = {n: view.agent_column(n) for n in names}
         rows = view.agent_column("row")  # indexed only where needed (a stored path's is lazy)
         values = np.column_stack([np.broadcast_to(a.values, r.eligible.shape) for _, a in r.parts])
         mine = np.where(r.eligible[rows[new], None], values[rows[new]], 0.0)
         city = self.inputs.city
-        first = item.id not in self._quota_seen
-        self._quota_seen.add(item.id)
+        first = item.id not in self._quota_served
         before = quota_before(quota, city, year) if first else 0.0
         capacity = quota.capacity(city, year)
         served, sums, rec["quota_before"] = allocate(
@@ -336,8 +341,11 @@ class Ledger:
         )
         got[new] = 0
         got[served] = 1
+        # every agent with got == 1 (new ones are never among those served before)
+        so_far = self._quota_served.get(item.id, new[:0])
+        so_far = self._quota_served[item.id] = np.sort(np.concatenate([so_far, served]))
         rec["enrolled"], rec["enrolled_households"] = served_persons(
-            rows, r.eligible, got, cols, self.n_slots
+            rows, r.eligible, so_far, cols, self.n_slots
         )
         return [sums[j] if once[j] else amounts[j] for j in range(len(once))]
 
@@ -457,11 +465,12 @@ class YearView:
         c = self.cols
         return once_sums(self.row, eligible, values, got, c["county"], c["weight"], n_counties)
 
-    def household_sums(self, eligible, values, once, received, n_counties: int):
+    def household_sums(self, eligible, values, once, received, n_counties: int, marked=False):
         """Eligible households and amounts (:func:`~simlib.outcomes.households.household_sums`)."""
         from simlib.outcomes.households import household_sums
 
-        return household_sums(self.row, eligible, values, once, received, self.cols, n_counties)
+        c = self.cols
+        return household_sums(self.row, eligible, values, once, received, c, n_counties, marked)
 
 
 def cells_total(counts: np.ndarray) -> Callable:

@@ -68,10 +68,8 @@ def allocate(
     sums = np.zeros((k, n_counties))
     if new.size == 0 or capacity + before <= 0:
         return new[:0], sums, np.zeros(n_counties)
-    is_new = np.zeros(cols["spouse"].size, bool)
-    is_new[new] = True
     s = cols["spouse"][new].astype(np.int64)
-    paired = (s >= 0) & is_new[np.maximum(s, 0)]
+    paired = (s >= 0) & (new[np.minimum(np.searchsorted(new, s), new.size - 1)] == s)
     rep = np.where(paired, np.minimum(new, s), new)
     hh, inv = np.unique(rep, return_inverse=True)
     adl = np.zeros(hh.size, np.int64)
@@ -106,7 +104,7 @@ def allocate(
 def served_persons(
     rows: np.ndarray,
     eligible: np.ndarray,
-    got: np.ndarray,
+    served: np.ndarray,
     cols: dict[str, np.ndarray],
     n_counties: int,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +114,9 @@ def served_persons(
         rows: Per agent, its row in the evaluation table (−1: dead); anything indexed by
             an array of agents (a stored path's rows are read only where indexed).
         eligible: Per row, eligibility for the item.
-        got: Per agent, 1 once its household was served.
+        served: The agents whose households were served so far (``received`` 1),
+            ascending: thousands, not every agent, so the sums are those of a pass over
+            every agent without one.
         cols: Per-agent columns ``spouse``, ``weight``, ``county``, ``in_institution`` (each
             indexed by an array of agents only).
         n_counties: Number of counties.
@@ -125,9 +125,7 @@ def served_persons(
         ``(persons, households)`` per county: eligible persons living in a served household,
         and those households (counted once, at the lower-indexed member at home).
     """
-    # only the served agents are read (got == 1: thousands, not every agent), in ascending
-    # order, so the sums are those of a pass over every agent
-    cand = np.flatnonzero(got == 1)
+    cand = served
     inst = cols["in_institution"]
     r = rows[cand]
     idx = cand[(r >= 0) & ~inst[cand].astype(bool) & eligible[np.maximum(r, 0)]]

@@ -27,6 +27,7 @@ the last bit; ``tests/test_trajectory.py`` checks it for every kind of scenario.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -83,6 +84,8 @@ class Trajectory:
             household sums visit the agents of eligible fine cells only.
         distinct: The fine cells of all years numbered once (built when the trajectory is
             made; numba only): a list's cells are merged once per path, not once per year.
+        lists: The cells of the lists last evaluated on the path (:class:`ListCache`; not
+            stored on disk, not pickled).
     """
 
     city: str
@@ -98,8 +101,11 @@ class Trajectory:
     key: str = ""
     members: tuple[Members, ...] = field(default=(), compare=False, repr=False)
     distinct: Distinct | None = field(default=None, compare=False, repr=False)
+    lists: ListCache = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.lists is None:
+            self.lists = ListCache()
         if len(self.members) != len(self.years):
             self.members = tuple(
                 Members.build(self.fid[t], self.agents[t]) for t in range(len(self.years))
@@ -119,7 +125,8 @@ class Trajectory:
         arrays += [v for c in self.cells for v in c.values()]
         if self.distinct is not None:
             arrays += [*self.distinct.gid, *self.distinct.cells.values()]
-        return int(sum(a.nbytes for a in arrays)) + sum(m.nbytes for m in self.members)
+        held = sum(m.nbytes for m in self.members) + self.lists.nbytes
+        return int(sum(a.nbytes for a in arrays)) + held
 
     def equals(self, other: Trajectory) -> bool:
         """Whether two trajectories are the same path, array for array, to the last bit."""
@@ -160,7 +167,7 @@ class Trajectory:
                 out.append(g[g["persons"] > 0])
         return pd.concat(out, ignore_index=True)
 
-    def view(self, t: int, plan, groups: tuple[str, ...] = (), merged=None) -> YearView:
+    def view(self, t: int, plan, groups: tuple[str, ...] = ()) -> YearView:
         """Year ``t``'s living population as the ledger sees it under a list's ``plan``.
 
         The cells are those the model's ledger forms: equal values of the plan's attributes
@@ -169,21 +176,13 @@ class Trajectory:
         float32 weight). With ``groups`` (:mod:`simlib.outcomes.groups`) persons are counted
         per county × group, each agent's group computed from its fine cell (and, for the
         household type, its spouse's), as the model's ledger does from its columns.
-        ``merged`` keeps, per plan, the distinct fine cells' cells across calls (a replay
-        passes one dict for all its years).
+
+        A list's cells depend only on what its plan keys them on (:func:`plan_key`), so they
+        are kept on the path (:class:`ListCache`): a list, or a variant of it changing
+        amounts, take-up, prices or targets, finds them there the next time.
         """
-        fine = self.cells[t]
-        if self.distinct is not None and engine() == "numba":
-            merged = {} if merged is None else merged
-            if id(plan) not in merged:
-                merged[id(plan)] = (plan, self.distinct.merge(plan))
-            cell, first, summed = self.distinct.year(
-                t, merged[id(plan)][1], self.members[t], len(self.counties)
-            )
-        else:
-            cell, first, summed = merge_cells(
-                fine["age"], plan.bands, key_columns(fine, plan.attrs), plan.bits, self.agents[t]
-            )
+        cached = self.lists.year(self, t, plan)
+        cell, first, summed, table, total = cached
         county = self.county
         if groups:
             county, n_slots = self.slots(t, groups)
@@ -193,8 +192,23 @@ class Trajectory:
             slot_cell += county[living]
             n = np.bincount(slot_cell, minlength=len(first) * n_slots)
             summed = n.reshape(len(first), n_slots).astype(np.float64)
-        table = PersonTable({a: fine[a][first] for a in (*plan.attrs, "age")})
-        return PathView(table, path_total(summed, self.weight[t]), self, t, cell, county)
+            total = path_total(summed, self.weight[t])
+        return PathView(PersonTable(table), total, self, t, cell, county)
+
+    def list_cells(self, t: int, plan) -> tuple:
+        """Year ``t``'s cells under ``plan``, computed (not cached).
+
+        Returns:
+            ``(cell, first, summed)`` as :func:`merge_cells`: each fine cell's cell, each
+            cell's first fine cell, ``[cells, counties]`` agents (float64).
+        """
+        fine = self.cells[t]
+        if self.distinct is not None and engine() == "numba":
+            merged = self.lists.merged(self, plan)
+            return self.distinct.year(t, merged, self.members[t], len(self.counties))
+        return merge_cells(
+            fine["age"], plan.bands, key_columns(fine, plan.attrs), plan.bits, self.agents[t]
+        )
 
     def slots(self, t: int, groups: tuple[str, ...]) -> tuple[np.ndarray, int]:
         """Each agent's county × group slot in year ``t``, and the number of slots.
@@ -214,6 +228,85 @@ class Trajectory:
         cols = {a: per_agent(a) for a in fine}
         cols |= {"alive": fid >= 0, "spouse": self.spouse, "county": self.county}
         return slots(cols, groups), len(self.counties) * n_groups(groups)
+
+
+def plan_key(plan) -> tuple:
+    """What a list's cells are keyed on: its attributes, age bands and key widths.
+
+    Lists that read the same attributes and age thresholds (a list and its variants in
+    amounts, take-up, prices or targets; often a city's list in every period) have equal
+    cells on a path.
+    """
+    bands = np.ascontiguousarray(plan.bands).tobytes()
+    return tuple(plan.attrs), bands, np.ascontiguousarray(plan.bits).tobytes()
+
+
+class ListCache:
+    """A path's cells under the lists evaluated on it, the most recently used kept.
+
+    Per list key (:func:`plan_key`, and the engine): the distinct fine cells' cells
+    (:meth:`Distinct.merge`) and, per year, the year's cells (:meth:`Trajectory.list_cells`),
+    their evaluation table's columns and the per-county sums (:func:`path_total`): about
+    30 MB a list for Datong at full scale to 2035. Derived data, so it is not pickled.
+    Nothing writes into it: each view wraps the columns in a new table.
+    """
+
+    #: Lists kept per path.
+    SIZE = 3
+
+    def __init__(self):
+        self._lists: OrderedDict[tuple, dict] = OrderedDict()
+
+    def __getstate__(self) -> dict:
+        return {"_lists": OrderedDict()}
+
+    def _entry(self, plan) -> dict:
+        key = (plan_key(plan), engine())
+        entry = self._lists.get(key)
+        if entry is None:
+            entry = self._lists[key] = {"merged": None, "years": {}}
+            while len(self._lists) > self.SIZE:
+                self._lists.popitem(last=False)
+        self._lists.move_to_end(key)
+        return entry
+
+    def merged(self, traj: Trajectory, plan) -> tuple[np.ndarray, int]:
+        """The distinct fine cells' cells under ``plan`` (:meth:`Distinct.merge`)."""
+        entry = self._entry(plan)
+        if entry["merged"] is None:
+            entry["merged"] = traj.distinct.merge(plan)
+        return entry["merged"]
+
+    def year(self, traj: Trajectory, t: int, plan) -> tuple:
+        """``(cell, first, summed, table columns, total)`` of year ``t`` under ``plan``."""
+        entry = self._entry(plan)
+        hit = entry["years"].get(t)
+        if hit is None:
+            cell, first, summed = traj.list_cells(t, plan)
+            fine = traj.cells[t]
+            table = {a: fine[a][first] for a in (*plan.attrs, "age")}
+            hit = (cell, first, summed, table, path_total(summed, traj.weight[t]))
+            entry["years"][t] = hit
+        return hit
+
+    def clear(self) -> None:
+        """Forget every list's cells."""
+        self._lists.clear()
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (bytes; the weighted sums counted as large as the agents')."""
+        out = 0
+        for entry in self._lists.values():
+            if entry["merged"] is not None:
+                out += entry["merged"][0].nbytes
+            for cell, first, summed, table, _ in entry["years"].values():
+                out += cell.nbytes + first.nbytes + 2 * summed.nbytes
+                out += sum(a.nbytes for a in table.values())
+        return out
 
 
 def path_total(agents: np.ndarray, weight) -> Callable:
@@ -336,7 +429,7 @@ class PathView(YearView):
             n_counties,
         )
 
-    def household_sums(self, eligible, values, once, received, n_counties: int):
+    def household_sums(self, eligible, values, once, received, n_counties: int, marked=False):
         """Household sums (:func:`~simlib.outcomes.households.household_sums_on_path`)."""
         tr, t = self._traj, self._t
         return household_sums_on_path(
@@ -352,6 +445,7 @@ class PathView(YearView):
             self._county,
             tr.weight[t],
             n_counties,
+            marked,
         )
 
 
@@ -653,14 +747,13 @@ def replaying(traj: Trajectory, ledger: Ledger, end_year: int | None = None):
         ledger: A new ledger over the trajectory's counties.
         end_year: Last year evaluated (the trajectory's last by default).
     """
-    merged: dict = {}  # per plan, the distinct fine cells' cells
     for t, year in enumerate(traj.years):
         if end_year is not None and year > end_year:
             break
         period = ledger.inputs.policy(year)
         plan = ledger.plan(period)
         ledger.start_received(plan, traj.n_agents)
-        view = traj.view(t, plan, ledger.groups, merged)
+        view = traj.view(t, plan, ledger.groups)
         ledger.years.append(ledger.aggregate(period, year, view))
         yield t
 

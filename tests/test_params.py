@@ -233,3 +233,22 @@ def test_vocabularies_are_flat_mappings():
     for name in ("service_types", "units", "placements", "families", "target_measures"):
         d = yaml.safe_load((PARAMS_DIR / "vocabulary" / f"{name}.yaml").read_text("utf-8"))
         assert d and all(isinstance(v, str) for v in d.values()), name
+
+
+def test_a_documents_copy_equals_a_deep_copy_and_shares_nothing_mutable():
+    import copy
+    import datetime
+
+    from simlib.params import read_tree
+    from simlib.params.tree import _copy
+
+    doc = {"a": [1, 2.5, {"b": None, "c": [True, "x"]}], "d": datetime.date(2020, 11, 1)}
+    got = _copy(doc)
+    assert got == copy.deepcopy(doc)
+    got["a"][2]["c"].append("changed")  # a caller changing its copy
+    assert doc["a"][2]["c"] == [True, "x"]
+    # through the tree: a changed copy never reaches the cached document
+    tree = read_tree()
+    first = tree.yaml("outcomes.yaml")
+    first.clear()
+    assert tree.yaml("outcomes.yaml")

@@ -117,10 +117,10 @@ class ParamTree:
             ParamError: If the file is missing or invalid.
         """
         if rel in self.overrides:
-            return copy.deepcopy(self.overrides[rel])
+            return _copy(self.overrides[rel])
         if rel not in self.digests:
             raise self._missing(rel)
-        return copy.deepcopy(_parse(self.file(rel), self.digests[rel], self.where(rel)))
+        return _copy(_parse(self.file(rel), self.digests[rel], self.where(rel)))
 
     def csv(self, rel: str, columns) -> Any:
         """The validated CSV table at ``rel`` (see :func:`simlib.core.reader.read_csv`)."""
@@ -157,6 +157,25 @@ class ParamTree:
         changed = {**self.changed_by, **({k: by for k in docs} if by else {})}
         digest = sha256((self.hash + note + text).encode())
         return ParamTree(self.root, self.digests, digest, over, changed, self.files, self.overlay)
+
+
+#: Values a parsed document shares with its copies: they cannot be changed in place.
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _copy(doc: Any) -> Any:
+    """A deep copy of a parsed document (dicts, lists and scalars; anything else deep-copied).
+
+    The same result as :func:`copy.deepcopy`, several times faster on YAML documents (a
+    sensitivity design loads its parameters once per point).
+    """
+    if type(doc) is dict:
+        return {k: v if type(v) in _IMMUTABLE else _copy(v) for k, v in doc.items()}
+    if type(doc) is list:
+        return [v if type(v) in _IMMUTABLE else _copy(v) for v in doc]
+    if type(doc) in _IMMUTABLE:
+        return doc
+    return copy.deepcopy(doc)
 
 
 @lru_cache(maxsize=256)

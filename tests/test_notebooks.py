@@ -210,7 +210,8 @@ def test_report_injects_settings_and_records_them(tmp_path, capsys):
     assert page.count('href="../index.html"') == 2 and 'href="01_plain.html"' in page
     assert 'href="00_toy.html"' in (out / "html" / "01_plain.html").read_text(encoding="utf-8")
     # the builder's machine stays out: the cache is injected relative to the notebooks' folder
-    assert "cache = '../cache'" in injected[0].source, injected[0].source
+    # (each notebook its own run folder in it: notebooks run side by side)
+    assert "cache = '../cache/00_toy'" in injected[0].source, injected[0].source
     for f in (out / "html" / "00_toy.html", out / "notebooks" / "00_toy.ipynb", out / "index.html"):
         assert str(tmp_path) not in f.read_text(encoding="utf-8"), f
 

@@ -41,11 +41,19 @@ def out_of_sync(folder: Path = NOTEBOOK_DIR) -> list[str]:
     return bad
 
 
-def execute(nb, cwd: Path, parameters: dict | None = None, timeout: int = TIMEOUT_S):
+def execute(nb, cwd: Path, parameters: dict | None = None, timeout: int = TIMEOUT_S, clients=None):
     """Execute a notebook in place (kernel ``python3``), optionally overriding parameters.
 
     Parameters are injected papermill-style: a cell after the one tagged ``parameters``
     assigns the given literals.
+
+    Args:
+        nb: The notebook (changed in place).
+        cwd: The kernel's working folder.
+        parameters: Values injected after the ``parameters`` cell.
+        timeout: Seconds a cell may run.
+        clients: A list the notebook's client is appended to (so that a caller stopping
+            the execution can stop its kernel: ``client.km``).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -69,6 +77,8 @@ def execute(nb, cwd: Path, parameters: dict | None = None, timeout: int = TIMEOU
         # single-user machine; errors still show.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
+    if clients is not None:
+        clients.append(client)
     client.execute()
     return nb
 

@@ -56,6 +56,30 @@ EXTRA = {
 TRAJECTORY_ENV = "SIMLIB_TRAJECTORY_DIR"
 #: Where runs are cached between builds (one sub-folder per simlib version and params hash).
 CACHE_ROOT = Path("results") / "report-runs"
+#: Baseline runs made before any notebook starts, in parallel over the build's workers:
+#: every population path the notebooks share is then simulated once, and each notebook
+#: replays on it. Per entry: the notebook whose run folder keeps the runs (its own calls
+#: read them back), the end year (or the name of the notebook's parameter that sets it),
+#: and whether the report's ``target_rse`` applies (the projection adds replications where
+#: a headline total needs them, and every later run of the same dynamics replays them).
+#: Every page that simulates runs to 2035, so these paths serve them all.
+PREPARE = (("02_population_and_validation", 2035, True),)
+#: Notebooks that read another's runs: they run after it, in its run folder.
+AFTER = {"03_projection_2020_2035": "02_population_and_validation"}
+#: CPU seconds each notebook took in a full-scale build (the last measured; a previous
+#: report's ``provenance.json`` is used instead when there is one): the build starts the
+#: longest first, so that the cores stay busy to the end.
+EXPECTED_SECONDS = {
+    "00_quickstart": 38,
+    "01_service_lists": 8,
+    "02_population_and_validation": 223,
+    "03_projection_2020_2035": 13,
+    "04_targets_2025": 237,
+    "05_cross_city": 381,
+    "06_uncertainty": 305,
+    "07_your_scenario": 50,
+    "08_programmes": 281,
+}
 
 
 def declared_parameters(nb) -> dict[str, object]:
@@ -139,16 +163,13 @@ def build_report(
         StoreError: If the report cannot be written (a full disk): nothing half-written
             is kept and a previous report stays as it was.
     """
-    import jupytext
-    import nbformat
-    from nbconvert import HTMLExporter
     from tqdm.auto import tqdm
 
     import simlib
     from simlib.experiments.run import check_reps, check_seed
     from simlib.model.model import check_sample
     from simlib.params import read_tree
-    from simlib.reporting.notebooks import NOTEBOOK_DIR, execute, pairs
+    from simlib.reporting.notebooks import NOTEBOOK_DIR, pairs
 
     common = {
         "sample": check_sample(FULL["sample"] if sample is None else sample),
@@ -161,24 +182,18 @@ def build_report(
     tree_hash = read_tree().hash
     key = f"{simlib.__version__}-{tree_hash[:12]}"
     out = check_report_out(out)
+    previous = _previous_seconds(out)
     if cache is None:
-        from simlib.experiments.sweep import own_folder
-
         cache = CACHE_ROOT / key
         if CACHE_ROOT.exists():  # runs of other versions or params can never be reused
             for old in CACHE_ROOT.iterdir():
-                if old.name != key and own_folder(old):  # never what simlib did not write
+                if old.name != key and _own_cache(old):  # never what simlib did not write
                     shutil.rmtree(old, ignore_errors=True)
     cache = Path(cache).resolve()
     cache.mkdir(parents=True, exist_ok=True)
-    notebook_dir = notebook_dir or NOTEBOOK_DIR
-    # injected into every notebook and shown in its page: relative to the notebook's folder
-    # (the kernel's working folder), never the builder's absolute path
-    common.update(
-        cache=os.path.relpath(cache, Path(notebook_dir).resolve()),
-        backend=backend,
-        workers=workers,
-    )
+    notebook_dir = Path(notebook_dir or NOTEBOOK_DIR)
+    pages = [py.stem for py, _ in pairs(notebook_dir)]
+    slots = max(1, min(int(workers), len(pages))) if pages else 1
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out.parent))
     started = dt.datetime.now(dt.UTC)
@@ -186,37 +201,41 @@ def build_report(
     try:
         for sub in ("notebooks", "html", "tables", "figures"):
             (tmp / sub).mkdir()
-        rows = []
-        cpu: dict[str, float] = {}
-        exporter = HTMLExporter(exclude_input=no_input, exclude_input_prompt=no_input)
         os.environ[REPORT_ENV] = str(tmp)  # inherited by the notebook kernels
-        pages = [py.stem for py, _ in pairs(notebook_dir)]
         # every notebook, kernel and worker shares the population paths: each dynamics is
         # simulated once for the whole build, every list and take-up evaluated on it
         set_paths = TRAJECTORY_ENV not in os.environ
         if set_paths:
             os.environ[TRAJECTORY_ENV] = str(cache / "trajectories")
-        for py, _ in tqdm(pairs(notebook_dir), desc="notebooks", unit="nb"):
-            start = time.perf_counter()
-            cpu_start = _children_cpu()
-            nb = jupytext.read(py)
-            nb.metadata["kernelspec"] = {
-                "display_name": "Python 3",
-                "language": "python",
-                "name": "python3",
-            }
-            injected = settings_for(py.stem, declared_parameters(nb), common)
-            execute(nb, notebook_dir, parameters=injected)
-            nbformat.write(nb, tmp / "notebooks" / f"{py.stem}.ipynb")
-            title = page_title(nb, py.stem)
-            body, _ = exporter.from_notebook_node(
-                with_navigation(nb, py.stem, pages, no_input),
-                resources={"metadata": {"name": title}},
+        jobs = []
+        for chain in _chains(pages):
+            folder = cache / chain[0]  # a run folder per chain: chains run side by side
+            jobs.append(
+                [
+                    (
+                        stem,
+                        notebook_dir,
+                        _injected(notebook_dir, stem, common, folder, backend, workers),
+                        tmp,
+                        pages,
+                        no_input,
+                    )
+                    for stem in chain
+                ]
             )
-            (tmp / "html" / f"{py.stem}.html").write_text(body, encoding="utf-8")
-            shown = {k: v for k, v in injected.items() if k not in ("cache", "backend", "workers")}
-            rows.append((py.stem, title, time.perf_counter() - start, shown))
-            cpu[py.stem] = _children_cpu() - cpu_start
+        prep = _prepare(
+            [p for p in PREPARE if p[0] in pages], notebook_dir, common, cache, backend, workers
+        )
+        jobs = longest_first(jobs, {**EXPECTED_SECONDS, **previous})
+        begun = time.perf_counter()
+        done = {}
+        with tqdm(total=len(pages), desc=f"notebooks ({slots} at a time)", unit="nb") as bar:
+            for row in run_side_by_side(jobs, slots):
+                done[row[0]] = row
+                bar.update()
+        elapsed = time.perf_counter() - begun
+        rows = [done[s][:4] for s in pages]  # the fixed page order
+        cpu = {s: done[s][4] for s in pages}
         precision = headline_precision(tmp / "tables")
         worst = 100 * float(precision["rse"].max()) if len(precision) else float("nan")
         meta = {
@@ -229,6 +248,9 @@ def build_report(
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "backend": backend,
             "workers": workers,
+            "notebooks_at_a_time": slots,
+            "prepared_paths": prep,
+            "notebooks_elapsed_seconds": round(elapsed, 1),
             "headline_figures": int(len(precision)),
             # what the headline tables rest on: target_rse may add replications to some runs
             "headline_reps": _reps_range(precision),
@@ -260,10 +282,227 @@ def build_report(
             os.environ.pop(TRAJECTORY_ENV, None)
         if tmp.exists():
             shutil.rmtree(tmp)
-    print(timing_table(rows, cpu))
+    print(timing_table(rows, cpu, prep, elapsed, slots))
     print(_precision_line(meta, precision))
     print(f"report written to {out / 'index.html'}")
     return out / "index.html"
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook of the report failed (the message names it and the failing cell's error)."""
+
+
+def _chains(pages: list[str]) -> list[list[str]]:
+    """The notebooks grouped into what runs one after the other (:data:`AFTER`), in order."""
+    chains: dict[str, list[str]] = {}
+    for stem in pages:
+        first = AFTER.get(stem)
+        if first in pages:
+            chains[first].append(stem)
+        else:
+            chains[stem] = [stem]
+    return list(chains.values())
+
+
+def longest_first(jobs: list[list[tuple]], expected: dict[str, float]) -> list[list[tuple]]:
+    """Chains of notebooks, the longest expected first (a notebook not listed: 60 s).
+
+    Started in this order on ``slots`` cores, the last to finish are short ones, so the
+    cores stay busy until the end (longest processing time first).
+    """
+    return sorted(jobs, key=lambda job: -sum(expected.get(j[0], 60.0) for j in job))
+
+
+def _injected(notebook_dir: Path, stem: str, common: dict, folder: Path, backend, workers):
+    """The settings injected into one notebook (its run folder relative to the notebooks)."""
+    import jupytext
+
+    nb = jupytext.read(notebook_dir / f"{stem}.py")
+    # relative to the notebook's folder (the kernel's working folder), never the builder's
+    # absolute path: the page shows it
+    wanted = {
+        **common,
+        "cache": os.path.relpath(folder, notebook_dir.resolve()),
+        "backend": backend,
+        "workers": workers,
+    }
+    return settings_for(stem, declared_parameters(nb), wanted)
+
+
+def _prepare(entries, notebook_dir: Path, common: dict, cache: Path, backend, workers) -> dict:
+    """The :data:`PREPARE` runs (every city's baseline), in parallel over the workers.
+
+    Returns:
+        What was done: ``runs`` (city × end year), ``seconds`` and ``cpu_seconds`` (this
+        process and its finished workers).
+    """
+    import jupytext
+
+    import simlib
+
+    done = {"runs": [], "seconds": 0.0, "cpu_seconds": 0.0}
+    if not entries:
+        return done
+    start, cpu_start = time.perf_counter(), _own_cpu() + _children_cpu()
+    for stem, end_year, with_rse in entries:
+        if isinstance(end_year, str):  # the notebook's own parameter
+            nb = jupytext.read(notebook_dir / f"{stem}.py")
+            end_year = declared_parameters(nb)[end_year]
+        for city in simlib.CITIES:
+            print(f"preparing the baseline paths: {city} to {end_year}", flush=True)
+            simlib.run(
+                city,
+                "baseline",
+                sample=common["sample"],
+                reps=common["reps"],
+                seed=common["seed"],
+                end_year=int(end_year),
+                cache=cache / stem,
+                backend=backend,
+                workers=workers,
+                target_rse=common["target_rse"] if with_rse else None,
+                progress=True,
+            )
+            done["runs"].append(f"{city} to {end_year}")
+    done["seconds"] = round(time.perf_counter() - start, 1)
+    done["cpu_seconds"] = round(_own_cpu() + _children_cpu() - cpu_start, 1)
+    return done
+
+
+def run_side_by_side(jobs: list[list[tuple]], slots: int):
+    """Execute the notebooks, ``slots`` chains at a time, each in its own process.
+
+    A chain's notebooks run one after the other in one process; chains start in the order
+    given. Yields each notebook's ``(stem, title, wall s, settings, CPU s)`` as it finishes.
+    When a notebook fails, the others are stopped (their kernels too) and
+    :class:`NotebookFailed` is raised, naming it.
+    """
+    import multiprocessing
+    import queue as queues
+
+    # forked where possible: a spawned process would import the builder's modules again
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    results = ctx.Queue()
+    pending = list(enumerate(jobs))
+    running: dict[int, object] = {}
+    gone: dict[int, int] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < slots:
+                i, job = pending.pop(0)
+                p = ctx.Process(target=_chain_main, args=(i, job, results), daemon=False)
+                p.start()
+                running[i] = p
+            try:
+                i, kind, payload = results.get(timeout=1.0)
+            except queues.Empty:
+                dead = [i for i, p in running.items() if not p.is_alive() and p.exitcode != 0]
+                if dead:  # its last words may still be on their way: wait up to 5 s
+                    gone[dead[0]] = gone.get(dead[0], 0) + 1
+                    if gone[dead[0]] > 5:
+                        code = running[dead[0]].exitcode
+                        name = jobs[dead[0]][0][0]
+                        raise NotebookFailed(
+                            f"the process executing {name} died (exit code {code})"
+                        ) from None
+                continue
+            if kind == "row":
+                yield payload
+            elif kind == "done":
+                running.pop(i).join()
+            else:
+                raise NotebookFailed(payload)
+    finally:
+        for p in running.values():  # stop the others: their kernels and workers too
+            p.terminate()
+        for p in running.values():
+            p.join(30)
+            if p.is_alive():
+                p.kill()
+        results.close()
+
+
+def _chain_main(i: int, job: list[tuple], results) -> None:
+    """A worker: execute a chain's notebooks, report each, stop its kernel when terminated."""
+    import signal
+    import sys
+
+    clients: list = []
+
+    def stop(*_):
+        for client in clients:
+            km = getattr(client, "km", None)
+            pgid = getattr(getattr(km, "provisioner", None), "pgid", None)
+            if pgid:
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except OSError:
+                    pass
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        for args in job:
+            results.put((i, "row", _execute_page(*args, clients=clients)))
+        results.put((i, "done", None))
+    except BaseException as err:  # noqa: BLE001 - reported to the builder, which stops
+        text = str(err) if isinstance(err, NotebookFailed) else f"{type(err).__name__}: {err}"
+        results.put((i, "error", text[:20000]))
+        sys.exit(1)
+
+
+def _execute_page(stem, notebook_dir, injected, tmp, pages, no_input, clients=None):
+    """Execute one notebook and write its executed copy and page into the build folder."""
+    import jupytext
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from simlib.reporting.notebooks import execute
+
+    start, cpu_start = time.perf_counter(), _children_cpu()
+    nb = jupytext.read(Path(notebook_dir) / f"{stem}.py")
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    try:
+        execute(nb, notebook_dir, parameters=injected, clients=clients)
+    except Exception as err:
+        import re
+
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # the traceback's colours
+        raise NotebookFailed(f"notebook {stem} failed: {text}") from None
+    nbformat.write(nb, Path(tmp) / "notebooks" / f"{stem}.ipynb")
+    title = page_title(nb, stem)
+    exporter = HTMLExporter(exclude_input=no_input, exclude_input_prompt=no_input)
+    body, _ = exporter.from_notebook_node(
+        with_navigation(nb, stem, pages, no_input), resources={"metadata": {"name": title}}
+    )
+    (Path(tmp) / "html" / f"{stem}.html").write_text(body, encoding="utf-8")
+    shown = {k: v for k, v in injected.items() if k not in ("cache", "backend", "workers")}
+    return (stem, title, time.perf_counter() - start, shown, _children_cpu() - cpu_start)
+
+
+def _previous_seconds(out: Path) -> dict[str, float]:
+    """CPU seconds per notebook in the report a previous build wrote to ``out`` (if any)."""
+    try:
+        meta = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+        return {s: float(v["cpu_seconds"]) for s, v in meta["notebooks"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _own_cache(folder: Path) -> bool:
+    """A report's run cache: run folders (one per notebook) and the stored paths."""
+    from simlib.experiments.sweep import own_folder
+
+    if own_folder(folder):  # a cache of the earlier layout (one run folder)
+        return True
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    return all((c.name == "trajectories" and c.is_dir()) or own_folder(c) for c in folder.iterdir())
 
 
 def page_title(nb, stem: str) -> str:
@@ -302,6 +541,14 @@ def with_navigation(nb, stem: str, pages: list[str], no_input: bool = False):
     return out
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _children_cpu() -> float:
     """CPU seconds of the finished child processes (notebook kernels and their workers)."""
     import resource
@@ -310,21 +557,39 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def timing_table(rows, cpu: dict[str, float]) -> str:
+def timing_table(rows, cpu: dict[str, float], prep=None, elapsed=None, slots: int = 1) -> str:
     """The build's time per notebook, as a Markdown table (wall and CPU seconds).
 
     Args:
-        rows: ``(stem, title, wall seconds, settings)`` per notebook, in build order.
+        rows: ``(stem, title, wall seconds, settings)`` per notebook, in page order.
         cpu: CPU seconds per notebook (its kernel and the kernel's finished workers).
+        prep: The prepared baseline runs (:func:`_prepare`'s record), shown as a first row.
+        elapsed: Wall seconds from the first notebook's start to the last one's end (they
+            run ``slots`` at a time, so less than the sum of their wall times).
+        slots: Notebooks run at a time.
 
     Returns:
-        The table, with a total row.
+        The table, with a total row (and the elapsed time when given).
     """
     lines = ["| notebook | wall s | CPU s |", "|---|---:|---:|"]
+    wall, total = 0.0, sum(cpu.values())
+    if prep and prep.get("runs"):
+        lines.append(
+            f"| (baseline paths: {len(prep['runs'])} city × end-year runs) | "
+            f"{prep['seconds']:.1f} | {prep['cpu_seconds']:.1f} |"
+        )
+        wall += prep["seconds"]
+        total += prep["cpu_seconds"]
     for stem, _, sec, _ in rows:
         lines.append(f"| {stem} | {sec:.1f} | {cpu.get(stem, float('nan')):.1f} |")
-    wall = sum(r[2] for r in rows)
-    lines.append(f"| **total** | **{wall:.1f}** | **{sum(cpu.values()):.1f}** |")
+    wall += sum(r[2] for r in rows)
+    lines.append(f"| **total** | **{wall:.1f}** | **{total:.1f}** |")
+    if elapsed is not None:
+        before = prep["seconds"] if prep and prep.get("runs") else 0.0
+        lines.append(
+            f"\nThe notebooks ran {slots} at a time: {elapsed:.1f} s from the first start to "
+            f"the last end (the build's work: {before + elapsed:.1f} s of wall time)."
+        )
     return "\n".join(lines)
 
 

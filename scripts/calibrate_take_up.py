@@ -5,7 +5,9 @@ national recipient count (``simlib/experiments/recipients.py: NATIONAL``): the f
 run under the baseline, pooled, and take-up = published recipients per resident aged 60+ ÷ the
 model's eligible per resident aged 60+, in the calibration year. Where that exceeds 1 the
 cities' rules are narrower than the national mix and the count cannot fix take-up (printed as
-not identified). Inputs: the national counts of 2024 (check: 2023) against the model's
+not identified). Senior education (老年教育, every resident aged 60+ eligible): national
+in-school learners aged 60+ per resident aged 60+ (:func:`senior_education_take_up`).
+Inputs: the national counts of 2024 (check: 2023) against the model's
 2025 (the first year all five lists are in force), the baseline scenario, the
 2020 census population aged forward by the model (no post-2020 stock is fitted).
 
@@ -20,6 +22,9 @@ and copy the printed values into ``params/outcomes.yaml`` (each entry cites this
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+import pandas as pd
 
 import simlib
 from simlib.experiments.recipients import recipients_comparison, take_up_from_recipients
@@ -33,12 +38,45 @@ PAY_YUAN_MONTH = 5720
 #: employer pension contribution is 16 %, medical about 8 %, the rest about 2 %; the housing
 #: fund is often not paid to care workers.
 ON_COSTS = 0.26
+#: Senior education (老年教育): in-school learners of the universities and schools for the
+#: aged at end-2019, 万人, and the share of them aged under 60 (about half aged 60-69 and
+#: over 80 % under 70: 80 % - 50 % = 30 %), 中国老年大学协会《中国老年教育发展报告
+#: (2019-2020)》 as reported by Xinhua 2021-10-19 (re-posts jkchina.org, cinic.org.cn).
+SENIOR_LEARNERS_WAN = 1088.2
+SENIOR_LEARNERS_UNDER_60 = 0.30
+#: The 2020 census file holding China's residents aged 60+ (the denominator).
+CENSUS_5YR = Path(__file__).resolve().parents[1] / (
+    "params/sources/reference/census_province_age_sex_5yr.csv"
+)
 #: Units whose cost is staff time (the others are subsidies or prices set by a document).
 STAFF_UNITS = ("visit", "home_care_visit", "cleaning", "maintenance_visit")
 
 
+def china_60plus_wan(path=CENSUS_5YR) -> float:
+    """China's residents aged 60+ in the 2020 census, 万人 (sum of the 5-year groups)."""
+    d = pd.read_csv(path)
+    d = d[(d["census_year"] == 2020) & (d["area"] == "China")]
+    old = d[d["age_group"].str.match(r"^(6[05]|[789]\d|100)")]
+    return float((old["male"] + old["female"]).sum()) / 1e4
+
+
+def senior_education_take_up() -> float:
+    """Take-up of senior education: learners aged 60+ per resident aged 60+ (national).
+
+    Every resident aged 60+ is eligible (Jincheng item 5, Changzhi item 21), so recipients
+    per resident aged 60+ is the take-up itself.
+    """
+    return SENIOR_LEARNERS_WAN * (1 - SENIOR_LEARNERS_UNDER_60) / china_60plus_wan()
+
+
 def main(sample: float, reps: int, year: int, model_year: int, seed: int) -> None:
     """Print the take-up calibration and the wage-based unit costs."""
+    pop60 = china_60plus_wan()
+    print(
+        f"Senior education: {SENIOR_LEARNERS_WAN} 万 learners (end-2019) × "
+        f"(1 − {SENIOR_LEARNERS_UNDER_60}) aged 60+ ÷ {pop60:.1f} 万 aged 60+ (2020 census) = "
+        f"{senior_education_take_up():.4f}\n"
+    )
     results = {
         c: simlib.run(c, "baseline", sample=sample, reps=reps, seed=seed, end_year=model_year)
         for c in simlib.CITIES

@@ -102,6 +102,41 @@ def test_take_up_scales_enrolment_and_cost():
     assert _measure(f, "jincheng.16", "cash_yuan") == pytest.approx(800 * share)
 
 
+def test_senior_education_take_up_is_calibrated_to_national_learners():
+    # 中国老年教育发展报告 (2019-2020), Xinhua 2021-10-19: 1088.2万 in-school learners at
+    # end-2019, about half aged 60-69 and over 80 % under 70, so about 30 % under 60:
+    #   1088.2 × (1 − 0.30) = 761.74万 learners aged 60+
+    # 2020 census, China aged 60+: 264 018 218 = 26 401.82万 (the reference file, summed)
+    #   761.74 / 26 401.82 = 0.02885 → 0.029 (every resident aged 60+ is eligible)
+    from simlib.params.provenance import outcome_provenance
+
+    ref = pd.read_csv("params/sources/reference/census_province_age_sex_5yr.csv")
+    ref = ref[(ref.census_year == 2020) & (ref.area == "China")]
+    old = ref[ref.age_group.isin(["60-64", "65-69", "70-74", "75-79", "80-84", "85-89"])]
+    old = pd.concat([old, ref[ref.age_group.isin(["90-94", "95-99", "100+"])]])
+    assert int((old.male + old.female).sum()) == 264_018_218
+    p = load_inputs("jincheng").outcomes
+    assert p.take_up["senior_education"] == pytest.approx(761.74 / 26_401.82, abs=5e-4)
+    prov = outcome_provenance().set_index("key")["provenance"]
+    assert prov["outcomes:take_up.senior_education"] == "calibrated"
+
+
+def test_senior_education_hours_follow_the_calibrated_take_up():
+    # Jincheng item 5: 60 class hours a school year to each enrolled resident aged 60+.
+    # One person aged 65, take-up 0.029: 0.029 enrolled, 60 × 0.029 = 1.74 learner-hours;
+    # at the range's top, 10 yuan per learner-hour: 17.4 yuan; at the documented 0: nothing.
+    p = load_inputs("jincheng").outcomes
+    share = p.take_up["senior_education"]
+    cols = _population([{"age": 65}])
+    f = Ledger(load_inputs("jincheng"), ["x"]).collect(cols, YEAR)
+    assert _measure(f, "jincheng.5", "enrolled") == pytest.approx(share)
+    assert _measure(f, "jincheng.5", "units:education_hours") == pytest.approx(60 * share)
+    assert _measure(f, "jincheng.5", "service_yuan") == 0
+    top = dataclasses.replace(p, unit_cost={**p.unit_cost, "education_hours": 10.0})
+    f = Ledger(_with_outcomes("jincheng", top), ["x"]).collect(cols, YEAR)
+    assert _measure(f, "jincheng.5", "service_yuan") == pytest.approx(10 * 60 * share)
+
+
 def test_one_off_benefits_are_paid_once(full_take_up):
     # item 18 home adaptation, read as the annex's group (经济困难): a 低保 person aged 70;
     # taken up as a share here (no quota: tests/test_quota.py checks the quota)

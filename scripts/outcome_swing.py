@@ -22,7 +22,6 @@ Run: ``PYTHONPATH=$PWD .venv/bin/python scripts/outcome_swing.py [--sample 0.02 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -73,7 +72,9 @@ def swings(city: str, sample: float, reps: int, seed: int, workers: int, backend
     mean = df.groupby(["key", "end", "measure", "year"])["value"].mean().unstack("end")
     base = mean.xs("base", level="key")["value"]
     out = mean.drop(index="base", level="key")[["low", "high"]].reset_index()
-    out["base"] = [base.get((m, y), np.nan) for m, y in zip(out["measure"], out["year"])]
+    out["base"] = [
+        base.get((m, y), np.nan) for m, y in zip(out["measure"], out["year"], strict=True)
+    ]
     out["swing_pct"] = 100 * (out["high"] - out["low"]) / out["base"].where(out["base"] != 0)
     meta = reg.set_index("key")
     out["value_param"] = out["key"].map(meta["value"])

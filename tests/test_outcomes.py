@@ -375,3 +375,36 @@ def test_target_rse_adds_replications_until_the_headlines_are_precise_enough():
     assert capped.n_reps == 3
     with pytest.raises(ParamError, match="target_rse"):
         run("xiaoyi", reps=2, target_rse=5, **kw)
+
+
+def test_outcome_swings_are_each_parameters_own_effect():
+    # One city, two outcome parameters, one year, small sample: the swing is read from runs
+    # on the base run's population (same seed, shared path), so it is worked out by hand from
+    # the base run's rows. Jincheng item 5 (senior education, every resident aged 60+):
+    #   take-up 0.015 → 0.045: enrolled moves by (0.045 − 0.015) × eligible of item 5;
+    #   unit cost 0 → 10 yuan per learner-hour: cost moves by 10 × 60 h × take-up × eligible.
+    from simlib.experiments.swing import movers, outcome_swings
+
+    keys = ["outcomes:take_up.senior_education", "outcomes:unit_cost.education_hours"]
+    kw = {"sample": 0.005, "seed": 2}
+    sw = outcome_swings("jincheng", (2025,), keys=keys, **kw).set_index(["key", "measure"])
+    base = run("jincheng", end_year=2025, **kw).table
+    base = base[base.year == 2025]
+    total = base.groupby("measure").value.sum()
+    eligible = base[(base.item_id == "jincheng.5") & (base.measure == "eligible")].value.sum()
+    p = load_inputs("jincheng").outcomes
+    t, c = "outcomes:take_up.senior_education", "outcomes:unit_cost.education_hours"
+    assert sw.loc[(t, "enrolled"), "base"] == pytest.approx(total["enrolled"])
+    assert sw.loc[(t, "enrolled"), "swing_pct"] == pytest.approx(
+        100 * 0.03 * eligible / total["enrolled"]
+    )
+    assert sw.loc[(c, "cost_yuan"), "swing_pct"] == pytest.approx(
+        100 * 10 * 60 * p.take_up["senior_education"] * eligible / total["cost_yuan"]
+    )
+    # neither reaches staff time or beds
+    assert sw.loc[(t, "fte"), "swing_pct"] == sw.loc[(c, "beds:institution_bed"), "swing_pct"] == 0
+    # both below 5 % now (enrolment: 0.03 of the 60+ over about 6.8 enrolments per resident
+    # aged 60+, about 0.44 %; cost: 10 × 60 × 0.029 = 17.4 yuan per resident aged 60+ over
+    # about 550 yuan, about 3 %), the cost's the larger
+    assert movers(sw.reset_index()).empty
+    assert list(movers(sw.reset_index(), threshold=0)["key"]) == [c, t]

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simlib.core.errors import ParamError
 from simlib.experiments.sensitivity import _run
 from simlib.experiments.spec import RunSpec
 from simlib.params.assumptions import registry
@@ -43,10 +44,19 @@ def design(
     seed: int = 1,
     end_year: int = 2035,
     scenario: str = "baseline",
+    keys: list[str] | None = None,
 ) -> tuple[pd.DataFrame, list[tuple[str, str, RunSpec]]]:
     """The registry rows varied and the points: (key, end, spec); key ``base`` at the values."""
     reg = registry(city)
     reg = reg[reg["key"].str.startswith("outcomes:") & (reg["low"] < reg["high"])]
+    if keys is not None:
+        unknown = sorted(set(keys) - set(reg["key"]))
+        if unknown:
+            raise ParamError(
+                f"not an outcome assumption of {city} with a range: {unknown}; "
+                "see simlib.params.assumptions.registry(city)"
+            )
+        reg = reg[reg["key"].isin(keys)]
     common = dict(city=city, scenario=scenario, sample=sample, seed=seed, end_year=end_year)
     points = [("base", "value", RunSpec(**common, rep=r)) for r in range(reps)]
     for row in reg.itertuples():
@@ -70,6 +80,7 @@ def outcome_swings(
     backend: str = "serial",
     workers: int = 2,
     out: str | Path | None = None,
+    keys: list[str] | None = None,
 ) -> pd.DataFrame:
     """One-at-a-time swings of a city's outcome parameters over their ranges.
 
@@ -83,6 +94,7 @@ def outcome_swings(
         backend: Sweep backend (``serial``, ``processes``, ``dask``).
         workers: Sweep workers.
         out: Sweep folder (a temporary one by default); stored paths are shared there.
+        keys: Only these outcome assumptions (all with a range by default).
 
     Returns:
         One row per (key, measure, year): city, key, label, value_param, low_param,
@@ -92,7 +104,13 @@ def outcome_swings(
     """
     years = tuple(int(y) for y in years)
     reg, points = design(
-        city, sample=sample, reps=reps, seed=seed, end_year=max(years), scenario=scenario
+        city,
+        sample=sample,
+        reps=reps,
+        seed=seed,
+        end_year=max(years),
+        scenario=scenario,
+        keys=keys,
     )
     with tempfile.TemporaryDirectory(prefix="simlib-swing-") as tmp:
         rows, ids = _run([s for _, _, s in points], out or tmp, backend, workers, False)

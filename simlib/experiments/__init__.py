@@ -18,6 +18,8 @@
 * :mod:`~simlib.experiments.target_paths` — alternative targets → the take-up path that meets
   them (target-driven scenarios);
 * :mod:`~simlib.experiments.sensitivity` — Morris screening over the assumption registry;
+* :mod:`~simlib.experiments.swing` — each outcome parameter's one-at-a-time swing of the
+  headline figures over its range (issue #26's 5 % test);
 * :mod:`~simlib.experiments.uncertainty` — parameter and Monte-Carlo uncertainty together,
   and Sobol indices;
 * :mod:`~simlib.experiments.recipients` — benefit recipients against published administrative

@@ -44,9 +44,11 @@ def main(sample, reps, seed, workers, backend, out_path):
     with out_path.open("w", encoding="utf-8") as f:
         f.write(
             f"# scripts/outcome_swing.py: params {params_hash[:10]}, sample {sample}, "
-            f"{reps} reps, seed {seed}, baseline; one parameter at a time over its range\n"
+            f"{reps} reps, seed {seed}, baseline; one parameter at a time over its range; "
+            "rows with a swing (a parameter that does not reach a measure is left out)\n"
         )
-        table.drop(columns="label").to_csv(f, index=False, float_format="%.6g")
+        shown = table[table["swing_pct"].fillna(0) != 0].drop(columns="label")
+        shown.to_csv(f, index=False, float_format="%.6g")
     lead = movers(table).drop_duplicates("key")
     print(
         f"Outcome parameters moving a headline figure by more than {THRESHOLD:g} % "

@@ -493,9 +493,9 @@ page.say(
 # the same table for the five cities in 2025 and 2035.
 
 # %%
-swings = outcome_swings(city, (year,), sample=sa_sample, **analysis).merge(
-    prov[["key", "provenance"]], on="key", how="left"
-)
+swings = outcome_swings(city, (year,), sample=sa_sample, **analysis)
+n_swing = swings.attrs["runs"]
+swings = swings.merge(prov[["key", "provenance"]], on="key", how="left")
 moving = movers(swings).assign(
     headline=lambda d: d["measure"].map(lambda m: HEADLINES[m][1]),
     unit="% of the headline figure",
@@ -508,7 +508,7 @@ page.table(
     "outcome_swings",
     f"{where}, {year}: outcome parameters that move a headline figure by more than "
     f"{THRESHOLD:g} % over their range (one at a time; the largest swing over enrolments, "
-    f"staff FTE, institution beds and cost); {swings.attrs['runs']} runs at sample "
+    f"staff FTE, institution beds and cost); {n_swing} runs at sample "
     f"{sa_sample}",
     source=rests_on(sa_sample, 1),
 )
@@ -532,7 +532,7 @@ design = pd.DataFrame(
         ("(a) Morris screening, cost and FTE", n_morris, sa_sample, 1, year, len(keys)),
         (
             "(d) outcome parameters one at a time",
-            swings.attrs["runs"],
+            n_swing,
             sa_sample,
             1,
             year,

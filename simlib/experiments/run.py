@@ -169,6 +169,7 @@ def run(
     groups=(),
     prepared: Prepared | None = None,
     scenarios: Sequence | None = None,
+    lists: Sequence[str] | None = None,
 ) -> Result | dict[str, Result]:
     """Run ``reps`` replications of a city under a scenario (or several).
 
@@ -214,38 +215,57 @@ def run(
             every scenario evaluated on it (scenarios that change the dynamics, such as
             ``health:``, simulate their own). Returns a dict of results keyed by
             scenario (its name or path as given, a dict's ``name`` or ``description``).
+            Through a cache or the ``processes`` or ``dask`` backend, a worker evaluates
+            every scenario of a replication on its path, read once.
+        lists: Several list cities (policy transfer): ``scenario`` is also evaluated
+            under each of these cities' lists on the same paths, keyed by the list city
+            as given (the city itself: its own list), beside any ``scenarios`` (which apply
+            ``list_city``'s): ``run("datong", lists=simlib.CITIES)`` evaluates every
+            city's list on Datong's population, one path per replication.
 
     Returns:
-        The :class:`Result`, which keeps the run's inputs (with ``scenarios``: a dict of
-        them, in the order given).
+        The :class:`Result`, which keeps the run's inputs (with ``scenarios`` or
+        ``lists``: a dict of them, the scenarios then the lists, in the order given).
 
     Raises:
-        ParamError: On an unknown city or scenario, or invalid years, reps or sample.
+        ParamError: On an unknown city, list city or scenario, invalid years, reps or
+            sample, or a key given twice in ``scenarios`` and ``lists``.
     """
     reps = check_reps(reps)
-    if scenarios is not None:
-        kw = {
-            "reps": reps,
-            "sample": sample,
-            "seed": seed,
-            "end_year": end_year,
-            "list_city": list_city,
-            "progress": progress,
-            "params_dir": params_dir,
-            "cache": cache,
-            "backend": backend,
-            "workers": workers,
-            "target_rse": target_rse,
-            "max_reps": max_reps,
-            "processes": processes,
-            "groups": groups,
-        }
-        return _run_scenarios(city, scenario, prepared, scenarios, kw)
     if target_rse is not None:
         target_rse = float(number(target_rse, "target_rse", unit="share"))
         if not 0 < target_rse < 1:
             raise ParamError(f"target_rse must lie in (0, 1), got {target_rse}")
         max_reps = max(check_reps(max_reps), reps)
+    how = {
+        "reps": reps,
+        "cache": cache,
+        "backend": backend,
+        "workers": workers,
+        "progress": progress,
+        "target_rse": target_rse,
+        "max_reps": max_reps,
+    }
+    if scenarios is not None or lists is not None:
+        if scenario != "baseline" and scenarios is not None or prepared is not None:
+            raise ParamError(
+                "run(): give either scenario (or prepared) or scenarios, not both "
+                "(lists= runs scenario under each list)"
+            )
+        labels, preps = _prepare_several(
+            city,
+            scenario,
+            scenarios,
+            lists,
+            sample=sample,
+            seed=seed,
+            end_year=end_year,
+            list_city=list_city,
+            params_dir=params_dir,
+            processes=processes,
+            groups=groups,
+        )
+        return dict(zip(labels, _run_prepared(preps, **how), strict=True))
     if prepared is not None:
         prep = _check_prepared(prepared, sample, seed, end_year, list_city, groups)
     else:
@@ -260,36 +280,56 @@ def run(
             processes=processes,
             groups=groups,
         )
-    inputs, paths = prep.inputs, prep.paths
-    todo = [dataclasses.replace(prep.spec, rep=r) for r in range(reps)]
+    return _run_prepared([prep], **how)[0]
+
+
+def _run_prepared(
+    preps: list[Prepared], *, reps, cache, backend, workers, progress, target_rse, max_reps
+) -> list[Result]:
+    """The results of prepared runs, executed together (:func:`_execute`).
+
+    With ``target_rse``, each run's replications are added as :func:`run` says, the runs
+    still short of the target executed together again.
+    """
     started = dt.datetime.now(dt.UTC)
-    rows = _execute(todo, inputs, cache, backend, workers, progress, prep.notes)
+    todo = [[dataclasses.replace(p.spec, rep=r) for r in range(reps)] for p in preps]
+    notes = tuple(dict.fromkeys(n for p in preps for n in p.notes))
+    rows = _execute(todo, preps, cache, backend, workers, progress, notes)
+    worst = [float("inf")] * len(preps)
     while target_rse is not None:
-        worst = worst_rse(rows)  # infinite with one replication
-        if worst <= target_rse or len(todo) >= max_reps:
+        more: list[list[RunSpec]] = []
+        for i, p in enumerate(preps):
+            worst[i] = worst_rse(rows[i])  # infinite with one replication
+            n = len(todo[i])
+            if worst[i] <= target_rse or n >= max_reps:
+                more.append([])
+                continue
+            if n < 2:
+                need = 2
+            else:  # the se falls as 1/sqrt(reps): ask for what the target needs, plus 10 %
+                need = int(np.ceil(1.1 * n * (worst[i] / target_rse) ** 2))
+            upto = min(max(need, n + 1), max_reps)
+            more.append([dataclasses.replace(p.spec, rep=r) for r in range(n, upto)])
+        if not any(more):
             break
-        if len(todo) < 2:
-            need = 2
-        else:  # the se falls as 1/sqrt(reps): ask for what the target needs, plus 10 %
-            need = int(np.ceil(1.1 * len(todo) * (worst / target_rse) ** 2))
-        more = [
-            dataclasses.replace(prep.spec, rep=r)
-            for r in range(min(max(need, len(todo) + 1), max_reps))
-        ]
-        rows = pd.concat(
-            [rows, _execute(more[len(todo) :], inputs, cache, backend, workers, progress, ())],
-            ignore_index=True,
-        )
-        todo = more
-    if target_rse is not None and worst > target_rse:
-        warnings.warn(
-            f"{inputs.city}: a headline total's relative standard error is "
-            f"{100 * worst:.2f} % after max_reps={max_reps} replications, above "
-            f"the target {100 * target_rse:g} %",
-            UserWarning,
-            stacklevel=2,
-        )
-    return _result(todo, rows, inputs, paths, started, target_rse)
+        extra = _execute(more, preps, cache, backend, workers, progress, notes)
+        for i, m in enumerate(more):
+            if m:
+                rows[i] = pd.concat([rows[i], extra[i]], ignore_index=True)
+                todo[i] = todo[i] + m
+    for i, p in enumerate(preps):
+        if target_rse is not None and worst[i] > target_rse:
+            warnings.warn(
+                f"{p.inputs.city}: a headline total's relative standard error is "
+                f"{100 * worst[i]:.2f} % after max_reps={max_reps} replications, above "
+                f"the target {100 * target_rse:g} %",
+                UserWarning,
+                stacklevel=4,
+            )
+    return [
+        _result(todo[i], rows[i], p.inputs, p.paths, started, target_rse)
+        for i, p in enumerate(preps)
+    ]
 
 
 def _result(todo, rows, inputs, paths, started, target_rse=None) -> Result:
@@ -326,61 +366,55 @@ def scenario_label(scenario, i: int = 0) -> str:
     return str(scenario)
 
 
-def _run_scenarios(city, scenario, prepared, scenarios, kw) -> dict[str, Result]:
-    """:func:`run` with ``scenarios``: each replication's path simulated once, then replayed.
+def _prepare_several(
+    city, scenario, scenarios, lists, *, list_city, params_dir, processes, groups, **kw
+) -> tuple[list[str], list[Prepared]]:
+    """The labels and prepared runs of :func:`run` with ``scenarios`` or ``lists``.
 
-    Serially, replications are the outer loop and scenarios the inner one, so a path is
-    used by every scenario while it is the one most recently kept in memory; through a
-    folder or another backend, each scenario is a run whose workers share the paths on
-    disk. Either way the numbers are those of separate runs.
+    Every scenario with ``list_city`` (the city's own list by default), then ``scenario``
+    under each list of ``lists`` (keyed by the list city).
     """
-    if isinstance(scenarios, (str, bytes, Path, Mapping, Scenario)) or not len(scenarios):
-        raise ParamTypeError(
-            "scenarios: expected a non-empty list of scenarios (names, paths, dicts, "
-            f"Scenarios or stacks), got {scenarios!r}"
-        )
-    if scenario != "baseline" or prepared is not None:
-        raise ParamError("run(): give either scenario (or prepared) or scenarios, not both")
-    labels = [scenario_label(s, i) for i, s in enumerate(scenarios)]
+    from simlib.params import read_tree
+    from simlib.params.tree import check_city
+
+    entries = []  # (label, scenario, list city)
+    if scenarios is not None:
+        if isinstance(scenarios, (str, bytes, Path, Mapping, Scenario)) or not len(scenarios):
+            raise ParamTypeError(
+                "scenarios: expected a non-empty list of scenarios (names, paths, dicts, "
+                f"Scenarios or stacks), got {scenarios!r}"
+            )
+        entries += [(scenario_label(s, i), s, list_city) for i, s in enumerate(scenarios)]
+    if lists is not None:
+        if isinstance(lists, (str, bytes, Mapping)) or not len(lists):
+            raise ParamTypeError(
+                f"lists: expected a non-empty list of city keys or names, got {lists!r}"
+            )
+        tree = read_tree(params_dir)
+        for lst in lists:
+            if not isinstance(lst, str):
+                raise ParamTypeError(f"lists: expected city keys or names, got {lst!r}")
+            key = check_city(lst, tree, "list city")  # names the list and the cities allowed
+            entries.append((lst, scenario, key))
+    labels = [label for label, _, _ in entries]
     twice = sorted({x for x in labels if labels.count(x) > 1})
     if twice:
-        raise ParamError(f"scenarios: {', '.join(twice)} given twice; results are keyed by it")
-    serial = kw["cache"] is None and kw["backend"] == "serial" and kw["target_rse"] is None
-    if not serial:
-        return {
-            label: run(city, as_scenario(s, kw["params_dir"]), **kw)
-            for label, s in zip(labels, scenarios, strict=True)
-        }
-    prep_kw = {k: kw[k] for k in ("sample", "seed", "end_year", "list_city", "params_dir")}
+        raise ParamError(
+            f"scenarios and lists: {', '.join(twice)} given twice; results are keyed by it"
+        )
     preps = [
         _prepare_run(
             city,
-            as_scenario(s, kw["params_dir"]),
-            processes=kw["processes"],
-            groups=kw["groups"],
-            **prep_kw,
+            as_scenario(s, params_dir),
+            list_city=lst,
+            params_dir=params_dir,
+            processes=processes,
+            groups=groups,
+            **kw,
         )
-        for s in scenarios
+        for _, s, lst in entries
     ]
-    started = dt.datetime.now(dt.UTC)
-    todo = {
-        i: [dataclasses.replace(p.spec, rep=r) for r in range(kw["reps"])]
-        for i, p in enumerate(preps)
-    }
-    rows: dict[int, list[pd.DataFrame]] = {i: [] for i in todo}
-    steps = [(r, i) for r in range(kw["reps"]) for i in todo]
-    if kw["progress"]:
-        from tqdm.auto import tqdm
-
-        steps = tqdm(steps, desc=f"{preps[0].inputs.city} · {len(preps)} scenarios", unit="run")
-    for r, i in steps:
-        rows[i].append(run_one(todo[i][r], preps[i].inputs))
-    return {
-        label: _result(
-            todo[i], pd.concat(rows[i], ignore_index=True), preps[i].inputs, preps[i].paths, started
-        )
-        for i, label in enumerate(labels)
-    }
+    return labels, preps
 
 
 def _check_prepared(prep, sample, seed, end_year, list_city, groups) -> Prepared:
@@ -429,41 +463,68 @@ def worst_rse(rows: pd.DataFrame) -> float:
     return float(rse.max()) if rse.notna().any() else 0.0
 
 
-def _execute(todo, inputs, cache, backend, workers, progress, notes=()) -> pd.DataFrame:
-    """The rows of the given replications (serial, or through a sweep folder).
+def _path_of(spec: RunSpec) -> tuple:
+    """What runs that may share a population path have in common (a sweep's ``together``)."""
+    return (spec.city, spec.seed, spec.rep, spec.sample, spec.end_year, spec.processes)
 
-    ``notes`` were said already: the sweep does not say them again.
+
+def _execute(todo, preps, cache, backend, workers, progress, notes=()) -> list[pd.DataFrame]:
+    """The rows of each run's replications ``todo[i]`` (serial, or through a sweep folder).
+
+    Replications are the outer loop and runs the inner one: each replication's population
+    path is read or simulated once and every run evaluated on it while it is in memory.
+    Through a folder (``cache``, or another backend than ``serial``) the runs are one
+    sweep whose tasks are the replications, each evaluating every run on its path in one
+    worker. ``notes`` were said already: the sweep does not say them again.
     """
-    if cache is not None or backend != "serial":
-        import tempfile
+    if cache is None and backend == "serial":
+        steps = [(r, i) for r in range(max(map(len, todo))) for i in range(len(todo))]
+        steps = [(r, i) for r, i in steps if r < len(todo[i])]
+        if progress and steps:
+            from tqdm.auto import tqdm
 
-        from simlib.experiments.sweep import failures, sweep
-        from simlib.experiments.trajectories import shared_in
+            what = todo[0][0].scenario if len(todo) == 1 else f"{len(todo)} runs"
+            steps = tqdm(steps, desc=f"{preps[0].inputs.city} · {what}", unit="run")
+        rows: list[list[pd.DataFrame]] = [[] for _ in todo]
+        for r, i in steps:
+            rows[i].append(run_one(todo[i][r], preps[i].inputs))
+        return [pd.concat(x, ignore_index=True) if x else pd.DataFrame() for x in rows]
+    import tempfile
 
-        with tempfile.TemporaryDirectory(prefix="simlib-run-") as tmp, warnings.catch_warnings():
-            for line in notes:
-                warnings.filterwarnings("ignore", message=re.escape(line))
-            out = cache if cache is not None else Path(tmp) / "runs"
-            # the workers share the population paths: each dynamics simulated once
-            with shared_in(Path(cache if cache is not None else tmp) / "_trajectories"):
-                rows = sweep(todo, out, backend=backend, workers=workers, progress=progress)
-            failed = failures(out)
-        if failed:
-            last = failed[0]["error"].strip().splitlines()[-1]
-            where = f"; see {Path(cache) / '_failures.jsonl'}" if cache is not None else ""
-            raise RuntimeError(
-                f"{len(failed)} of {len(todo)} replications failed (first: {last}){where}"
+    from simlib.experiments.prepare import prepare_all
+    from simlib.experiments.sweep import failures, sweep_prepared
+    from simlib.experiments.trajectories import shared_in
+    from simlib.outcomes.groups import GROUPINGS
+
+    specs = list(dict.fromkeys(s for t in todo for s in t))  # runs two entries share: once
+    with tempfile.TemporaryDirectory(prefix="simlib-run-") as tmp, warnings.catch_warnings():
+        for line in notes:
+            warnings.filterwarnings("ignore", message=re.escape(line))
+        ready = prepare_all(specs)
+        out = cache if cache is not None else Path(tmp) / "runs"
+        # the workers share the population paths: each dynamics simulated once
+        with shared_in(Path(cache if cache is not None else tmp) / "_trajectories"):
+            rows = sweep_prepared(
+                ready, out, backend=backend, workers=workers, progress=progress, together=_path_of
             )
-        from simlib.outcomes.groups import GROUPINGS
-
-        keep = (*_ROW_COLUMNS, *GROUPINGS)
-        return rows.drop(columns=[c for c in rows.columns if c not in keep])
-    it = todo
-    if progress:
-        from tqdm.auto import tqdm
-
-        it = tqdm(todo, desc=f"{inputs.city} · {todo[0].scenario}", unit="rep")
-    return pd.concat([run_one(s, inputs) for s in it], ignore_index=True)
+        failed = failures(out)
+    if failed:
+        last = failed[0]["error"].strip().splitlines()[-1]
+        where = f"; see {Path(cache) / '_failures.jsonl'}" if cache is not None else ""
+        raise RuntimeError(
+            f"{len(failed)} of {len(specs)} replications failed (first: {last}){where}"
+        )
+    rid = {p.spec: p.run_id for p in ready}
+    keep = (*_ROW_COLUMNS, *GROUPINGS)
+    by_run = dict(tuple(rows.groupby("run_id", sort=False)))
+    return [
+        pd.concat([by_run[rid[s]] for s in t], ignore_index=True).drop(
+            columns=[c for c in rows.columns if c not in keep]
+        )
+        if t
+        else pd.DataFrame()
+        for t in todo
+    ]
 
 
 def as_scenario(scenario, params_dir=None):

@@ -145,6 +145,21 @@ def _safe_execute(spec: RunSpec, params_hash: str | None):
         return spec, None, f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=3)}"
 
 
+def _safe_execute_all(specs: list[RunSpec], params_hash: str | None):
+    """:func:`_safe_execute` of several runs, one after the other in one worker."""
+    return [_safe_execute(s, params_hash) for s in specs]
+
+
+def _batches(specs: list[RunSpec], together) -> list[list[RunSpec]]:
+    """The specs in tasks: one each, or those with equal ``together(spec)`` in one, in order."""
+    if together is None:
+        return [[s] for s in specs]
+    out: dict[object, list[RunSpec]] = {}
+    for s in specs:
+        out.setdefault(together(s), []).append(s)
+    return list(out.values())
+
+
 # --------------------------------------------------------------------------- the folder
 
 
@@ -522,10 +537,19 @@ MAIN_GUARD = (
 )
 
 
-def _results(backend: str, todo: list[tuple[RunSpec, str]], workers: int, client, params_hash):
+def _results(
+    backend: str,
+    todo: list[tuple[RunSpec, str]],
+    workers: int,
+    client,
+    params_hash,
+    together=None,
+):
+    batches = _batches([s for s, _ in todo], together)
     if backend == "serial":
-        for spec, _ in todo:
-            yield _safe_execute(spec, params_hash)
+        for batch in batches:
+            for spec in batch:
+                yield _safe_execute(spec, params_hash)
     elif backend == "processes":
         ctx = _process_context()
         with ProcessPoolExecutor(
@@ -534,10 +558,10 @@ def _results(backend: str, todo: list[tuple[RunSpec, str]], workers: int, client
             initializer=_watch_parent,
             initargs=(os.getpid(),),
         ) as pool:
-            futures = [pool.submit(_safe_execute, s, params_hash) for s, _ in todo]
+            futures = [pool.submit(_safe_execute_all, b, params_hash) for b in batches]
             try:
                 for fut in as_completed(futures):
-                    yield fut.result()
+                    yield from fut.result()
             except BrokenProcessPool as err:
                 if ctx.get_start_method() == "fork":
                     raise
@@ -559,11 +583,9 @@ def _results(backend: str, todo: list[tuple[RunSpec, str]], workers: int, client
         elif isinstance(client, str):
             client = Client(client)
         try:
-            futures = client.map(
-                _safe_execute, [s for s, _ in todo], params_hash=params_hash, pure=False
-            )
+            futures = client.map(_safe_execute_all, batches, params_hash=params_hash, pure=False)
             for fut in dask_completed(futures):
-                yield fut.result()
+                yield from fut.result()
         finally:
             if own is not None:
                 client.close()
@@ -578,6 +600,7 @@ def sweep(
     client=None,
     progress: bool = False,
     overwrite: bool = False,
+    together=None,
 ) -> pd.DataFrame:
     """Run every spec not yet done in ``out`` and return all of the specs' rows.
 
@@ -590,6 +613,10 @@ def sweep(
             a LocalCluster with ``workers`` workers.
         progress: Show a progress bar.
         overwrite: Clear a folder made with other params or another simlib version.
+        together: A function of a spec: runs it gives equal values run one after the other
+            in one worker (in the order given), so that runs sharing a population path
+            read it once (``lambda s: s.rep`` for several scenarios of one city); None: each
+            run is a task of its own.
 
     Returns:
         Rows of every completed run in ``specs``, in spec order (outcome columns, the spec's
@@ -616,6 +643,7 @@ def sweep(
         client=client,
         progress=progress,
         overwrite=overwrite,
+        together=together,
     )
 
 
@@ -628,6 +656,7 @@ def sweep_prepared(
     progress: bool = False,
     overwrite: bool = False,
     params_hash: str | None = None,
+    together=None,
 ) -> pd.DataFrame:
     """:func:`sweep` of specs already prepared (:func:`simlib.experiments.prepare.prepare_all`).
 
@@ -645,6 +674,7 @@ def sweep_prepared(
         progress: Show a progress bar.
         overwrite: Clear a folder made with other params or another simlib version.
         params_hash: The params hash the runs use (by default the first run's inputs').
+        together: As for :func:`sweep`.
 
     Returns:
         As :func:`sweep`.
@@ -682,7 +712,9 @@ def sweep_prepared(
             bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run")
         _HELD.update((p.spec, p.inputs) for p in prepared if p.inputs is not None)
         try:
-            for spec, frame, error in _results(backend, todo, workers, client, params_hash):
+            for spec, frame, error in _results(
+                backend, todo, workers, client, params_hash, together
+            ):
                 rid = by_spec[spec]
                 try:
                     if error is None:

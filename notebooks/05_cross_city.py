@@ -30,6 +30,7 @@
 
 # %% tags=["parameters"]
 year = 2030
+end_year = 2035
 sample = 0.01
 reps = 2
 seed = 1
@@ -38,14 +39,14 @@ backend = "serial"
 workers = 1
 
 # %% [markdown]
-# Parameters: `year` the year compared (runs stop there); `sample` the fraction of residents
+# Parameters: `year` the year compared; `end_year` the runs' last year (2035, as the other
+# pages' runs, so that their population paths are evaluated, not simulated again: a year's
+# numbers do not depend on the years after it); `sample` the fraction of residents
 # simulated (1.0: one agent per resident); `reps` independent replications of every run (10
 # or more for published intervals); `cache` a folder where finished runs are kept and
-# re-read (a temporary one when None, so that the coverage intervals re-read the runs of the
-# cost table instead of repeating them).
+# re-read.
 
 # %%
-import tempfile
 import warnings
 
 import pandas as pd
@@ -54,15 +55,15 @@ import simlib
 from simlib.experiments.result import MIN_REPS, describe
 from simlib.reporting import plotting
 from simlib.reporting.page import Page
-from simlib.reporting.tables import cross_city
+from simlib.reporting.tables import cross_city, cross_city_runs
 
 page = Page("05_cross_city", sample=sample, reps=reps, seed=seed, year=year)
-scratch = tempfile.TemporaryDirectory(prefix="simlib-05-")  # removed when the kernel ends
 runs = dict(
     sample=sample,
     reps=reps,
     seed=seed,
-    cache=cache or scratch.name,
+    end_year=end_year,
+    cache=cache,
     backend=backend,
     workers=workers,
 )
@@ -80,24 +81,19 @@ if reps < MIN_REPS:  # said once here, not once per run
         need=MIN_REPS,
     )
 warnings.filterwarnings("ignore", r"this (interval|difference) rests on", UserWarning)
-table = cross_city(year, end_year=year, **runs)
+# one call per population: its paths simulated (or read) once, every list evaluated on them
+results = cross_city_runs(**runs)
+table = cross_city(year, results=results)
 print(f"{len(table)} population × list runs, {reps} replications each, {year}")
 
 # %% [markdown]
 # ## Coverage with its interval, and its paired difference from the own list
 #
 # `cross_city` gives the mean coverage; its interval and the paired difference come from
-# each run's replications (re-read from the run folder, not recomputed).
+# the same runs' replications.
 
 
 # %%
-def run_of(pop, lst):
-    """The run of list ``lst`` on population ``pop`` (as ``cross_city`` made it)."""
-    if lst == "harmonised":
-        return simlib.run(pop, "harmonised", end_year=year, **runs)
-    return simlib.run(pop, "baseline", list_city=None if lst == pop else lst, end_year=year, **runs)
-
-
 def coverage(res):
     """Share (%) of residents 60+ eligible for cash or a placement, per replication."""
     cov = res.per_rep("covered60").set_index(["year", "rep"])["value"]
@@ -112,9 +108,9 @@ def described(per_rep):
 
 rows = []
 for pop in keys:
-    own = coverage(run_of(pop, pop))
+    own = coverage(results[pop][pop])
     for lst in lists:
-        c = coverage(run_of(pop, lst))
+        c = coverage(results[pop][lst])
         level, diff = described(c), described(c - own)
         rows.append(
             {
@@ -423,6 +419,3 @@ page.say(
     reps=reps,
     seed=seed,
 )
-
-# %%
-scratch.cleanup()  # the temporary run folder (never the cache) is no longer needed

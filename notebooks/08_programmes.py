@@ -80,8 +80,10 @@ SCENARIO_ZH = {
 with warnings.catch_warnings():
     # a city a scenario does not reach (Jincheng's pilot elsewhere) runs as the baseline
     warnings.filterwarnings("ignore", message=".*changes nothing in a run", category=UserWarning)
-    # simulated to end_year (the paths notebook 03 also uses), shown to last_year
-    results = {(c, s): simlib.run(c, s, progress=True, **runs) for c in cities for s in scenarios}
+    # simulated to end_year (the paths notebook 03 also uses), shown to last_year; one call
+    # per city: each replication's path read once and every scenario evaluated on it
+    by_city = {c: simlib.run(c, scenarios=scenarios, progress=True, **runs) for c in cities}
+results = {(c, s): by_city[c][s] for c in cities for s in scenarios}
 
 # %% [markdown]
 # ## What each programme costs, by city and year (万元)

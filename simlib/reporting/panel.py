@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from simlib.core.errors import ParamError
-from simlib.experiments.run import run
+from simlib.experiments.run import run, scenario_label
 from simlib.params import load_city, load_inputs, read_tree
 
 #: What :func:`compare_scenario` reports: measure → (Chinese, English).
@@ -372,23 +372,23 @@ def compare_scenario(
     end_year = max([*years, *_years_of(full)])
     _, notes = check_scenario(city, scenario, on, end_year)
     common = dict(sample=sample, reps=reps, seed=seed, end_year=end_year, **kwargs)
-    total = 3 if gains_by else 2
+    total = 2 if gains_by else 1
     ref = on or "baseline"
     rows = []
     gains = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if step:
-            step(0, total, f"running {ref}")
-        base = run(city, ref, **common)
-        if step:
-            step(1, total, "running the scenario")
-        alt = run(city, full, **common)
+            step(0, total, f"running {ref} and the scenario")
+        if scenario_label(ref) == scenario_label(full, 1):  # the reference against itself
+            base = alt = run(city, ref, **common)
+        else:  # one call: each replication's population path read once for both
+            base, alt = run(city, scenarios=[ref, full], **common).values()
         if gains_by:
             from simlib.experiments.gains import who_gains
 
             if step:
-                step(2, total, "counting who gains")
+                step(1, total, "counting who gains")
             gains = who_gains(
                 city, full, ref, by=gains_by, years=years, sample=sample, reps=reps, seed=seed,
                 end_year=end_year,

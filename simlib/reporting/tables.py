@@ -207,7 +207,7 @@ def compare_scenarios(
     return diffs, pd.concat(targets, ignore_index=True), results
 
 
-def cross_city(year: int = 2030, **kwargs) -> pd.DataFrame:
+def cross_city(year: int = 2030, *, results: dict | None = None, **kwargs) -> pd.DataFrame:
     """Every city's list on every city's population (policy transfer), plus the harmonised list.
 
     Runs with one seed share their population draws, so each list's difference from the
@@ -215,7 +215,8 @@ def cross_city(year: int = 2030, **kwargs) -> pd.DataFrame:
 
     Args:
         year: Year compared.
-        **kwargs: Passed to :func:`simlib.run` (sample, seed, reps, end_year, cache).
+        results: The runs, as :func:`cross_city_runs` gives them (run here when None).
+        **kwargs: Passed to :func:`cross_city_runs` (sample, seed, reps, end_year, cache).
 
     Returns:
         Tidy table: population, list, cost per person 60+ (yuan, with lower, upper, se),
@@ -223,20 +224,12 @@ def cross_city(year: int = 2030, **kwargs) -> pd.DataFrame:
         difference in cost per person 60+ from the own list (with its interval) and
         ``distinguishable``.
     """
+    if results is None:
+        results = cross_city_runs(**kwargs)
     rows = []
-    keys = cities()
-    for pop in keys:
-        own = run(pop, "baseline", **kwargs)
-        for lst in (*keys, "harmonised"):
-            res = (
-                own
-                if lst == pop
-                else (
-                    run(pop, "harmonised", **kwargs)
-                    if lst == "harmonised"
-                    else run(pop, "baseline", list_city=lst, **kwargs)
-                )
-            )
+    for pop, by in results.items():
+        own = by[pop]
+        for lst, res in by.items():
             per = res.per_older_resident().set_index("year").loc[year]
             cov = res.per_rep("covered60").set_index(["year", "rep"])["value"]
             p60 = res.per_rep("pop60").set_index(["year", "rep"])["value"]
@@ -259,6 +252,27 @@ def cross_city(year: int = 2030, **kwargs) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def cross_city_runs(**kwargs) -> dict[str, dict[str, Result]]:
+    """Every city's list and the harmonised list on every city's population, one call each.
+
+    Each population's replications are simulated (or read) once and every list evaluated
+    on them (:func:`simlib.run` with ``lists``).
+
+    Args:
+        **kwargs: Passed to :func:`simlib.run` (sample, seed, reps, end_year, cache).
+
+    Returns:
+        ``{population: {list: result}}``: the cities' lists in :func:`cities` order (the
+        population's own among them), then ``"harmonised"``.
+    """
+    keys = cities()
+    out = {}
+    for pop in keys:
+        by = run(pop, scenarios=["harmonised"], lists=keys, **kwargs)
+        out[pop] = {**{k: by[k] for k in keys}, "harmonised": by["harmonised"]}
+    return out
 
 
 def _per60_diff(res: Result, own: Result, year: int) -> pd.Series:

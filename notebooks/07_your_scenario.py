@@ -42,6 +42,7 @@ person = {"age": 57, "assistance": "dibao", "adl_level": 3}
 trace_year = 2026
 target_id = "datong.visit_rate_2025"
 compare_years = [2025, 2026, 2030]
+end_year = 2035
 gains_year = 2030
 gains_by = ["age5", "household"]
 scenario_name = "my_reform"
@@ -164,14 +165,17 @@ page.table(
 # %% [markdown]
 # ## 4. Run it against the scenario it is stacked on
 #
-# `compare_scenario` runs `stacked_on` and the stack with the same seed and sample, to the
-# latest year compared or named, and gives paired differences (reform − reference) in the
-# years compared with their 95 % interval and standard error; `distinguishable` says whether
-# the interval excludes zero. Money in 万元. It also counts who gains.
+# `compare_scenario` runs `stacked_on` and the stack with the same seed and sample, in one
+# call (each replication's population simulated once), to `end_year` (2035: the population
+# paths the other pages simulated are evaluated again, not simulated; a year's numbers do
+# not depend on the years after it) or the latest year compared or named if later, and
+# gives paired differences (reform − reference) in the years compared with their 95 %
+# interval and standard error; `distinguishable` says whether the interval excludes zero.
+# Money in 万元. It also counts who gains.
 
 # %%
 res = compare_scenario(
-    city, str(path), compare_years, on=stacked_on, gains_by=gains_by, **runs
+    city, str(path), compare_years, on=stacked_on, gains_by=gains_by, end_year=end_year, **runs
 )  # fmt: skip
 for line in res.notes:
     print(f"⚠ {line}")
@@ -248,7 +252,7 @@ print("stack:", stack.name, "· sha256", stack.hash[:16])
 # raise cost. The line below says which, with the baseline run's own numbers.
 
 # %%
-base = simlib.run(city, "baseline", end_year=max(compare_years), **runs)
+base = simlib.run(city, "baseline", end_year=end_year, **runs)
 doc = modelled_targets(city).set_index("target_id").loc[target_id]
 restated = build_scenario("restated", targets={target_id: (doc["value"], int(doc["year"]))})
 for line in target_notes(city, restated, base):

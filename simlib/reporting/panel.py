@@ -343,6 +343,7 @@ def compare_scenario(
     seed: int = 1,
     gains_by: str | None = None,
     step: Callable[[int, int, str], None] | None = None,
+    end_year: int | None = None,
     **kwargs,
 ) -> Comparison:
     """Scenario − reference in the years compared, for enrolment, staff, beds and cost.
@@ -362,6 +363,8 @@ def compare_scenario(
         seed: Seed (shared: common random numbers).
         gains_by: Also count who gains, by this grouping (``"age5"``, ``"sex"`` …).
         step: Called as ``step(done, total, what)`` before each run (a progress bar).
+        end_year: Run to this year at least (a year's numbers do not depend on the years
+            after it: a later end year reuses the population paths of longer runs).
         **kwargs: Passed to :func:`simlib.run` (cache, backend, workers).
 
     Returns:
@@ -369,7 +372,7 @@ def compare_scenario(
     """
     years = sorted({int(y) for y in ([years] if isinstance(years, int) else years)})
     full = _stack(scenario, on)
-    end_year = max([*years, *_years_of(full)])
+    end_year = max([*years, *_years_of(full), *([int(end_year)] if end_year else [])])
     _, notes = check_scenario(city, scenario, on, end_year)
     common = dict(sample=sample, reps=reps, seed=seed, end_year=end_year, **kwargs)
     total = 2 if gains_by else 1

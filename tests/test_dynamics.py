@@ -314,3 +314,34 @@ def test_disability_trend_leaves_deaths_on_the_life_table():
     )
     ratio = trend["deaths"].sum() / trend["life_table"].sum()
     assert abs(ratio - 1) < 3 * se, (ratio, se)
+
+
+def test_a_step_dies_at_the_rates_of_the_calendar_year_it_covers():
+    # A model year's state is 31 December; the step out of 2020 covers calendar 2021, so it
+    # must read the 2021 life table, not 2020's. Hand-worked: a table with mx 0.1 in 2021 and
+    # 3.0 in 2020 (every sex and age), no relative risks: the step out of 2020 kills with
+    # probability 1 - exp(-0.1) = 0.095163 (2020's rate would give 1 - exp(-3) = 0.950213),
+    # and its deaths are dated 2021.
+    from simlib.params.demography import FIRST_YEAR, Mortality
+    from simlib.core import people
+    from simlib.population.processes.base import Context
+    from simlib.population.processes.death import Death
+    from simlib.population.streams import Streams
+
+    inputs = load_inputs("xiaoyi")
+    mx = np.full_like(inputs.mortality.mx, 1.0)
+    mx[:, :, 2020 - FIRST_YEAR] = 3.0
+    mx[:, :, 2021 - FIRST_YEAR] = 0.1
+    death = Death(Context(inputs.health, Mortality(mx), 0.5, 0.5, 2020))
+    death.bind([])
+    assert np.allclose(death.table(2020), 0.095163, atol=1e-6)
+    assert np.allclose(death.table(2019), 0.950213, atol=1e-6)  # out of 2019: into 2020
+    n = 20_000
+    cols = people.empty(n)
+    cols.update(alive=np.ones(n, bool), death_year=np.zeros(n, np.int16))
+    cols["age"][:] = 70
+    death.step(cols, 2020, Streams(3).get("death", 2020))
+    died = ~cols["alive"]
+    # binomial sd of the share at p = 0.0952, n = 20 000: sqrt(p(1-p)/n) = 0.0021; 4 sd
+    assert abs(died.mean() - 0.095163) < 4 * 0.0021
+    assert (cols["death_year"][died] == 2021).all() and (cols["death_year"][~died] == 0).all()

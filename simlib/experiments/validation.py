@@ -129,7 +129,7 @@ def deaths_against_life_table(
     disability alone must leave the deaths on the life table: the model's expected deaths
     (the sum of its death probabilities over the living) and its drawn deaths are compared
     with the sum of the life-table probabilities ``1 − exp(−mx)`` over the same persons (sex,
-    age at the year's start, the rates the death step uses).
+    age at the year's start, the rates of the calendar year the death step covers).
 
     Args:
         city: City key.
@@ -158,7 +158,8 @@ def deaths_against_life_table(
     for year in range(2020, end_year):
         alive = c["alive"].copy()
         w = np.where(alive, c["weight"], 0.0)
-        q_table = -np.expm1(-inputs.mortality.rate(c["sex"], c["age"], year))
+        # the step out of `year` covers calendar year + 1: its rates (Death.table)
+        q_table = -np.expm1(-inputs.mortality.rate(c["sex"], c["age"], year + 1))
         q_model = np.take(death.table(year), death.level(c)).astype(float)
         for p in procs:
             p.step(c, year, streams.get(p.name, year))

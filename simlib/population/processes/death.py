@@ -14,7 +14,11 @@ from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 class Death(Process):
     """Each living person dies within the year with probability ``1 − exp(−mx · RR · k)``.
 
-    ``mx`` is the life-table rate of the person's sex, age and the calendar year; ``RR`` the
+    ``mx`` is the life-table rate of the person's sex, age and the calendar year the step
+    covers: the step out of model year ``t`` (31 December ``t``) runs through calendar year
+    ``t + 1``, so it reads the rates of ``t + 1`` and its deaths have ``death_year`` ``t + 1``
+    (the base year's own deaths, November–December 2020, are those of
+    :func:`~simlib.population.synthesis.to_year_end`). ``RR`` the
     product of the relative risks other processes declare (ADL grade); ``k`` the product of
     their scales, fixed at calibration so that when each risk factor follows its reference
     distribution the mean death probability equals the life table's, and when disability is
@@ -42,9 +46,13 @@ class Death(Process):
         self._tables = {}
 
     def table(self, year: int) -> np.ndarray:
-        """One-year death probabilities flat over [sex, age, risk level] (float32)."""
+        """Death probabilities of the step out of ``year``, flat over [sex, age, risk level].
+
+        The step covers calendar year ``year + 1``: its life-table rates are those of
+        ``year + 1`` (float32).
+        """
         if year not in self._tables:
-            y = min(max(year, FIRST_YEAR), LAST_YEAR) - FIRST_YEAR
+            y = min(max(year + 1, FIRST_YEAR), LAST_YEAR) - FIRST_YEAR
             rr = np.ones(1)
             scale = np.ones((2, MAX_AGE + 1))
             for r in self.risks:
@@ -76,7 +84,7 @@ class Death(Process):
                 sizes,
                 self.table(year),
                 keys[0],
-                year,
+                year + 1,
                 MAX_AGE + 1,
             )
             return
@@ -84,7 +92,7 @@ class Death(Process):
         p_die = np.take(self.table(year), self.level(cols))
         dies = alive & (u < p_die)
         alive &= ~dies
-        cols["death_year"][dies] = year
+        cols["death_year"][dies] = year + 1
 
 
 @kernel

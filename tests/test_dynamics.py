@@ -322,8 +322,8 @@ def test_a_step_dies_at_the_rates_of_the_calendar_year_it_covers():
     # 3.0 in 2020 (every sex and age), no relative risks: the step out of 2020 kills with
     # probability 1 - exp(-0.1) = 0.095163 (2020's rate would give 1 - exp(-3) = 0.950213),
     # and its deaths are dated 2021.
-    from simlib.params.demography import FIRST_YEAR, Mortality
     from simlib.core import people
+    from simlib.params.demography import FIRST_YEAR, Mortality
     from simlib.population.processes.base import Context
     from simlib.population.processes.death import Death
     from simlib.population.streams import Streams

@@ -257,3 +257,51 @@ def test_the_derived_fallback_measured_where_the_census_day_table_exists():
             d = derived.loc[a : a + 4, sex] / derived.loc[a : a + 4, sex].sum()
             worst = max(worst, float((t - d).abs().max()))
     assert 0.01 < worst < 0.03
+
+
+def test_city_mortality_levels_are_the_2010_census_derivation():
+    # health.yaml's death.city_mortality_level is re-derived from the 2010 census
+    # (simlib.population.mortality.census_mortality_levels), rounded to 2 decimals
+    from simlib.population.mortality import census_mortality_levels
+
+    inputs = load_inputs("xiaoyi")
+    deaths = pd.read_csv(REFERENCE / "census_province_deaths_age_sex_5yr.csv")
+    lv = census_mortality_levels(cities(), deaths).set_index("city")
+    for city, r in lv.iterrows():
+        value = inputs.health.values[f"city_mortality_level.{city}"]
+        assert value == pytest.approx(round(r["level"], 2), abs=1e-9), city
+    # hand-worked: 孝义市, 2010 county table: 468 770 residents at 5.46 ‰ (deaths Nov 2009 -
+    # Oct 2010): 468 770 × 5.46 / 1000 = 2 559.5 deaths
+    assert lv.loc["xiaoyi", "deaths"] == pytest.approx(468_770 * 5.46 / 1000, rel=1e-3)
+    # the province's ratio from its county rows (crude rates) agrees with table 6-1's deaths
+    # by age (1.1189 for Shanxi, 1.0344 for Henan: published_statistics.md §8) within 1 %:
+    # the two census tables count the same deaths
+    assert lv.loc["jincheng", "smr_province"] == pytest.approx(1.1189, rel=0.01)
+    assert lv.loc["puyang", "smr_province"] == pytest.approx(1.0344, rel=0.01)
+    # the level is the city's SMR over its province's; Jincheng 1.3722 / 1.1168 = 1.229
+    assert lv.loc["jincheng", "level"] == pytest.approx(1.3722 / 1.1168, rel=1e-3)
+
+
+def test_the_city_level_multiplies_chinas_rates_from_60():
+    # Jincheng's level 1.23 (health.yaml): the death table of the step out of 2020 (calendar
+    # 2021) at age 59 is China's 1 - exp(-mx), at 60 and over 1 - exp(-1.23 mx); without a
+    # city (Context.city None) China's at every age. No relative risks bound.
+    from simlib.params.demography import FIRST_YEAR
+    from simlib.population.processes.base import Context
+    from simlib.population.processes.death import Death
+
+    inputs = load_inputs("jincheng")
+    mx = inputs.mortality.mx[:, :, 2021 - FIRST_YEAR]
+    city = Death(Context(inputs.health, inputs.mortality, 0.5, 0.5, 2020, city="jincheng"))
+    china = Death(Context(inputs.health, inputs.mortality, 0.5, 0.5, 2020))
+    for d in (city, china):
+        d.bind([])
+    t_city = city.table(2020).reshape(2, -1)
+    t_china = china.table(2020).reshape(2, -1)
+    assert np.allclose(t_china, 1 - np.exp(-mx), rtol=1e-6)
+    assert np.allclose(t_city[:, :60], t_china[:, :60], rtol=1e-6)
+    assert np.allclose(t_city[:, 60:], 1 - np.exp(-1.23 * mx[:, 60:]), rtol=1e-6)
+    # a city without a level (added by new-city, not yet derived) has China's rates
+    other = Death(Context(inputs.health, inputs.mortality, 0.5, 0.5, 2020, city="nowhere"))
+    other.bind([])
+    assert np.array_equal(other.table(2020), china.table(2020))

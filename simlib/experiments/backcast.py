@@ -32,6 +32,7 @@ import pandas as pd
 
 from simlib.params import load_inputs, read_tree
 from simlib.params.demography import CENSUS_AGE_STARTS, census_of_year
+from simlib.population.mortality import city_mortality
 from simlib.population.processes import Context, ProcessSet, schema_of
 from simlib.population.streams import Streams
 from simlib.population.synthesis import LEAD_IN, synthesize, to_year_end
@@ -125,6 +126,7 @@ class Backcast:
         states: The living 60+ on 1 November 2020 by ``sex`` and single ``age`` (100 = 100+):
             ``persons``, ``unable`` (生活不能自理: a care class above 全自理), ``home`` (not
             in an institution), ``alone`` (独居) and ``not_with_family`` (独居 or 空巢) at home.
+        rates: ``"city"`` (China's death rates × the city's old-age level) or ``"China"``.
     """
 
     city: str
@@ -132,6 +134,7 @@ class Backcast:
     sample: float
     seed: int
     states: pd.DataFrame | None = None
+    rates: str = "city"
 
 
 #: Counties whose code and name are unchanged but whose ground changed: 濮阳's two zones of
@@ -152,13 +155,17 @@ def _units(c2010: pd.DataFrame, c2020: pd.DataFrame, city: str) -> tuple[dict, d
     )
 
 
-def run_backcast(city: str, sample: float = 0.1, seed: int = 1) -> Backcast:
+def run_backcast(
+    city: str, sample: float = 0.1, seed: int = 1, china_rates: bool = False
+) -> Backcast:
     """Build a city's 2010 census population, run it to 1 November 2020, count it.
 
     Args:
         city: City key.
         sample: Fraction of persons represented by agents, in (0, 1].
         seed: Seed of every stream.
+        china_rates: Run on China's death rates (the city's old-age mortality level set to
+            1, as the scenario ``china_mortality_rates``) instead of the city's.
 
     Returns:
         The :class:`Backcast` (model and 2020 census counts by unit, sex and age group).
@@ -167,6 +174,8 @@ def run_backcast(city: str, sample: float = 0.1, seed: int = 1) -> Backcast:
         "description": "back-cast 2010-2020: assistance trends (evidence from 2021) off",
         "health": {"dibao_prevalence_trend": 0.0, "tekun_prevalence_trend": 0.0},
     }
+    if china_rates:
+        scenario["health"][f"city_mortality_level.{city}"] = 1.0
     schema = schema_of()
     inputs = load_inputs(city, scenario, schema=schema)
     tree = read_tree()
@@ -177,10 +186,11 @@ def run_backcast(city: str, sample: float = 0.1, seed: int = 1) -> Backcast:
     streams = Streams(seed)
     rng = streams.base("population")
     pop = synthesize(census10, mortality, city, counties10, rng, sample, schema, START)
-    to_year_end(pop, mortality, rng, START, LEAD_IN)
+    table = city_mortality(mortality, inputs.health, city)  # the city's old-age level
+    to_year_end(pop, table, rng, START, LEAD_IN)
     female, urban = census10.shares(city)
     ctx = Context(
-        inputs.health, mortality, female, urban, START, census10.widowed(city, counties10)
+        inputs.health, mortality, female, urban, START, census10.widowed(city, counties10), city
     )
     procs = ProcessSet(ctx)
     cols = pop.cols
@@ -189,7 +199,7 @@ def run_backcast(city: str, sample: float = 0.1, seed: int = 1) -> Backcast:
     for year in range(START, END - 1):  # steps into 2011 … 2019
         for p in procs:
             p.step(cols, year, streams.get(p.name, year))
-    to_year_end(pop, mortality, streams.get("population", END), END, 1 - LEAD_IN)
+    to_year_end(pop, table, streams.get("population", END), END, 1 - LEAD_IN)
 
     age_sex20 = inputs.census.city(city)[0]
     counties20 = inputs.census.city(city)[1]
@@ -216,7 +226,7 @@ def run_backcast(city: str, sample: float = 0.1, seed: int = 1) -> Backcast:
     )
     cells = pd.concat([model, census], axis=1).fillna(0.0).reset_index()
     cells = cells[cells["age_start"].isin(COMPARED_STARTS)].reset_index(drop=True)
-    return Backcast(city, cells, sample, seed, _states(cols))
+    return Backcast(city, cells, sample, seed, _states(cols), "China" if china_rates else "city")
 
 
 def _states(cols: dict[str, np.ndarray]) -> pd.DataFrame:

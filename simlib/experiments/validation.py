@@ -10,6 +10,7 @@ from simlib.model.reporters import AGE_GROUP_LABELS, age_group_index
 from simlib.params import load_inputs
 from simlib.params.demography import FIRST_YEAR, MAX_AGE, Mortality
 from simlib.population.calibration import adl_prevalence
+from simlib.population.mortality import city_mortality
 from simlib.population.processes import Context, ProcessSet, context_for
 from simlib.population.streams import Streams
 from simlib.population.synthesis import census_day_shape, synthesize, to_year_end
@@ -121,15 +122,17 @@ def life_expectancy_check(sex: int, age: int, n: int = 20_000, seed: int = 1, ye
 def deaths_against_life_table(
     city: str, scenario="baseline", sample: float = 0.1, seed: int = 1, end_year: int = 2035
 ) -> pd.DataFrame:
-    """Each year's deaths in the model against the deaths the WPP life table gives its living.
+    """Each year's deaths in the model against the deaths the city's life table gives its living.
 
-    The death process multiplies the life-table rate by each person's ADL relative risk and
-    a scale that holds the mean at the life table's for the reference grade mix, re-solved
-    each year for the mix the onset trend leads to (``Risk.scale_in``). So a trend in
-    disability alone must leave the deaths on the life table: the model's expected deaths
-    (the sum of its death probabilities over the living) and its drawn deaths are compared
-    with the sum of the life-table probabilities ``1 − exp(−mx)`` over the same persons (sex,
-    age at the year's start, the rates of the calendar year the death step covers).
+    The city's life table is China's (WPP) with the city's old-age mortality level
+    (:func:`simlib.population.mortality.city_mortality`). The death process multiplies its
+    rate by each person's ADL relative risk and a scale that holds the mean at the life
+    table's for the reference grade mix, re-solved each year for the mix the onset trend
+    leads to (``Risk.scale_in``). So a trend in disability alone must leave the deaths on
+    the life table: the model's expected deaths (the sum of its death probabilities over
+    the living) and its drawn deaths are compared with the sum of the life-table
+    probabilities ``1 − exp(−mx)`` over the same persons (sex, age at the year's start, the
+    rates of the calendar year the death step covers).
 
     Args:
         city: City key.
@@ -149,7 +152,8 @@ def deaths_against_life_table(
     rng = streams.base("population")
     counties = [str(c) for c in inputs.context.counties]
     pop = synthesize(inputs.census, inputs.mortality, city, counties, rng, sample, inputs.schema)
-    to_year_end(pop, inputs.mortality, rng)
+    table = city_mortality(inputs.mortality, inputs.health, city)  # the city's life table
+    to_year_end(pop, table, rng)
     c = pop.cols
     for p in procs:
         p.init(c, streams.base(p.name))
@@ -159,7 +163,7 @@ def deaths_against_life_table(
         alive = c["alive"].copy()
         w = np.where(alive, c["weight"], 0.0)
         # the step out of `year` covers calendar year + 1: its rates (Death.table)
-        q_table = -np.expm1(-inputs.mortality.rate(c["sex"], c["age"], year + 1))
+        q_table = -np.expm1(-table.rate(c["sex"], c["age"], year + 1))
         q_model = np.take(death.table(year), death.level(c)).astype(float)
         for p in procs:
             p.step(c, year, streams.get(p.name, year))

@@ -13,6 +13,7 @@ from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.model.reporters import MODEL_REPORTERS, PATH_REPORTERS, Collector
 from simlib.outcomes.ledger import Ledger
 from simlib.params import Inputs, load_inputs
+from simlib.population.mortality import city_mortality
 from simlib.population.processes import PROCESSES, Process, ProcessSet, context_for, schema_of
 from simlib.population.streams import Streams, seed_sequence
 from simlib.population.synthesis import BASE_YEAR, Population, synthesize, to_year_end
@@ -154,7 +155,9 @@ class ElderCareModel(mesa.Model):
         census_day = synthesize(
             inputs.census, inputs.mortality, inputs.city, counties, synthesis, sample, inputs.schema
         )
-        self.population: Population = to_year_end(census_day, inputs.mortality, synthesis)
+        self.population: Population = to_year_end(
+            census_day, city_mortality(inputs.mortality, inputs.health, inputs.city), synthesis
+        )
         for p in self.processes:
             p.init(self.population.cols, self.streams.base(p.name))
         if not outcomes and not record:

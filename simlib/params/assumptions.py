@@ -47,6 +47,10 @@ _OUTCOME_SCALARS = {
 #: Keys whose values are whole numbers (an override is rounded).
 WHOLE = ("health:care_level_min_adl.", "health:assistance_trend_last_year")
 
+#: Health groups with one member per city: a city's registry holds its own member only (the
+#: others do not affect its runs; overrides accept any).
+PER_CITY = ("health:city_mortality_level.",)
+
 #: Assumptions sampled independently that must stay ordered (first ≤ second): the model
 #: refuses the other order (the ADL process: 全护理 cannot start below 半护理). Each
 #: sampled row is ordered before it becomes a run; the analyses read the design as drawn,
@@ -292,7 +296,12 @@ def registry(city: str, params_dir=None, schema=None) -> pd.DataFrame:
 
     tree = read_tree(params_dir)
     city = check_city(city, tree)
-    return pd.DataFrame(_rows(tree, city, schema)).drop(columns="_change")
+    rows = [
+        r
+        for r in _rows(tree, city, schema)
+        if not r["key"].startswith(PER_CITY) or r["key"].rsplit(".", 1)[1] == city
+    ]
+    return pd.DataFrame(rows).drop(columns="_change")
 
 
 def override_changes(

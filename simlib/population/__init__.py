@@ -5,5 +5,7 @@
   assistance, living arrangement, institution, status, ageing), each owning its columns,
   random stream, parameters, base-year draw and yearly step;
 * :mod:`~simlib.population.calibration` — the ADL chain calibrated to its prevalence curve;
+* :mod:`~simlib.population.mortality` — a city's old-age mortality level from its 2010
+  census deaths, and the city's death rates;
 * :mod:`~simlib.population.streams` — one seed, independent streams per process and year.
 """

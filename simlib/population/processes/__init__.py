@@ -197,7 +197,7 @@ def context_for(inputs, base_year: int = 2020) -> Context:
     counties = [str(c) for c in inputs.context.counties]
     female, urban = inputs.census.shares(inputs.city)
     widowed = inputs.census.widowed(inputs.city, counties)
-    return Context(inputs.health, inputs.mortality, female, urban, base_year, widowed)
+    return Context(inputs.health, inputs.mortality, female, urban, base_year, widowed, inputs.city)
 
 
 def schema_of(processes: Sequence[type[Process]] = PROCESSES) -> Schema:

@@ -50,6 +50,8 @@ class Context:
         urban_share: Urban share of the city's census population 45+.
         base_year: Calendar year of the base population.
         widowed_counts: Widowed persons per county and sex ``[county, sex]`` (census).
+        city: City key, for the city's old-age mortality level
+            (:func:`simlib.population.mortality.level_by_age`); None: China's rates.
     """
 
     health: Health
@@ -58,6 +60,7 @@ class Context:
     urban_share: float
     base_year: int = 2020
     widowed_counts: np.ndarray | None = None
+    city: str | None = None
 
 
 @dataclass(frozen=True)

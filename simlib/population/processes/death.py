@@ -7,18 +7,21 @@ import numpy as np
 from simlib.core.jit import engine, kernel
 from simlib.core.units import rate_to_prob
 from simlib.params.demography import FIRST_YEAR, LAST_YEAR, MAX_AGE
+from simlib.population.mortality import level_by_age
 from simlib.population.processes.base import Process, Risk
 from simlib.population.streams import agent_uniform, agent_uniforms, draw_keys
 
 
 class Death(Process):
-    """Each living person dies within the year with probability ``1 − exp(−mx · RR · k)``.
+    """Each living person dies within the year with probability ``1 − exp(−mx · L · RR · k)``.
 
     ``mx`` is the life-table rate of the person's sex, age and the calendar year the step
     covers: the step out of model year ``t`` (31 December ``t``) runs through calendar year
     ``t + 1``, so it reads the rates of ``t + 1`` and its deaths have ``death_year`` ``t + 1``
     (the base year's own deaths, November–December 2020, are those of
-    :func:`~simlib.population.synthesis.to_year_end`). ``RR`` the
+    :func:`~simlib.population.synthesis.to_year_end`). ``L`` is the city's old-age
+    mortality level at 60+ (``city_mortality_level``, from the 2010 census:
+    :mod:`simlib.population.mortality`; 1 below 60 and without a city). ``RR`` the
     product of the relative risks other processes declare (ADL grade); ``k`` the product of
     their scales, fixed at calibration so that when each risk factor follows its reference
     distribution the mean death probability equals the life table's, and when disability is
@@ -34,11 +37,14 @@ class Death(Process):
     reads = ("sex",)
     reads_last_year = ("age",)  # the age reached last year (ageing runs last)
     reports = ()
+    params = {"city_mortality_level": "group"}
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self.risks: tuple[Risk, ...] = ()
         self._tables: dict[int, np.ndarray] = {}
+        #: the city's multiplier of China's rates [sex, age]
+        self.city_level = level_by_age(ctx.health, ctx.city)
 
     def bind(self, risks: list[Risk]) -> None:
         """Take the relative risks the other processes declare (before the first step)."""
@@ -54,7 +60,7 @@ class Death(Process):
         if year not in self._tables:
             y = min(max(year + 1, FIRST_YEAR), LAST_YEAR) - FIRST_YEAR
             rr = np.ones(1)
-            scale = np.ones((2, MAX_AGE + 1))
+            scale = self.city_level.copy()
             for r in self.risks:
                 rr = np.multiply.outer(rr, r.rr).ravel()
                 scale = scale * r.scale_in(year)

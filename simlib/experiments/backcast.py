@@ -4,14 +4,17 @@ The way the Future Elderly Model validates: each city's residents aged 45+ on ce
 (1 November 2010) are built from the 2010 county census table exactly as the 2020 base is
 from the 2020 table (:func:`simlib.params.demography.census_of_year`; single years from the
 2010 census-day shape), carried two months to 31 December 2010, run through every yearly
-process for 2011–2019 with the WPP period death rates of each calendar year, and carried the
+process for 2011–2019 with the WPP period death rates of each calendar year × the city's
+old-age mortality level from its 2010 census (:mod:`simlib.population.mortality`; on China's
+rates alone with ``china_rates=True``, the variant), and carried the
 last ten months to 1 November 2020 (deaths at the 2020 rates and birthdays). They are then
 the census's residents aged 55+ of 2020, and are compared with the 2020 census, county ×
 sex × 5-year age group and the 60+ and 80+ totals, each against a tolerance stated before
 the first run (:data:`TOLERANCES`), with its reason.
 
 What the model leaves out is what the tolerances are for: the model is closed (no migration
-of the 45+, ``net_migration`` 0), China's death rates stand for each city's, age reporting
+of the 45+, ``net_migration`` 0), one mortality level at 60+ stands for each city's age
+pattern of mortality (the tolerances were stated when China's rates stood for it), age reporting
 at the oldest ages differs between censuses, and county boundaries changed between the two
 censuses (大同 2018: 城区, 矿区, 南郊区 and 大同县 became 平城区, 云冈区 and 云州区; 长治 2018:
 城区 and 郊区 became 潞州区, 长治县, 屯留县 and 潞城市 became districts). Counties whose code
@@ -390,7 +393,8 @@ DEATH_RATE_2010 = "死亡率（‰）"
 def old_age_mortality_evidence(cities: list[str], runs: list[Backcast] | None = None):
     """Why a city's oldest outlive the 2020 census in the back-cast: the censuses' own evidence.
 
-    The back-cast gives every city China's death rates. Two census measures say how each
+    The back-cast's variant on China's death rates (``run_backcast(china_rates=True)``) gives
+    every city China's rates. Two census measures say how each
     city's old-age mortality departed from China's over 2010–2020, without the model:
 
     * ``smr_china`` / ``smr_province``: the 2010 census's deaths (the county table's crude
@@ -405,7 +409,8 @@ def old_age_mortality_evidence(cities: list[str], runs: list[Backcast] | None = 
 
     Args:
         cities: City keys.
-        runs: Their back-casts, for the model's 80+ ratio (``backcast_80plus``), or None.
+        runs: Their back-casts on China's rates, for the model's 80+ ratio
+            (``backcast_80plus``), or None.
 
     Returns:
         One row per city: city, province, backcast_80plus, smr_china, smr_province,

@@ -316,6 +316,19 @@ def test_screening_several_outputs_is_morris_for_each_and_loads_each_point_once(
         pd.testing.assert_frame_equal(both[output], morris("xiaoyi", output, 2025, **args))
 
 
+def test_a_design_screened_by_workers_gives_the_serial_numbers(tmp_path):
+    # points sharing their dynamics run in one worker task (the path simulated once there,
+    # the others replayed on it from memory); the numbers are the serial ones, bit for bit
+    keys = ["outcomes:unit_cost.visit", "health:adl_onset_multiplier", "outcomes:take_up.default"]
+    args = dict(keys=keys, trajectories=2, sample=0.01)
+    serial = screen("xiaoyi", ("cost_yuan", "fte"), 2025, **args)
+    both = screen(
+        "xiaoyi", ("cost_yuan", "fte"), 2025, backend="processes", workers=2, out=tmp_path, **args
+    )
+    for output in ("cost_yuan", "fte"):
+        pd.testing.assert_frame_equal(both[output], serial[output], check_exact=True)
+
+
 def test_a_design_point_has_the_identity_a_full_preparation_gives():
     from simlib.experiments.prepare import prepare_all
     from simlib.experiments.sensitivity import _prepare_design

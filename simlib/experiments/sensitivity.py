@@ -147,8 +147,9 @@ def _run(specs, out, backend, workers, progress):
     dynamics = Counter(_dynamics_part(p.spec) for p in unique)
     once = {p.spec for p in unique if dynamics[_dynamics_part(p.spec)] == 1}
     with tempfile.TemporaryDirectory() as tmp:
-        # samples of outcome parameters share their dynamics: each path simulated once, and
-        # every worker of the sweep replays on it
+        # samples of outcome parameters share their dynamics: each path simulated once, by
+        # the worker that then replays the other points of that dynamics on it from memory
+        # (one task: ``together``); kept on disk too, for a resumed design
         with shared_in(Path(out or tmp) / "_trajectories"), read_once(once):
             rows = sweep_prepared(
                 unique,
@@ -157,6 +158,7 @@ def _run(specs, out, backend, workers, progress):
                 workers=workers,
                 progress=progress,
                 params_hash=params_hash,
+                together=_dynamics_part,
             )
     return rows, ids
 

@@ -7,6 +7,9 @@ model's eligible per resident aged 60+, in the calibration year. Where that exce
 cities' rules are narrower than the national mix and the count cannot fix take-up (printed as
 not identified). Senior education (老年教育, every resident aged 60+ eligible): national
 in-school learners aged 60+ per resident aged 60+ (:func:`senior_education_take_up`).
+Public transport (free city buses, every resident aged 65+ eligible in Datong): the free-ride
+cards Datong's bus company had issued per Datong resident aged 65+
+(:func:`public_transport_take_up`), a proxy for the other cities.
 Inputs: the national counts of 2024 (check: 2023) against the model's
 2025 (the first year all five lists are in force), the baseline scenario, the
 2020 census population aged forward by the model (no post-2020 stock is fitted).
@@ -48,6 +51,12 @@ SENIOR_LEARNERS_UNDER_60 = 0.30
 CENSUS_5YR = Path(__file__).resolve().parents[1] / (
     "params/sources/reference/census_province_age_sex_5yr.csv"
 )
+#: Free-ride cards (敬老卡) for residents aged 65+ issued by Datong's bus company by
+#: October 2021, cumulative since the age was lowered to 65 in July 2019 (大同晚报
+#: 2021-10-12, http://epaper.dtnews.cn/dtwb/html/2021-10/12/content_52_134508.htm).
+DATONG_BUS_CARDS = 167_000
+#: The 2020 census by city, county, sex and 5-year age group (the model's own input).
+CENSUS_CITIES = Path(__file__).resolve().parents[1] / "params/population/census2020_age_sex.csv"
 #: Units whose cost is staff time (the others are subsidies or prices set by a document).
 STAFF_UNITS = ("visit", "home_care_visit", "cleaning", "maintenance_visit")
 
@@ -69,6 +78,21 @@ def senior_education_take_up() -> float:
     return SENIOR_LEARNERS_WAN * (1 - SENIOR_LEARNERS_UNDER_60) / china_60plus_wan()
 
 
+def city_residents(city: str, min_age: int, path=CENSUS_CITIES) -> int:
+    """Residents of ``city`` aged ``min_age``+ on census day 2020 (persons, all counties)."""
+    d = pd.read_csv(path).drop_duplicates()
+    return int(d[(d["city"] == city) & (d["age_start"] >= min_age)]["count"].sum())
+
+
+def public_transport_take_up() -> float:
+    """Take-up of free city buses: Datong's free-ride cards per Datong resident aged 65+.
+
+    Every resident aged 65+ is eligible (Datong item 7), so cards per resident aged 65+ is
+    the take-up (an upper reading: the count is cumulative since 2019).
+    """
+    return DATONG_BUS_CARDS / city_residents("datong", 65)
+
+
 def main(sample: float, reps: int, year: int, model_year: int, seed: int) -> None:
     """Print the take-up calibration and the wage-based unit costs."""
     pop60 = china_60plus_wan()
@@ -76,6 +100,11 @@ def main(sample: float, reps: int, year: int, model_year: int, seed: int) -> Non
         f"Senior education: {SENIOR_LEARNERS_WAN} 万 learners (end-2019) × "
         f"(1 − {SENIOR_LEARNERS_UNDER_60}) aged 60+ ÷ {pop60:.1f} 万 aged 60+ (2020 census) = "
         f"{senior_education_take_up():.4f}\n"
+    )
+    print(
+        f"Public transport: {DATONG_BUS_CARDS} free-ride cards (Datong, October 2021) ÷ "
+        f"{city_residents('datong', 65)} Datong residents aged 65+ (2020 census) = "
+        f"{public_transport_take_up():.4f}\n"
     )
     results = {
         c: simlib.run(c, "baseline", sample=sample, reps=reps, seed=seed, end_year=model_year)

@@ -121,6 +121,31 @@ def test_senior_education_take_up_is_calibrated_to_national_learners():
     assert prov["outcomes:take_up.senior_education"] == "calibrated"
 
 
+def test_public_transport_take_up_is_calibrated_to_datong_bus_cards():
+    # 大同晚报 2021-10-12: 16.7万 敬老卡 issued to residents aged 65+ by October 2021.
+    # Datong aged 65+ on census day 2020, by county (params/population/census2020_age_sex.csv):
+    #   新荣 14 833 + 平城 118 771 + 云冈 101 849 + 云州 24 006 + 阳高 35 551 + 天镇 28 398
+    #   + 广灵 23 581 + 灵丘 31 513 + 浑源 40 662 + 左云 16 426 + 开发区 1 493 = 437 083
+    #   167 000 / 437 083 = 0.38208 → 0.38 (every resident aged 65+ is eligible, item 7)
+    # The range's top: the urban districts only, 14 833 + 118 771 + 101 849 + 24 006 + 1 493
+    #   = 260 952 → 167 000 / 260 952 = 0.640 → 0.65
+    from simlib.params.provenance import outcome_provenance
+
+    d = pd.read_csv("params/population/census2020_age_sex.csv").drop_duplicates()
+    d = d[(d.city == "datong") & (d.age_start >= 65)]
+    assert int(d["count"].sum()) == 437_083
+    districts = ["140212", "140213", "140214", "140215", "datong-kfq"]
+    assert int(d[d.county.astype(str).isin(districts)]["count"].sum()) == 260_952
+    p = load_inputs("datong").outcomes
+    assert p.take_up["public_transport"] == pytest.approx(167_000 / 437_083, abs=5e-3)
+    prov = outcome_provenance().set_index("key")["provenance"]
+    assert prov["outcomes:take_up.public_transport"] == "calibrated"
+    # one resident aged 70 is enrolled for the free buses at that share, one aged 64 is not
+    cols = _population([{"age": 70}, {"age": 64}])
+    f = Ledger(load_inputs("datong"), ["x"]).collect(cols, YEAR)
+    assert _measure(f, "datong.7", "enrolled") == pytest.approx(p.take_up["public_transport"])
+
+
 def test_senior_education_hours_follow_the_calibrated_take_up():
     # Jincheng item 5: 60 class hours a school year to each enrolled resident aged 60+.
     # One person aged 65, take-up 0.029: 0.029 enrolled, 60 × 0.029 = 1.74 learner-hours;

@@ -11,6 +11,7 @@ scenario that changes the dynamics gets another key, so its path is simulated.
 import dataclasses
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -134,13 +135,87 @@ def test_a_dynamics_change_gets_another_key_and_another_path(baseline_path):
     assert not _full(health).trajectory().equals(baseline_path)  # the change is real
 
 
-def test_a_path_stored_on_disk_reads_back_equal(baseline_path, tmp_path):
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_a_path_stored_on_disk_reads_back_equal(baseline_path, tmp_path, monkeypatch, engine):
+    monkeypatch.setenv("SIMLIB_ENGINE", engine)
     folder = trajectories.write(dataclasses.replace(baseline_path, key="k"), tmp_path / "k")
+    assert sorted(p.name for p in folder.iterdir()) == ["arrays.bin", "meta.json"]
     back = trajectories.read(folder)
-    assert back is not None and back.equals(baseline_path)
+    assert back is not None and back.equals(baseline_path)  # every array, to the last bit
+    assert back.key == "k" and back.n_agents == baseline_path.n_agents
+    # the indexes stored (or rebuilt when first asked for) are the recorded path's
+    for m, w in zip(back.members, baseline_path.members, strict=True):
+        assert m.order is None  # listed only when first needed
+        assert np.array_equal(m.ordered(), w.order) and m.ordered().dtype == w.order.dtype
+        for part in ("start", "nz_cell", "nz_county", "nz_agents"):
+            assert np.array_equal(getattr(m, part), getattr(w, part))
+    d, w = back.distinct, baseline_path.distinct
+    assert (d is None) == (w is None)
+    if d is not None:
+        assert all(np.array_equal(a, b) for a, b in zip(d.gid, w.gid, strict=True))
+        assert all(np.array_equal(d.cells[k], w.cells[k]) for k in w.cells)
+    # the arrays are writable (numba compiles no read-only variant), nothing goes to disk
+    before = (folder / "arrays.bin").read_bytes()
+    back.fid[0, 0] = -7
+    assert (folder / "arrays.bin").read_bytes() == before
+    back = trajectories.read(folder)
+    inputs = load_inputs(CITY, "harmonised")
+    assert _replayed(back, inputs).equals(_replayed(baseline_path, inputs))
+
+
+def test_an_unfinished_or_old_write_is_not_read(baseline_path, tmp_path):
+    path = dataclasses.replace(baseline_path, key="k")
     assert trajectories.read(tmp_path / "absent") is None
+    folder = trajectories.write(path, tmp_path / "k")
     (folder / "meta.json").unlink()  # a write that never finished is not a path
     assert trajectories.read(folder) is None
+    # a writer stopped before its rename leaves only its temporary folder: nothing is read
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    # a path stored in the earlier format (Parquet files, meta without "format") is not
+    # read, and the next write replaces it
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "meta.json").write_text('{"key": "k", "agents": 3}', encoding="utf-8")
+    (old / "agents.parquet").write_bytes(b"PAR1")
+    assert trajectories.read(old) is None
+    trajectories.write(path, old)
+    assert sorted(p.name for p in old.iterdir()) == ["arrays.bin", "meta.json"]
+    assert trajectories.read(old).equals(baseline_path)
+
+
+def test_a_damaged_stored_path_gives_a_clear_error(baseline_path, tmp_path):
+    import json
+
+    folder = trajectories.write(dataclasses.replace(baseline_path, key="k"), tmp_path / "k")
+    data, meta = folder / "arrays.bin", folder / "meta.json"
+    written = data.read_bytes()
+    with open(data, "r+b") as f:  # truncated
+        f.truncate(len(written) - 100)
+    with pytest.raises(trajectories.StoredPathError, match="arrays.bin.*bytes.*meta.json"):
+        trajectories.read(folder)
+    data.unlink()
+    with pytest.raises(trajectories.StoredPathError, match="arrays.bin: missing"):
+        trajectories.read(folder)
+    data.write_bytes(written)
+    good = meta.read_text(encoding="utf-8")
+    m = json.loads(good)
+    m["arrays"]["fid"]["offset"] = m["bytes"]  # an array beyond the file's end
+    meta.write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(trajectories.StoredPathError, match="'fid'.*outside the file"):
+        trajectories.read(folder)
+    m["arrays"]["fid"] = {**json.loads(good)["arrays"]["fid"], "dtype": "|O"}
+    meta.write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(trajectories.StoredPathError, match=re.escape("'fid' has dtype '|O'")):
+        trajectories.read(folder)
+    del m["arrays"]["fid"]
+    meta.write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(trajectories.StoredPathError, match="meta.json: KeyError: 'fid'"):
+        trajectories.read(folder)
+    meta.write_text(good[: len(good) // 2], encoding="utf-8")  # cut short
+    with pytest.raises(trajectories.StoredPathError, match="meta.json: not valid JSON"):
+        trajectories.read(folder)
+    meta.write_text(good, encoding="utf-8")
+    assert trajectories.read(folder).equals(baseline_path)  # repaired: read again
 
 
 def test_run_gives_the_same_result_with_and_without_stored_paths(monkeypatch, tmp_path):

@@ -14,9 +14,10 @@ Where paths are kept:
   default; 0 keeps none);
 * on disk, when a folder is set (:func:`configure` or ``SIMLIB_TRAJECTORY_DIR``; the report
   keeps them in its run cache, a run through a sweep folder in its ``_trajectories``): one
-  folder per key with ``agents.parquet`` (each agent's fine cell by year, county, spouse),
-  ``cells.parquet`` (each year's fine cells: attributes and agents per county) and
-  ``meta.json``, written atomically, manifest last.
+  folder per key with ``arrays.bin`` (the path's arrays and its indexes, raw, read back
+  memory-mapped: reading a path costs a small fraction of simulating it, and processes
+  reading one path share its pages) and ``meta.json`` (what the arrays are and where they
+  lie), written atomically, manifest last (:func:`write`, :func:`read`).
 
 ``SIMLIB_TRAJECTORIES=0`` turns the whole mechanism off (every run simulates with its own
 ledger, as before).
@@ -39,7 +40,14 @@ import numpy as np
 import pandas as pd
 
 from simlib.experiments.spec import RunSpec, version
-from simlib.outcomes.trajectory import Trajectory, TrajectoryUnsupported, replay
+from simlib.outcomes.cells import Members
+from simlib.outcomes.trajectory import (
+    Distinct,
+    SparseAgents,
+    Trajectory,
+    TrajectoryUnsupported,
+    replay,
+)
 from simlib.params import Inputs
 from simlib.population.processes import process_digest
 from simlib.population.streams import rep_seed
@@ -274,91 +282,229 @@ def _trim() -> None:
 
 # ------------------------------------------------------------------------------- on disk
 
+#: The storage format of a path on disk; a folder in another format is not read.
+FORMAT = 2
+
+#: Byte alignment of each array in ``arrays.bin``.
+_ALIGN = 64
+
+#: The dtypes an array in ``arrays.bin`` may have.
+_DTYPES = frozenset({"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f4", "<f8"})
+
+
+class StoredPathError(ValueError):
+    """A stored path's files are damaged (the message names the file and what is wrong)."""
+
+
+def _arrays(traj: Trajectory) -> dict[str, np.ndarray]:
+    """The arrays stored for a trajectory, the per-year ones concatenated over the years.
+
+    Left out, because they are quickly rebuilt from what is stored: the agents per fine
+    cell × county (from their nonzero entries) and the agents listed by fine cell (from
+    ``fid``, when first needed: :meth:`~simlib.outcomes.cells.Members.ordered`).
+    """
+    names = ("age", *traj.attrs)
+    out = {
+        "fid": traj.fid,
+        "weight": np.asarray(traj.weight, np.float32),
+        "county": traj.county,
+        "spouse": traj.spouse,
+        "cell_bounds": np.cumsum([0, *(len(a) for a in traj.agents)], dtype=np.int64),
+    }
+    for a in names:
+        out[f"cell.{a}"] = _concat([c[a] for c in traj.cells], None)
+    m = traj.members
+    out["m.nz_bounds"] = np.cumsum([0, *(len(x.nz_cell) for x in m)], dtype=np.int64)
+    for part, dtype in (
+        ("start", np.int64),
+        ("nz_cell", np.int32),
+        ("nz_county", np.int16),
+        ("nz_agents", np.int32),
+    ):
+        out[f"m.{part}"] = _concat([getattr(x, part) for x in m], dtype)
+    if traj.distinct is not None:
+        out["d.gid"] = _concat(traj.distinct.gid, np.int32)
+        for a in names:
+            out[f"d.{a}"] = traj.distinct.cells[a]
+    return out
+
+
+def _concat(parts, dtype) -> np.ndarray:
+    if not parts:
+        return np.zeros(0, dtype or np.int8)
+    return np.ascontiguousarray(np.concatenate(parts))
+
 
 def write(traj: Trajectory, folder: Path) -> Path:
-    """Store a trajectory in ``folder`` (atomically: a temporary folder renamed, meta last)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    """Store a trajectory in ``folder``, atomically (a temporary folder renamed, meta last).
 
+    The folder holds ``arrays.bin`` (the arrays of the path and of its indexes, raw,
+    64-byte aligned, read back memory-mapped; see :func:`_arrays`) and ``meta.json`` (the
+    path's description and where each array lies in ``arrays.bin``), written last. A
+    folder stored in an earlier format is replaced.
+    """
     folder = Path(folder)
-    if (folder / "meta.json").exists():
+    if _stored_format(folder) == FORMAT:
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        agents = {str(y): traj.fid[t] for t, y in enumerate(traj.years)}
-        agents["county"] = traj.county
-        agents["spouse"] = traj.spouse
-        pq.write_table(pa.table(agents), tmp / "agents.parquet", compression="zstd")
-        frames = []
-        for t, year in enumerate(traj.years):
-            cols = {"year": np.full(len(traj.agents[t]), year, np.int16)}
-            cols.update(traj.cells[t])
-            for c in range(traj.agents[t].shape[1]):
-                cols[f"n{c}"] = traj.agents[t][:, c]
-            frames.append(pa.table(cols))
-        pq.write_table(pa.concat_tables(frames), tmp / "cells.parquet", compression="zstd")
+        layout, offset = {}, 0
+        with open(tmp / "arrays.bin", "wb") as f:
+            for name, arr in _arrays(traj).items():
+                arr = np.ascontiguousarray(arr)
+                pad = -offset % _ALIGN
+                f.write(b"\0" * pad)
+                offset += pad
+                layout[name] = {"dtype": arr.dtype.str, "shape": list(arr.shape), "offset": offset}
+                f.write(memoryview(arr.reshape(-1)).cast("B"))
+                offset += arr.nbytes
         meta = {
+            "format": FORMAT,
             "key": traj.key,
             "city": traj.city,
             "counties": list(traj.counties),
             "years": list(traj.years),
             "attrs": list(traj.attrs),
-            "weight": [float(w) for w in traj.weight],
             "agents": traj.n_agents,
             "simlib_version": version(),
+            "bytes": offset,
+            "arrays": layout,
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process stored it first
-            pass
+        _replace(tmp, folder)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
     return folder
 
 
-def read(folder: Path) -> Trajectory | None:
-    """A stored trajectory, or None when absent or incomplete."""
-    import pyarrow.parquet as pq
-
-    folder = Path(folder)
+def _stored_format(folder: Path) -> int | None:
+    """The format of the path stored in ``folder`` (None: none stored)."""
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        agents = pq.read_table(folder / "agents.parquet")
-        cells = pq.read_table(folder / "cells.parquet")
     except (OSError, ValueError):
         return None
+    return meta.get("format", 1) if isinstance(meta, dict) else None
+
+
+def _replace(tmp: Path, folder: Path) -> None:
+    """Move a finished folder into place (an earlier format's folder moved aside first)."""
+    if folder.exists() and _stored_format(folder) not in (None, FORMAT):
+        old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
+        try:
+            os.replace(folder, old / "path")
+        except OSError:
+            pass
+        shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.replace(tmp, folder)
+    except OSError:  # another process stored it first
+        pass
+
+
+def read(folder: Path) -> Trajectory | None:
+    """A stored trajectory, or None when absent, unfinished or in an earlier format.
+
+    The arrays are memory-mapped copy-on-write (pages are read when first touched and
+    shared by every process reading the path; nothing is ever written back).
+
+    Raises:
+        StoredPathError: If ``meta.json`` or ``arrays.bin`` is damaged (not JSON, an array
+            out of bounds or of a dtype not stored, a file of another size than written).
+    """
+    folder = Path(folder)
+    meta_file, data_file = folder / "meta.json", folder / "arrays.bin"
+    try:
+        text = meta_file.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    try:
+        meta = json.loads(text)
+    except ValueError as err:
+        raise StoredPathError(f"{meta_file}: not valid JSON ({err}); delete {folder}") from err
+    if not isinstance(meta, dict) or meta.get("format", 1) != FORMAT:
+        return None
+    try:
+        arrays = _mapped(data_file, meta)
+        return _trajectory(meta, arrays)
+    except StoredPathError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        raise StoredPathError(
+            f"{meta_file}: {type(err).__name__}: {err}; a stored path needs the keys of "
+            f"format {FORMAT}; delete {folder}"
+        ) from err
+
+
+def _mapped(data_file: Path, meta: dict) -> dict[str, np.ndarray]:
+    """The arrays of ``arrays.bin`` as views of one copy-on-write memory map."""
+    try:
+        size = data_file.stat().st_size
+    except OSError as err:
+        raise StoredPathError(f"{data_file}: missing ({err}); delete {data_file.parent}") from err
+    if size != meta["bytes"]:
+        raise StoredPathError(
+            f"{data_file}: {size} bytes, but meta.json says {meta['bytes']} were written "
+            f"(truncated or overwritten); delete {data_file.parent}"
+        )
+    buf = np.memmap(data_file, np.uint8, mode="c") if size else np.zeros(0, np.uint8)
+    out = {}
+    for name, a in meta["arrays"].items():
+        dtype, shape, offset = a["dtype"], tuple(int(n) for n in a["shape"]), int(a["offset"])
+        if dtype not in _DTYPES:
+            raise StoredPathError(
+                f"{data_file}: array {name!r} has dtype {dtype!r}; allowed: {sorted(_DTYPES)}"
+            )
+        nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+        if offset < 0 or offset + nbytes > size or min(shape, default=0) < 0:
+            raise StoredPathError(
+                f"{data_file}: array {name!r} ({shape}, {dtype} at byte {offset}) lies "
+                f"outside the file's {size} bytes; delete {data_file.parent}"
+            )
+        out[name] = np.ndarray(shape, dtype, buffer=buf, offset=offset)
+    return out
+
+
+def _trajectory(meta: dict, arr: dict[str, np.ndarray]) -> Trajectory:
+    """A trajectory (with its indexes) from its stored arrays."""
     years = tuple(int(y) for y in meta["years"])
-    weight = np.array(meta["weight"], np.float32)
-    fid = np.empty((len(years), meta["agents"]), np.int32)
-    for t, y in enumerate(years):
-        fid[t] = agents.column(str(y)).to_numpy()
     attrs = tuple(meta["attrs"])
+    names = ("age", *attrs)
+    n_y, n = len(years), int(meta["agents"])
+    if arr["fid"].shape != (n_y, n) or arr["cell_bounds"].shape != (n_y + 1,):
+        raise ValueError(f"fid is {arr['fid'].shape}, cell_bounds {arr['cell_bounds'].shape}")
+    cb, zb = arr["cell_bounds"].tolist(), arr["m.nz_bounds"].tolist()
     n_c = len(meta["counties"])
-    columns = {
-        # copies: arrow's arrays are read-only, which numba would compile kernels anew for
-        name: np.array(cells.column(name).to_numpy(zero_copy_only=False))
-        for name in cells.column_names
-    }
-    bounds = np.searchsorted(columns["year"], np.array([*years, years[-1] + 1]))
-    n = np.column_stack([columns[f"n{c}"] for c in range(n_c)]).astype(np.int32)
-    tables, agents_per = [], []
-    for t in range(len(years)):
-        part = slice(bounds[t], bounds[t + 1])
-        tables.append({a: columns[a][part] for a in ("age", *attrs)})
-        agents_per.append(np.ascontiguousarray(n[part]))
+    cells, members, gid = [], [], []
+    for t in range(n_y):
+        part, nz = slice(cb[t], cb[t + 1]), slice(zb[t], zb[t + 1])
+        cells.append({a: arr[f"cell.{a}"][part] for a in names})
+        m = Members(
+            order=None,
+            start=arr["m.start"][cb[t] + t : cb[t + 1] + t + 1],
+            n=n,
+            nz_cell=arr["m.nz_cell"][nz],
+            nz_county=arr["m.nz_county"][nz],
+            nz_agents=arr["m.nz_agents"][nz],
+            fid=arr["fid"][t],
+        )
+        members.append(m)
+        if "d.gid" in arr:
+            gid.append(arr["d.gid"][part])
+    distinct = Distinct(tuple(gid), {a: arr[f"d.{a}"] for a in names}) if gid else None
     return Trajectory(
         city=meta["city"],
         counties=tuple(meta["counties"]),
         years=years,
         attrs=attrs,
-        cells=tuple(tables),
-        agents=tuple(agents_per),
-        fid=fid,
-        weight=weight,
-        county=np.array(agents.column("county").to_numpy()),
-        spouse=np.array(agents.column("spouse").to_numpy()),
+        cells=tuple(cells),
+        agents=SparseAgents(tuple(members), n_c),
+        fid=arr["fid"],
+        weight=arr["weight"],
+        county=arr["county"],
+        spouse=arr["spouse"],
         key=meta["key"],
+        members=tuple(members),
+        distinct=distinct,
     )

@@ -16,7 +16,7 @@ counts) and a pure-numpy one (``np.unique``) that the tests compare it with. Set
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -308,23 +308,28 @@ class Members:
     The agents of fine cell ``f`` are ``order[start[f]:start[f + 1]]``, ascending, so the
     agents of a few fine cells are found without a pass over every agent
     (:meth:`of`); and the fine cells' agents per county are kept sparse (most fine cells
-    live in one or two counties). Built once per path and year (:meth:`build`).
+    live in one or two counties). Built once per path and year (:meth:`build`); a path read
+    from disk lists its agents by fine cell only when first asked (:meth:`ordered`, from
+    ``fid``), which keeps the list off the disk.
 
     Attributes:
-        order: Living agents by fine cell, each cell's ascending (int32).
+        order: Living agents by fine cell, each cell's ascending (int32); None until
+            :meth:`ordered` lists them from ``fid``.
         start: ``[fine cells + 1]`` offsets into ``order`` (int64).
         n: Agents (alive or dead).
         nz_cell: Fine cell of each nonzero fine cell × county count (int32).
         nz_county: Its county (int16).
         nz_agents: Its agents (int32).
+        fid: Per agent, its fine cell (−1: dead); needed only while ``order`` is None.
     """
 
-    order: np.ndarray
+    order: np.ndarray | None
     start: np.ndarray
     n: int
     nz_cell: np.ndarray
     nz_county: np.ndarray
     nz_agents: np.ndarray
+    fid: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, fid: np.ndarray, agents: np.ndarray) -> Members:
@@ -340,17 +345,27 @@ class Members:
             nz = (nz_cell.astype(np.int32), nz_county.astype(np.int16), nz_agents)
             start = np.zeros(len(agents) + 1, np.int64)
             np.cumsum(agents.sum(axis=1), out=start[1:])
-            living = np.flatnonzero(fid >= 0)
-            order = living[np.argsort(fid[living], kind="stable")].astype(np.int32)
+            order = _order_numpy(fid)
         else:
-            order, start, *nz = _members_kernel()(fid, np.ascontiguousarray(agents))
+            start, *nz = _members_kernel()(np.ascontiguousarray(agents))
+            order = _order_kernel()(fid, start)
         return cls(order, start, int(fid.size), *nz)
+
+    def ordered(self) -> np.ndarray:
+        """``order``, listed from ``fid`` the first time it is asked for."""
+        if self.order is None:
+            if engine() == "numpy":
+                self.order = _order_numpy(self.fid)
+            else:
+                self.order = _order_kernel()(self.fid, self.start)
+            self.fid = None
+        return self.order
 
     @property
     def nbytes(self) -> int:
         """Memory held (bytes)."""
         arrays = (self.order, self.start, self.nz_cell, self.nz_county, self.nz_agents)
-        return int(sum(a.nbytes for a in arrays))
+        return int(sum(a.nbytes for a in arrays if a is not None))
 
     def of(self, flag: np.ndarray, cell=None, away=None) -> np.ndarray:
         """The agents of the flagged fine cells, ascending (int64).
@@ -367,10 +382,11 @@ class Members:
         away = np.zeros(n_fine, bool) if away is None else away
         if engine() == "numpy":
             wanted = np.flatnonzero(flag[cell] & ~away)
-            parts = [self.order[self.start[f] : self.start[f + 1]] for f in wanted]
+            order = self.ordered()
+            parts = [order[self.start[f] : self.start[f + 1]] for f in wanted]
             return np.sort(np.concatenate([np.zeros(0, np.int32), *parts])).astype(np.int64)
         return _members_of_kernel()(
-            self.order,
+            self.ordered(),
             self.start,
             flag.view(np.uint8),
             cell,
@@ -389,7 +405,7 @@ for _i in range(64):
 
 
 @kernel
-def _members_kernel(fid, agents):
+def _members_kernel(agents):
     n_f, n_c = agents.shape
     start = np.zeros(n_f + 1, np.int64)
     nnz = 0
@@ -410,6 +426,18 @@ def _members_kernel(fid, agents):
                 nz_county[e] = c
                 nz_agents[e] = agents[f, c]
                 e += 1
+    return start, nz_cell, nz_county, nz_agents
+
+
+def _order_numpy(fid: np.ndarray) -> np.ndarray:
+    """The living agents by fine cell, each cell's ascending (numpy twin of the kernel)."""
+    living = np.flatnonzero(fid >= 0)
+    return living[np.argsort(fid[living], kind="stable")].astype(np.int32)
+
+
+@kernel
+def _order_kernel(fid, start):
+    # a counting sort of the living agents by fine cell: each cell's in agent order
     pos = start[:-1].copy()
     order = np.empty(start[-1], np.int32)
     for i in range(fid.shape[0]):
@@ -417,7 +445,7 @@ def _members_kernel(fid, agents):
         if f >= 0:
             order[pos[f]] = i
             pos[f] += 1
-    return order, start, nz_cell, nz_county, nz_agents
+    return order
 
 
 @kernel

@@ -28,7 +28,7 @@ the last bit; ``tests/test_trajectory.py`` checks it for every kind of scenario.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,7 +73,8 @@ class Trajectory:
         cells: Per year, per attribute (and ``age``), its value in each fine cell of that
             year (the columns' dtypes); fine cells in order of first appearance.
         agents: Per year, agents per fine cell × county ``[fine cells, counties]`` (int32);
-            persons are agents × the year's weight, exactly.
+            persons are agents × the year's weight, exactly. A path read from disk holds
+            them as :class:`SparseAgents` (each year's built when first read).
         fid: ``[years, agents]``: each agent's fine cell in each year (−1: dead), int32.
         weight: Per year, the living agents' common weight (persons per agent, float32).
         county: County index of each agent (int16).
@@ -121,11 +122,15 @@ class Trajectory:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays (bytes)."""
-        arrays = [self.fid, self.weight, self.county, self.spouse, *self.agents]
+        arrays = [self.fid, self.weight, self.county, self.spouse]
+        if isinstance(self.agents, SparseAgents):
+            held_agents = self.agents.nbytes
+        else:
+            held_agents = sum(a.nbytes for a in self.agents)
         arrays += [v for c in self.cells for v in c.values()]
         if self.distinct is not None:
             arrays += [*self.distinct.gid, *self.distinct.cells.values()]
-        held = sum(m.nbytes for m in self.members) + self.lists.nbytes
+        held = sum(m.nbytes for m in self.members) + self.lists.nbytes + held_agents
         return int(sum(a.nbytes for a in arrays)) + held
 
     def equals(self, other: Trajectory) -> bool:
@@ -228,6 +233,43 @@ class Trajectory:
         cols = {a: per_agent(a) for a in fine}
         cols |= {"alive": fid >= 0, "spouse": self.spouse, "county": self.county}
         return slots(cols, groups), len(self.counties) * n_groups(groups)
+
+
+class SparseAgents(Sequence):
+    """A path's agents per fine cell × county, each year built from its index when read.
+
+    ``agents[t]`` is the ``[fine cells, counties]`` int32 array of year ``t``, built from
+    the nonzero entries of ``members[t]`` the first time it is read and kept. A replay
+    (numba engine) never reads it: it works from the nonzero entries.
+
+    Args:
+        members: Per year, the index (:class:`~simlib.outcomes.cells.Members`).
+        n_counties: Counties.
+    """
+
+    def __init__(self, members: tuple[Members, ...], n_counties: int):
+        self._members, self._n_c = members, n_counties
+        self._built: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __getitem__(self, t):
+        if isinstance(t, slice):
+            return tuple(self[i] for i in range(len(self))[t])
+        t = range(len(self))[t]
+        out = self._built.get(t)
+        if out is None:
+            m = self._members[t]
+            out = np.zeros((m.start.size - 1, self._n_c), np.int32)
+            out[m.nz_cell, m.nz_county] = m.nz_agents
+            self._built[t] = out
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the years built so far (bytes)."""
+        return int(sum(a.nbytes for a in self._built.values()))
 
 
 def plan_key(plan) -> tuple:

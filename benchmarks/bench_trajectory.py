@@ -14,6 +14,14 @@ that the other jobs on a shared machine slow them alike. Prints Markdown tables 
    evaluating both.
 3. **Panel compare.** ``panel.quick_compare`` of a reform with the baseline at full scale and 10
    replications once the paths exist (goal ≤ 2 s). Skipped with ``--quick``.
+4. **A stored path on disk.** Writing the baseline's path (:func:`simlib.experiments.
+   trajectories.write`), reading it back (memory-mapped), and reading it then replaying the
+   reform against replaying it on the path in memory (the reading's whole cost, the pages
+   and the index built when first needed included); the folder's size on disk.
+
+(B) is measured twice: with the list's cells computed anew (``cold``: the first time a list
+is evaluated on a path) and kept from the previous round (``warm``: the list, or a variant
+of it in amounts, take-up, prices or targets, evaluated again on the path).
 
 Usage::
 
@@ -66,7 +74,7 @@ def main() -> None:
     replay(small.trajectory(), reform)
 
     path = ElderCareModel(inputs=base, **kw, record=True, outcomes=False).run().trajectory()
-    times: dict[str, list[float]] = {"A": [], "B": [], "C": [], "D": []}
+    times: dict[str, list[float]] = {"A": [], "B": [], "Bw": [], "C": [], "D": []}
     equal = True
     for r in range(rounds):
         order = ["A", "B", "C", "D"]
@@ -76,8 +84,11 @@ def main() -> None:
                 full, s = cpu(lambda: ElderCareModel(inputs=reform, **kw).run())
                 expected = full.outcomes()
             elif c == "B":
+                path.lists.clear()  # the list's cells computed anew (cold)
                 led, s = cpu(lambda: replay(path, reform))
                 got = led.table()
+                _, warm = cpu(lambda: replay(path, reform))  # kept on the path (warm)
+                times["Bw"].append(warm)
             elif c == "C":
                 _, s = cpu(
                     lambda: ElderCareModel(inputs=base, **kw, record=True, outcomes=False).run()
@@ -92,7 +103,8 @@ def main() -> None:
     med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
     rows = [
         ("(A) simulate the reform (construction + run, list evaluated in the model)", "A"),
-        ("(B) replay the reform on the stored baseline path", "B"),
+        ("(B) replay the reform on the stored baseline path (its cells computed: cold)", "B"),
+        ("(B) again, the list's cells kept on the path (warm)", "Bw"),
         ("(C) simulate and record the path, no list", "C"),
         ("(D) simulate, record and evaluate the list", "D"),
     ]
@@ -104,6 +116,7 @@ def main() -> None:
         print(f"| {label} | {best[k]:.3f} | {med[k]:.3f} | {each} |")
     ratio, ratio_med = best["B"] / best["A"], med["B"] / med["A"]
     print(f"\nB / A: {ratio:.3f} best, {ratio_med:.3f} median (goal ≤ 0.05)")
+    print(f"B warm / A: {best['Bw'] / best['A']:.3f} best, {med['Bw'] / med['A']:.3f} median")
     print(f"C / A: {best['C'] / best['A']:.3f}; D / A: {best['D'] / best['A']:.3f}")
     print(f"replayed results equal to the simulation's, bit for bit: {equal}")
     print(f"path in memory: {path.nbytes / 1e6:.0f} MB, {path.n_agents:,} agents")
@@ -116,6 +129,8 @@ def main() -> None:
         "path_mb": path.nbytes / 1e6,
         "load": os.getloadavg(),
     }
+
+    out["disk"] = on_disk(path, reform, rounds)
 
     if not args.quick:
         from simlib.experiments import trajectories
@@ -139,6 +154,43 @@ def main() -> None:
         )
         out["panel_first_s"], out["panel_again_s"], out["panel_again_wall_s"] = first, again, wall
     Path(__file__).with_name("results_trajectory.json").write_text(json.dumps(out, indent=1))
+
+
+def on_disk(path, reform, rounds: int) -> dict:
+    """Write, read, read + replay of a stored path against a replay in memory (CPU s)."""
+    import shutil
+    import tempfile
+
+    from simlib.experiments import trajectories
+    from simlib.outcomes.trajectory import replay
+
+    times: dict[str, list[float]] = {"write": [], "read": [], "read+replay": [], "replay": []}
+    with tempfile.TemporaryDirectory(dir=os.environ.get("SIMLIB_BENCH_TMP")) as tmp:
+        folder = Path(tmp) / "path"
+        for _ in range(max(rounds, 3)):
+            shutil.rmtree(folder, ignore_errors=True)
+            _, s = cpu(lambda: trajectories.write(path, folder))
+            times["write"].append(s)
+            back, s = cpu(lambda: trajectories.read(folder))
+            times["read"].append(s)
+            path.lists.clear()
+            _, s = cpu(lambda: replay(path, reform))
+            times["replay"].append(s)
+            _, s = cpu(lambda: replay(trajectories.read(folder), reform))
+            times["read+replay"].append(s)
+        size = sum(f.stat().st_size for f in folder.iterdir())
+    extra = [a - b for a, b in zip(times["read+replay"], times["replay"], strict=True)]
+    print(f"\nstored path on disk: {size / 1e6:.0f} MB (CPU s, {len(extra)} rounds)\n")
+    print("| step | best s | median s | rounds |")
+    print("|---|---:|---:|---|")
+    for k, v in times.items():
+        each = ", ".join(f"{x:.3f}" for x in v)
+        print(f"| {k} | {min(v):.3f} | {sorted(v)[len(v) // 2]:.3f} | {each} |")
+    print(
+        f"reading's whole cost (read + replay − replay): median "
+        f"{sorted(extra)[len(extra) // 2]:.3f} s, rounds {', '.join(f'{x:.3f}' for x in extra)}"
+    )
+    return {"bytes": size, "cpu_seconds": times}
 
 
 if __name__ == "__main__":

@@ -305,6 +305,25 @@ def test_path_kernels_equal_the_per_agent_kernels(monkeypatch, engine):
     assert np.array_equal(ha[2], np.flatnonzero((got_a == 1) & (before == 0))) and ha[2].size
 
 
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_a_paths_masked_totals_equal_the_ledgers_matrix_product(monkeypatch, engine):
+    from simlib.outcomes.ledger import cells_total
+    from simlib.outcomes.trajectory import path_total
+
+    monkeypatch.setenv("SIMLIB_ENGINE", engine)
+    rng = np.random.default_rng(11)
+    agents = rng.integers(0, 400, (5_000, 11)).astype(np.float64)  # whole agents per cell
+    agents[rng.random(agents.shape) < 0.7] = 0  # most cells live in a few counties
+    w = np.float32(1 / 0.37)  # a weight that is not a whole number: 24 significant bits
+    total, model = path_total(agents, w), cells_total(agents * np.float64(w))
+    for share in (0.0, 0.05, 0.5, 1.0):
+        mask = rng.random(len(agents)) < share
+        assert np.array_equal(total(mask=mask), model(mask=mask))  # to the last bit
+        values = rng.random(len(agents)) * 100
+        assert np.array_equal(total(values), model(values))
+        assert np.array_equal(total(values, mask), model(values, mask))
+
+
 @pytest.mark.parametrize("share", [0.0, 0.01, 0.3, 1.0])
 def test_the_index_of_agents_by_fine_cell_lists_them_in_agent_order(monkeypatch, share):
     rng = np.random.default_rng(int(share * 100))

@@ -5,7 +5,8 @@
   (checks, targets → take-up paths, notes, the run's identity);
 * :mod:`~simlib.experiments.wiring` — the one function that wires a run (:func:`build_model`);
 * :mod:`~simlib.experiments.trajectories` — each dynamics simulated once, its population
-  path kept (memory, Parquet on disk) and every policy evaluated on it;
+  path kept (memory; on disk as raw arrays, memory-mapped when read) and every policy
+  evaluated on it;
 * :mod:`~simlib.experiments.warmup` — every numba kernel compiled once into the cache (at
   install), so no run waits for compilation;
 * :mod:`~simlib.experiments.run` — :func:`run`: replications into a result;

@@ -357,8 +357,9 @@ def path_total(agents: np.ndarray, weight) -> Callable:
     Equal to the last bit, faster for masks: the persons of a cell are whole agents × one
     float32 weight, so a masked total (a sum of such multiples, some two million agents at
     most) is exact in float64 in any order, and equals the whole agents' sum × the weight,
-    which a small kernel adds without reading every cell's counts as floats. Amounts
-    (``values``) are added by the model's own matrix product.
+    which a small kernel adds in integers, county by county (branch-free over the cells,
+    so that it vectorises). Amounts (``values``) are added by the model's own matrix
+    product.
 
     Args:
         agents: ``[cells, counties]`` whole agents (float64).
@@ -366,23 +367,41 @@ def path_total(agents: np.ndarray, weight) -> Callable:
     """
     w = np.float64(weight)
     by_product = cells_total(agents * w)  # exact: whole agents × one float32 weight
-    masked = _masked_kernel() if engine() == "numba" else None
+    numba = engine() == "numba"
+    whole: list[np.ndarray] = []  # [counties, cells] int32, made at the first masked total
 
     def total(values=None, mask=None):
-        if values is None and masked is not None and mask.dtype == np.bool_:
-            return masked(mask.view(np.uint8), agents) * w
+        if values is None and numba and mask.dtype == np.bool_:
+            if not whole:
+                whole.append(_whole_kernel()(agents))
+            return _masked_kernel()(mask.view(np.uint8), whole[0]) * w
         return by_product(values, mask)
 
     return total
 
 
 @kernel
-def _masked_kernel(mask, agents):
-    out = np.zeros(agents.shape[1])
-    for i in range(agents.shape[0]):
-        if mask[i]:
-            for c in range(agents.shape[1]):
-                out[c] += agents[i, c]
+def _whole_kernel(agents):
+    # [cells, counties] whole agents (float64) as [counties, cells] int32 (exact)
+    n, n_c = agents.shape
+    out = np.empty((n_c, n), np.int32)
+    for i in range(n):
+        for c in range(n_c):
+            out[c, i] = np.int32(agents[i, c])
+    return out
+
+
+@kernel
+def _masked_kernel(mask, whole):
+    # integer sums (exact in any order), one county at a time, branch-free: vectorised
+    n_c, n = whole.shape
+    out = np.zeros(n_c)
+    for c in range(n_c):
+        acc = np.int64(0)
+        row = whole[c]
+        for i in range(n):
+            acc += row[i] * np.int64(mask[i])
+        out[c] = acc
     return out
 
 

@@ -506,34 +506,15 @@ class _Plan:
     @classmethod
     def of(cls, services, schema) -> _Plan:
         from simlib.outcomes.cells import age_bands, widths
-        from simlib.rules.conditions import Range
 
         attrs: set[str] = {"urban"}
         edges: set[int] = {*POP_AGES, OLD_AGE, POST_RULE_MIN_AGE}
         once: list[str] = []
         for item in services.items:
-            conds = [m.eligibility for m in item.parts]
-            conds += [c.when for m in item.parts for c in m.benefit.components]
-            attrs.update(a for m in item.parts for c in m.benefit.components for a in c.reads())
-            for cond in conds:
-                for leaf in cond.leaves():
-                    attr = getattr(leaf, "attr", None)
-                    if attr is None:
-                        continue
-                    if attr == "age" and isinstance(leaf, Range):
-                        edges |= {
-                            e
-                            for e in (leaf.lo, None if leaf.hi is None else leaf.hi + 1)
-                            if e is not None
-                        }
-                    elif attr != "age":
-                        attrs.add(attr)
-            if any(
-                c.per == ONE_OFF
-                for m in item.parts
-                for c in m.benefit.components
-                if hasattr(c, "per")
-            ):
+            item_attrs, item_edges, item_once = _item_keys(item)
+            attrs |= item_attrs
+            edges |= item_edges
+            if item_once:
                 once.append(item.id)
         names = tuple(sorted(attrs))
         age_edges = np.array(sorted(edges), dtype=np.int16)
@@ -544,6 +525,44 @@ class _Plan:
                 len(a.labels) if a.kind == "category" else 2 if a.kind == "bool" else a.hi + 1
             )
         return cls(names, age_edges, age_bands(age_edges), tuple(once), widths(cards))
+
+
+#: :func:`_item_keys` of the items seen last (by identity; the item is held, so its id is
+#: not reused while it is here). A list's periods share most of their items.
+_ITEM_KEYS: dict[int, tuple] = {}
+
+
+def _item_keys(item) -> tuple[frozenset, frozenset, bool]:
+    """What an item's rules read: attributes besides age, age edges, whether one-off."""
+    hit = _ITEM_KEYS.get(id(item))
+    if hit is not None and hit[0] is item:
+        return hit[1]
+    from simlib.rules.conditions import Range
+
+    attrs: set[str] = set()
+    edges: set[int] = set()
+    conds = [m.eligibility for m in item.parts]
+    conds += [c.when for m in item.parts for c in m.benefit.components]
+    attrs.update(a for m in item.parts for c in m.benefit.components for a in c.reads())
+    for cond in conds:
+        for leaf in cond.leaves():
+            attr = getattr(leaf, "attr", None)
+            if attr is None:
+                continue
+            if attr == "age" and isinstance(leaf, Range):
+                edges |= {
+                    e for e in (leaf.lo, None if leaf.hi is None else leaf.hi + 1) if e is not None
+                }
+            elif attr != "age":
+                attrs.add(attr)
+    once = any(
+        c.per == ONE_OFF for m in item.parts for c in m.benefit.components if hasattr(c, "per")
+    )
+    out = (frozenset(attrs), frozenset(edges), once)
+    if len(_ITEM_KEYS) >= 4096:
+        _ITEM_KEYS.clear()
+    _ITEM_KEYS[id(item)] = (item, out)
+    return out
 
 
 class _AliveView(PersonTable):

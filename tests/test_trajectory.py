@@ -169,6 +169,8 @@ def test_an_unfinished_or_old_write_is_not_read(baseline_path, tmp_path):
     folder = trajectories.write(path, tmp_path / "k")
     (folder / "meta.json").unlink()  # a write that never finished is not a path
     assert trajectories.read(folder) is None
+    trajectories.write(path, folder)  # and the next write replaces it
+    assert trajectories.read(folder).equals(baseline_path)
     # a writer stopped before its rename leaves only its temporary folder: nothing is read
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     # a path stored in the earlier format (Parquet files, meta without "format") is not

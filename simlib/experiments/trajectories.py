@@ -341,7 +341,8 @@ def write(traj: Trajectory, folder: Path) -> Path:
     The folder holds ``arrays.bin`` (the arrays of the path and of its indexes, raw,
     64-byte aligned, read back memory-mapped; see :func:`_arrays`) and ``meta.json`` (the
     path's description and where each array lies in ``arrays.bin``), written last. A
-    folder stored in an earlier format is replaced.
+    folder holding no path of this format (an earlier format, no ``meta.json``) is
+    replaced.
     """
     folder = Path(folder)
     if _stored_format(folder) == FORMAT:
@@ -389,8 +390,13 @@ def _stored_format(folder: Path) -> int | None:
 
 
 def _replace(tmp: Path, folder: Path) -> None:
-    """Move a finished folder into place (an earlier format's folder moved aside first)."""
-    if folder.exists() and _stored_format(folder) not in (None, FORMAT):
+    """Move a finished folder into place.
+
+    A folder already there that holds no path of this format (an earlier format's, or one
+    whose ``meta.json`` is gone) is moved aside and deleted first: writers only ever
+    rename finished folders into place, so it is not one being written.
+    """
+    if folder.exists() and _stored_format(folder) != FORMAT:
         old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
         try:
             os.replace(folder, old / "path")

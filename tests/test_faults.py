@@ -38,8 +38,10 @@ from simlib.params.tree import default_params_dir
 from simlib.population.processes import Context, ProcessSet
 
 CITY = "xiaoyi"
-#: A refusal must come before any computation: well under this many seconds.
-FAST = 2.0
+#: A refusal of the alias bomb must not expand it (9**9 strings: minutes of CPU and gigabytes):
+#: far under this many CPU seconds whatever the machine's load. Other refusals are checked
+#: structurally (the ``no_compute`` fixture fails a test whose bad input reaches a run).
+BOMB_CPU = 20.0
 RUN = ["--sample", "0.01", "--end-year", "2021"]
 
 
@@ -107,11 +109,11 @@ def snapshot(root: Path) -> dict[str, object]:
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str, float]:
-    """Run the command line; return ``(status, stdout, stderr, seconds)``."""
+    """Run the command line; return ``(status, stdout, stderr, cpu_seconds)``."""
     capsys.readouterr()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     status = main(list(argv))
-    seconds = time.perf_counter() - t0
+    seconds = time.process_time() - t0
     out, err = capsys.readouterr()
     return status, out, err, seconds
 
@@ -597,7 +599,6 @@ def test_file_fault_stops_a_run_before_any_work(fault: Fault, params, tmp_path, 
     )
     assert status == 2
     assert_one_error_line(err_text, words)
-    assert seconds < FAST
     assert not out_dir.exists()
     assert (snapshot(params), snapshot(tmp_path)) == before
 
@@ -783,7 +784,6 @@ def test_scenario_fault_is_refused(fault, pristine, tmp_path, capsys, no_compute
     )
     assert status == 2
     assert_one_error_line(err_text, words)
-    assert seconds < FAST
     assert not out_dir.exists()
     assert snapshot(tmp_path) == before
     assert snapshot(pristine) == before_params
@@ -813,7 +813,7 @@ def test_scenario_path_that_is_not_a_file(how, pristine, tmp_path, capsys, no_co
         str(tmp_path / "out"),
         *RUN,
     )
-    assert status == 2 and seconds < FAST
+    assert status == 2
     assert_one_error_line(err_text, [str(path)])
     assert snapshot(tmp_path) == before
 
@@ -862,10 +862,10 @@ def test_alias_bomb_is_refused_quickly(pristine, params, tmp_path, capsys, no_co
         (pristine, scenario, f"{scenario}: line 2"),
     )
     for params_dir, scen, where in cases:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         with pytest.raises(ParamError) as err:
             load_inputs(CITY, scen, params_dir=params_dir)
-        assert time.perf_counter() - t0 < FAST
+        assert time.process_time() - t0 < BOMB_CPU
         assert_words(str(err.value), [where, "anchor"])
         status, _, err_text, seconds = cli(
             capsys,
@@ -880,7 +880,7 @@ def test_alias_bomb_is_refused_quickly(pristine, params, tmp_path, capsys, no_co
             str(tmp_path / "out"),
             *RUN,
         )
-        assert status == 2 and seconds < FAST
+        assert status == 2 and seconds < BOMB_CPU
         assert_one_error_line(err_text, [where, "anchor"])
     assert (snapshot(params), snapshot(tmp_path)) == before
 
@@ -1006,7 +1006,6 @@ def test_command_line_misuse_exits_2_before_any_work(
     before = snapshot(tmp_path)
     status, out, err, seconds = cli(capsys, *argv)
     assert status == 2, (out, err)
-    assert seconds < FAST
     lines = err.strip("\n").splitlines()
     if lines and lines[0].startswith("usage:"):  # argparse: usage, then "prog: error: ..."
         assert "error: " in lines[-1]
@@ -1034,7 +1033,6 @@ def test_unusable_out_fails_before_the_run(kind, command, pristine, tmp_path, ca
         capsys, "--params-dir", str(pristine), command, *who, "--out", str(out), *RUN
     )
     assert status == 2
-    assert seconds < FAST
     assert_one_error_line(err, ["--out", str(out)])
     assert snapshot(tmp_path) == before
     assert not (out.exists() and out.is_dir())
@@ -1262,7 +1260,7 @@ def test_an_unknown_target_in_a_sweep_is_refused_before_any_work(tmp_path, capsy
             ["sweep", "--cities", T_CITY, "--scenarios", str(path), "--out", "out"],
         ):
             status, _, err, seconds = cli(capsys, *argv, *T_ARGS)
-            assert status == 2 and seconds < FAST
+            assert status == 2
             assert_one_error_line(err, [tid, close])
             assert not (tmp_path / "out").exists()
 
@@ -1283,7 +1281,7 @@ def test_report_out_holding_user_files_is_refused_before_the_build(tmp_path, cap
     (out / "notes.txt").write_text("my notes\n", encoding="utf-8")
     before = snapshot(tmp_path)
     status, _, err, seconds = cli(capsys, "report", "--out", str(out), "--sample", "0.01")
-    assert status == 2 and seconds < FAST
+    assert status == 2
     assert_one_error_line(err, [str(out), "notes.txt", "did not write"])
     assert snapshot(tmp_path) == before
 
@@ -1506,7 +1504,7 @@ def test_a_full_disk_is_refused_before_a_run_or_sweep(tmp_path, capsys, monkeypa
         for command, who in (("run", ["--city", CITY]), ("sweep", ["--cities", CITY])):
             out = disk / "out"
             status, _, err, seconds = cli(capsys, command, *who, "--out", str(out), *RUN)
-            assert status == 2 and seconds < FAST
+            assert status == 2
             assert_one_error_line(err, ["--out", str(out), "MiB free"])
             assert not out.exists()
 
@@ -1588,7 +1586,7 @@ def test_report_out_is_checked_before_the_build(kind, tmp_path, capsys, monkeypa
         words = [str(out), "MiB free"]
     before = snapshot(tmp_path)
     status, _, err, seconds = cli(capsys, "report", "--out", str(out), "--sample", "0.01")
-    assert status == 2 and seconds < FAST
+    assert status == 2
     assert_one_error_line(err, words)
     assert snapshot(tmp_path) == before
 
@@ -1624,7 +1622,7 @@ def test_a_target_year_after_the_end_leaves_no_out_folder(tmp_path, capsys, no_c
         status, _, err, seconds = cli(
             capsys, *argv, "--out", str(out), "--sample", "0.01", "--end-year", "2024"
         )
-        assert status == 2 and seconds < FAST
+        assert status == 2
         assert_one_error_line(err, ["datong.visit_rate_2025", "2025", "after the run's end 2024"])
         assert not out.exists()
 

@@ -1,4 +1,8 @@
-"""Provenance classes of the outcome parameters."""
+"""Provenance classes of the outcome parameters, and the assumption registry's quota, programme,
+purchase-model and funding-split entries."""
+
+import numpy as np
+import pytest
 
 from simlib.params.provenance import CLASSES, classify, outcome_provenance
 
@@ -27,3 +31,120 @@ def test_quota_capacities_are_classified():
     assert got["outcomes:quota.home_adaptation.puyang"] == "proxy"
     # Shanxi's 69 200 split by the 60+ share
     assert got["outcomes:quota.home_adaptation.jincheng"] == "derived"
+
+
+# --- the assumption registry: quotas, programmes, the purchase model, funding splits ---
+
+
+def _voucher(inp, year=2026):
+    return next(i for i in inp.policy(year).services.items if i.id == "programme.voucher_2026.1")
+
+
+def test_quota_capacities_are_registry_assumptions_that_set_the_capacity():
+    from simlib.params.assumptions import registry
+    from simlib.params.inputs import load_inputs
+
+    reg = registry("puyang").set_index("key")
+    row = reg.loc["outcomes:quota.home_adaptation.puyang"]
+    # puyang.txt 一(二): 7600 households by the end of 2025; 7600/5 = 1520 a year, the range
+    # 7600/6 = 1266.7 (counted from 2020) to 7600/3 = 2533.3 (from 2023), as outcomes.yaml
+    assert (row["value"], row["low"], row["high"]) == (1520, 1267, 2533)
+    assert "outcomes:quota.home_adaptation.after" in reg.index
+    assert "outcomes:quota.home_adaptation.datong" not in reg.index  # another city's
+    inp = load_inputs(
+        "puyang",
+        overrides={
+            "outcomes:quota.home_adaptation.puyang": 2000,
+            "outcomes:quota.home_adaptation.after": 0.5,
+        },
+    )
+    q = inp.outcomes.quota["home_adaptation"]
+    assert q.capacity("puyang", 2024) == 2000
+    assert q.capacity("puyang", 2027) == 1000  # after 2025: 2000 × 0.5
+
+
+def test_a_quota_outside_its_range_is_refused():
+    from simlib.core.errors import ParamError
+    from simlib.params.inputs import load_inputs
+
+    with pytest.raises(ParamError, match=r"quota.home_adaptation.datong.*outside its range"):
+        load_inputs("datong", overrides={"outcomes:quota.home_adaptation.datong": 5000})
+
+
+def test_programme_take_up_and_the_purchase_model_are_registry_assumptions():
+    from simlib.params.assumptions import registry
+    from simlib.params.inputs import load_inputs
+
+    reg = registry("datong").set_index("key")
+    assert reg.loc["programme:voucher_2026.take_up", "value"] == 0.3
+    assert reg.loc["programme:voucher_2026.take_up", ["low", "high"]].tolist() == [0.05, 0.66]
+    purchase = [k for k in reg.index if k.startswith("purchase:")]
+    # care_purchase.yaml: 2 prices + 3 grades × (hours, day-care days, institution bed-month)
+    assert len(purchase) == 11
+    assert reg.loc["purchase:prices.home_care_hour", "unit"] == "yuan/hour"
+    inp = load_inputs(
+        "datong",
+        overrides={"programme:voucher_2026.take_up": 0.5, "purchase:prices.home_care_hour": 50},
+    )
+    assert inp.policy(2026).outcomes.take_up["care_voucher"] == 0.5
+    (voucher,) = _voucher(inp).benefit.components
+    table = {"adl_level": np.array([2, 3]), "in_institution": np.array([False, True])}
+    # moderate at home: 13 h × 50 yuan + 4 days × 60 yuan = 650 + 240 = 890 yuan a month;
+    # severe in an institution: the bed-month, 3000 yuan (care_purchase.yaml)
+    assert voucher.bill.monthly(table).tolist() == [890.0, 3000.0]
+
+
+def test_funding_splits_are_registry_assumptions_only_when_asked():
+    from simlib.params.assumptions import registry
+
+    assert not registry("datong")["key"].str.startswith("funding:").any()
+    reg = registry("datong", payers=True).set_index("key")
+    # voucher_2026.yaml: central 0.9 in [0.85, 0.95]; the local 0.1 split evenly
+    assert reg.loc["funding:programme.voucher_2026.central", ["low", "high"]].tolist() == [
+        0.85,
+        0.95,
+    ]
+    # Datong's items state no split: the family defaults of funding.yaml's all: entry
+    assert "funding:all.old_age_allowance.provincial" in reg.index
+    # Puyang's items carry their own splits (its 支出责任 column)
+    assert "funding:puyang.3.central" in registry("puyang", payers=True)["key"].tolist()
+
+
+def test_a_funding_override_scales_the_other_payers_and_keeps_the_sum():
+    from simlib.params.inputs import load_inputs
+
+    inp = load_inputs(
+        "datong",
+        overrides={
+            "funding:programme.voucher_2026.central": 0.86,
+            "funding:all.health_management.central": 0.5,
+        },
+    )
+    f = _voucher(inp).funding
+    # central 0.86: the other 0.14 split as before (0.05 : 0.05), 0.07 each
+    assert f.share("central") == 0.86
+    assert f.share("provincial") == pytest.approx(0.07, abs=1e-12)
+    assert f.share("city") == pytest.approx(0.07, abs=1e-12)
+    health = next(
+        i for i in inp.policy(2025).services.items if i.family == "health_management"
+    ).funding
+    # funding.yaml all.health_management: central 0.6, provincial 0.1, city 0.3; central 0.5
+    # leaves 0.5 for the others in the ratio 0.1 : 0.3, i.e. 0.125 and 0.375
+    assert health.share("provincial") == pytest.approx(0.125, abs=1e-12)
+    assert health.share("city") == pytest.approx(0.375, abs=1e-12)
+    assert sum(health.as_dict().values()) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_a_splits_range_keeps_every_other_payer_inside_its_own():
+    from simlib.params.assumptions import _split_rows
+
+    split = {
+        "central": {"value": 0.6, "assumption": True, "range": [0.2, 0.9], "rationale": "r"},
+        "city": {"value": 0.4, "assumption": True, "range": [0.3, 0.5], "rationale": "r"},
+    }
+    row = _split_rows("funding:x.central", "x", split, "f", "funding", "", "all.families.x")
+    # city = 0.4 (1 − v) / (1 − 0.6) = 1 − v must stay in [0.3, 0.5]: v in [0.5, 0.7], inside
+    # the central share's own [0.2, 0.9]
+    assert (row["low"], row["high"]) == pytest.approx((0.5, 0.7))
+    sole = {"city": {"value": 1.0, "assumption": True, "range": [0.5, 1.0], "rationale": "r"}}
+    assert _split_rows("k", "x", sole, "f", "funding", "", "b") is None  # no freedom

@@ -14,13 +14,33 @@ validated exactly like a scenario, and must stay inside the documented range. Ke
 * ``outcomes:take_up.<family>`` / ``outcomes:take_up.default``, ``outcomes:minutes.<unit>``,
   ``outcomes:unit_cost.<unit>``, ``outcomes:bed_cost.<kind>``, ``outcomes:travel_minutes``,
   ``outcomes:fte_hours``;
+* ``outcomes:quota.<family>.<city>`` — the city's yearly capacity of a family delivered as a
+  programme quota (households per year), and ``outcomes:quota.<family>.after`` — the capacity
+  after the programme period, as a share of the period's;
+* ``programme:<name>.take_up`` — the take-up of a programme in force in the city
+  (``params/programmes/<name>.yaml``);
+* ``purchase:<block>.<name>`` — the care purchase model (``params/care_purchase.yaml``):
+  ``prices.home_care_hour``, ``prices.day_care_day``, ``home_care_hours.<grade>``,
+  ``day_care_days.<grade>``, ``institution_yuan.<grade>`` (grades ``moderate``, ``severe``,
+  ``total``); in the registry where a programme in force in the city pays a share of the bill;
 * ``standard:<city>.<name>`` — an assumed scalar standard of the city;
 * ``item:<item id>.<kind>[i]`` — an assumed number of the item's ``i``-th component of a
   benefit kind (``cash``, ``in_kind`` or any kind registered): its ``slots``, read from the
   parsed list.
 
-Assumptions that are readings of a phrase (definition variants), dates, years, share tables
-that must sum to one, or have a zero-width range are not in the registry; scenarios vary them.
+* with ``payers=True`` only: ``funding:programme.<name>.<payer>`` (a programme's split) and
+  ``funding:<all|city>.<family>.<payer>`` (a default split of ``params/funding.yaml`` that one
+  of the city's items takes) — the share of the split's first payer, the other payers' shares
+  scaled in proportion so that the split still sums to one; its range is the part of its
+  documented range in which every other share stays inside its own (:func:`_split_rows`).
+  A split only divides the public cost among payers (``payer_yuan:<payer>``); no headline
+  figure (cost, staff, enrolment, beds) moves with it, so the default registry leaves the
+  splits out of the sensitivity designs.
+
+Assumptions that are readings of a phrase (definition variants), dates, years, rules (a
+voucher's share and cap, read from the notice's reports: alternatives are scenarios such as
+``voucher_pilot_rules``), or have a zero-width range are not in the registry; scenarios vary
+them.
 """
 
 from __future__ import annotations
@@ -89,7 +109,18 @@ def _row(key, label, block, value, unit, where, change):
     }
 
 
-def _item_rows(tree: ParamTree, city: str, city_zh: str, schema) -> list[dict | None]:
+def _services(tree: ParamTree, city: str, schema):
+    """The city's parsed list (with the programmes in force there)."""
+    from simlib.params.cities import load_context
+    from simlib.params.services import load_services
+    from simlib.params.vocabulary import load_conventions, load_vocabulary
+
+    vocab = load_vocabulary(tree)
+    ctx = load_context(tree, city, schema)
+    return load_services(tree, city, ctx, vocab, load_conventions(tree), schema=schema)
+
+
+def _item_rows(tree: ParamTree, city: str, city_zh: str, services) -> list[dict | None]:
     """The assumed numbers of a city's list: every component's slots, whatever its kind.
 
     Read from the parsed list (:func:`simlib.params.services.load_services`), so a kind's
@@ -97,13 +128,6 @@ def _item_rows(tree: ParamTree, city: str, city_zh: str, schema) -> list[dict | 
     slot's key is ``item:<item id>.<kind key>[i]``, where ``i`` counts the item's components
     of that kind in file order.
     """
-    from simlib.params.cities import load_context
-    from simlib.params.services import load_services
-    from simlib.params.vocabulary import load_conventions, load_vocabulary
-
-    vocab = load_vocabulary(tree)
-    ctx = load_context(tree, city, schema)
-    services = load_services(tree, city, ctx, vocab, load_conventions(tree), schema=schema)
     w = f"params/services/{city}.yaml"
     rows: list[dict | None] = []
     for item in services.items:
@@ -133,7 +157,7 @@ def _item_rows(tree: ParamTree, city: str, city_zh: str, schema) -> list[dict | 
     return rows
 
 
-def _rows(tree: ParamTree, city: str, schema=None) -> list[dict]:
+def _rows(tree: ParamTree, city: str, schema=None, payers: bool = False) -> list[dict]:
     rows: list[dict | None] = []
     health = tree.yaml("population/health.yaml")
     w = "params/population/health.yaml"
@@ -238,6 +262,7 @@ def _rows(tree: ParamTree, city: str, schema=None) -> list[dict]:
         )
     ctx = tree.yaml(f"cities/{city}.yaml")
     city_zh = ctx.get("name_zh", city)
+    rows += _quota_rows(out, city, city_zh, w)
     w = f"params/cities/{city}.yaml"
     price_year = (out.get("price_year") or {}).get("value")
     for name, s in (ctx.get("standards") or {}).items():
@@ -254,8 +279,222 @@ def _rows(tree: ParamTree, city: str, schema=None) -> list[dict]:
                     Change("standard", f"{city}.{name}", {path: None}, None, ""),
                 )
             )
-    rows += _item_rows(tree, city, city_zh, schema if schema is not None else SCHEMA)
+    services = _services(tree, city, schema if schema is not None else SCHEMA)
+    rows += _item_rows(tree, city, city_zh, services)
+    rows += _programme_rows(tree, services)
+    if payers:
+        rows += _funding_rows(tree, city, services)
     return [r for r in rows if r is not None]
+
+
+def _quota_rows(out: Mapping, city: str, city_zh: str, w: str) -> list[dict | None]:
+    """The city's yearly quota capacities and the share that continues after the period."""
+    quota = out.get("quota") or {}
+    rows: list[dict | None] = []
+    for fam, q in (quota.get("by_family") or {}).items():
+        e = (q.get("by_city") or {}).get(city)
+        if e is None:
+            continue
+        name = fam.replace("_", " ")
+        base = f"quota.by_family.{fam}"
+        rows.append(
+            _row(
+                f"outcomes:quota.{fam}.{city}",
+                f"{city_zh} yearly quota of {name} (programme period)",
+                e,
+                e.get("value"),
+                quota.get("unit", ""),
+                w,
+                Change("outcomes", "", {f"{base}.by_city.{city}.value": None}, None, ""),
+            )
+        )
+        a = q.get("after") or {}
+        rows.append(
+            _row(
+                f"outcomes:quota.{fam}.after",
+                f"quota of {name} after the programme period, share of the period's",
+                a,
+                a.get("value"),
+                "share",
+                w,
+                Change("outcomes", "", {f"{base}.after.value": None}, None, ""),
+            )
+        )
+    return rows
+
+
+def _programme_rows(tree: ParamTree, services) -> list[dict | None]:
+    """Take-ups of the programmes in force in the city, and the purchase model they pay into.
+
+    A programme reaches the city when one of its items is in the city's parsed list; the
+    purchase model (``params/care_purchase.yaml``) is in the registry when one of those items
+    pays a share of the care bill (its kind reads the bill).
+    """
+    from simlib.params.programmes import CARE_PURCHASE, FOLDER, load_programmes
+
+    reached = {it.programme for it in services.items if it.programme}
+    rows: list[dict | None] = []
+    for prog in load_programmes(tree):
+        if prog.name not in reached or prog.take_up is None:
+            continue
+        value, pv = prog.take_up
+        rows.append(
+            _row(
+                f"programme:{prog.name}.take_up",
+                f"take-up of {prog.name_zh} ({prog.name})",
+                {
+                    "assumption": pv.assumption,
+                    "range": list(pv.range) if pv.range is not None else None,
+                    "rationale": pv.rationale or "",
+                },
+                value,
+                "share",
+                f"params/{FOLDER}/{prog.name}.yaml",
+                Change("programme", prog.name, {"take_up.value": None}, None, ""),
+            )
+        )
+    bill = any(
+        getattr(c, "bill", None) is not None  # a kind paying a share of the care bill
+        for it in services.items
+        if it.programme
+        for c in it.benefit.components
+    )
+    if not bill or CARE_PURCHASE not in tree:
+        return rows
+    d = tree.yaml(CARE_PURCHASE)
+    for block, entries in d.items():
+        if not isinstance(entries, Mapping):
+            continue
+        for name, e in entries.items():
+            if not isinstance(e, Mapping):
+                continue
+            rows.append(
+                _row(
+                    f"purchase:{block}.{name}",
+                    f"care purchase model: {block.replace('_', ' ')}, {name.replace('_', ' ')}",
+                    e,
+                    e.get("value"),
+                    e.get("unit", ""),
+                    f"params/{CARE_PURCHASE}",
+                    Change("care_purchase", "", {f"{block}.{name}.value": None}, None, ""),
+                )
+            )
+    return rows
+
+
+def _split_rows(
+    key: str, label: str, split: Mapping, where: str, selector: str, target: str, base: str
+) -> dict | None:
+    """One registry row for a funding split: its first payer's share, the rest in proportion.
+
+    Setting the first payer's share to ``v`` scales every other payer's share by
+    ``(1 − v) / (1 − v₀)`` (``v₀`` the documented share), so the split still sums to one. The
+    row's range is the first payer's documented range narrowed to where every other share
+    stays inside its own documented range; a split of one payer, or whose first payer pays
+    all, has no such freedom and no row.
+    """
+    from simlib.rules.funding import PAYERS
+
+    named = [p for p in split if p in PAYERS and isinstance(split[p], Mapping)]
+    if len(named) < 2:
+        return None
+    first, others = named[0], named[1:]
+    e = split[first]
+    v0 = e.get("value")
+    rng = e.get("range")
+    if not e.get("assumption") or not isinstance(rng, list) or not isinstance(v0, (int, float)):
+        return None
+    if v0 >= 1:
+        return None
+    lo, hi = float(rng[0]), float(rng[1])
+    for p in others:
+        b = float(split[p].get("value", 0.0))
+        r = split[p].get("range") or [b, b]
+        if b > 0:  # b (1 − v) / (1 − v0) inside [r0, r1]
+            lo = max(lo, 1 - float(r[1]) * (1 - v0) / b)
+            hi = min(hi, 1 - float(r[0]) * (1 - v0) / b)
+    lo, hi = max(lo, 0.0), min(hi, 1.0)
+    if not lo < hi:
+        return None
+    row = _row(
+        key,
+        label,
+        {**e, "range": [lo, hi]},
+        v0,
+        "share",
+        where,
+        Change(selector, target, {f"{base}.{first}.value": None}, None, ""),
+    )
+    if row is not None:
+        row["_scaled"] = tuple(
+            (f"{base}.{p}.value", float(split[p].get("value", 0.0))) for p in others
+        )
+    return row
+
+
+def _funding_rows(tree: ParamTree, city: str, services) -> list[dict | None]:
+    """Funding splits that the city's items take: programmes' and ``funding.yaml`` defaults."""
+    from simlib.params.funding import REL
+    from simlib.params.programmes import FOLDER
+
+    rows: list[dict | None] = []
+    for name in sorted({it.programme for it in services.items if it.programme}):
+        split = tree.yaml(f"{FOLDER}/{name}.yaml").get("funding")
+        if isinstance(split, Mapping):
+            rows.append(
+                _split_rows(
+                    f"funding:programme.{name}.{next(iter(split))}",
+                    f"who pays programme {name}: first payer's share",
+                    split,
+                    f"params/{FOLDER}/{name}.yaml",
+                    "programme",
+                    name,
+                    "funding",
+                )
+            )
+    for raw in tree.yaml(f"services/{city}.yaml").get("items") or []:
+        split = raw.get("funding") if isinstance(raw, Mapping) else None
+        if isinstance(split, Mapping):  # an item's own split (Puyang's 支出责任)
+            first = next((p for p in split if isinstance(split[p], Mapping)), "")
+            rows.append(
+                _split_rows(
+                    f"funding:{raw['id']}.{first}",
+                    f"who pays item {raw['id']}: first payer's share",
+                    split,
+                    f"params/services/{city}.yaml",
+                    "item",
+                    raw["id"],
+                    "funding",
+                )
+            )
+    if REL not in tree:
+        return rows
+    d = tree.yaml(REL)
+    taken = {
+        it.family
+        for it in services.items
+        if not it.programme and it.funding is not None and it.funding.default
+    }
+    own = ((d.get("cities") or {}).get(city) or {}).get("families") or {}
+    common = (d.get("all") or {}).get("families") or {}
+    for fam in sorted(taken):
+        where, split = (city, own[fam]) if fam in own else ("all", common.get(fam))
+        if not isinstance(split, Mapping):
+            continue
+        base = f"cities.{city}.families.{fam}" if where == city else f"all.families.{fam}"
+        first = next((p for p in split if isinstance(split[p], Mapping)), "")
+        rows.append(
+            _split_rows(
+                f"funding:{where}.{fam}.{first}",
+                f"who pays {fam.replace('_', ' ')} (default split, {where}): first payer's share",
+                split,
+                f"params/{REL}",
+                "funding",
+                "",
+                base,
+            )
+        )
+    return rows
 
 
 def _in_price_year(s: Mapping, price_year, tree: ParamTree) -> tuple[Mapping, str]:
@@ -279,7 +518,7 @@ def _in_price_year(s: Mapping, price_year, tree: ParamTree) -> tuple[Mapping, st
     return out
 
 
-def registry(city: str, params_dir=None, schema=None) -> pd.DataFrame:
+def registry(city: str, params_dir=None, schema=None, payers: bool = False) -> pd.DataFrame:
     """The continuously variable assumptions that affect a city's runs.
 
     Args:
@@ -287,6 +526,8 @@ def registry(city: str, params_dir=None, schema=None) -> pd.DataFrame:
         params_dir: A params directory (the bundled one by default).
         schema: Person attributes the list may read (the base schema plus any a custom
             process adds; see :func:`simlib.population.processes.schema_of`).
+        payers: Include the funding splits (``funding:`` keys), which move only the cost by
+            payer, not any headline figure (see the module docstring).
 
     Returns:
         One row per assumption: key, label (readable: what and, for items, city and item
@@ -298,10 +539,22 @@ def registry(city: str, params_dir=None, schema=None) -> pd.DataFrame:
     city = check_city(city, tree)
     rows = [
         r
-        for r in _rows(tree, city, schema)
+        for r in _rows(tree, city, schema, payers=payers)
         if not r["key"].startswith(PER_CITY) or r["key"].rsplit(".", 1)[1] == city
     ]
-    return pd.DataFrame(rows).drop(columns="_change")
+    return pd.DataFrame(rows).drop(columns=["_change", "_scaled"], errors="ignore")
+
+
+def _city_of_key(key: str) -> str | None:
+    """The city a key names (standards, a city's items, quotas), else None."""
+    rest = key.split(":", 1)[-1]
+    if key.startswith(("standard:", "item:")) and not rest.startswith("programme."):
+        return rest.split(".", 1)[0]
+    if key.startswith("outcomes:quota.") and not key.endswith(".after"):
+        return rest.rsplit(".", 1)[-1]
+    if key.startswith("funding:") and rest.split(".", 1)[0] not in ("all", "programme"):
+        return rest.split(".", 1)[0]
+    return None
 
 
 def override_changes(
@@ -317,18 +570,18 @@ def override_changes(
     Raises:
         ParamError: On an unknown key or a value outside its documented range.
     """
-    cities = {
-        k.split(":", 1)[1].split(".", 1)[0]
-        for k in overrides
-        if k.startswith(("standard:", "item:"))
-    }
-    rows = {}
-    for city in cities or {None}:
-        if city is None:
-            from simlib.params.tree import city_keys
+    from simlib.params.tree import city_keys
 
-            city = city_keys(tree)[0]
-        rows.update({r["key"]: r for r in _rows(tree, city, schema)})
+    known = city_keys(tree)
+    cities = [c for c in dict.fromkeys(map(_city_of_key, overrides)) if c in known]
+    rows = {}
+    for city in cities or known[:1]:
+        rows.update({r["key"]: r for r in _rows(tree, city, schema, payers=True)})
+    for city in known:  # a programme in force in some cities only
+        if all(k in rows for k in overrides):
+            break
+        if city not in cities:
+            rows.update({r["key"]: r for r in _rows(tree, city, schema, payers=True)})
     out = []
     for key, value in overrides.items():
         if key not in rows:
@@ -348,5 +601,9 @@ def override_changes(
         value = min(max(value, r["low"]), r["high"])
         ch = r["_change"]
         (path,) = ch.set
-        out.append(Change(ch.selector, ch.target, {path: value}, None, f"assumption {key}"))
+        paths = {path: value}
+        if r.get("_scaled"):  # a funding split: the other payers in proportion
+            scale = (1.0 - value) / (1.0 - r["value"])
+            paths.update({p: b * scale for p, b in r["_scaled"]})
+        out.append(Change(ch.selector, ch.target, paths, None, f"assumption {key}"))
     return tuple(out)

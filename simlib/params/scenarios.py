@@ -35,6 +35,11 @@ A scenario is a YAML file (in ``params/scenarios/`` or anywhere), a dict or a
       - item: programme.voucher_2026.1      # an item of a programme
         set: {"benefit.care_voucher[0].cap_yuan": 600}
       - add_programme: {programme: ltci_national, …}   # a whole new programme
+      - care_purchase:                      # the care purchase model (care_purchase.yaml)
+        set: {prices.home_care_hour.value: 50}
+      - funding:                            # default funding splits (funding.yaml)
+        set: {all.families.old_age_allowance.provincial.value: 0.3,
+              all.families.old_age_allowance.city.value: 0.7}
 
 Changes are applied to the parsed parameter files (nothing on disk changes) and the result is
 validated by the same loaders as ``params/`` itself: an unknown path, key, attribute, unit or
@@ -93,6 +98,14 @@ SELECTORS = {
     "remove_item": True,
     "programme": True,
     "add_programme": True,
+    "care_purchase": True,
+    "funding": True,
+}
+#: Selectors that address a whole file (written with nothing after the colon) → the file.
+_WHOLE_FILE = {
+    "outcomes": "outcomes.yaml",
+    "care_purchase": "care_purchase.yaml",
+    "funding": "funding.yaml",
 }
 FIRST_YEAR, LAST_YEAR = 2020, 2050
 
@@ -422,10 +435,10 @@ def _change(ch: Any, where: str, label: str) -> Change:
         if not isinstance(prog, Mapping) or not isinstance(prog.get("programme"), str):
             raise ParamError(f"{where}.add_programme: expected a whole programme with its name")
         return Change(s, prog["programme"], {"": copy.deepcopy(dict(prog))}, start, label)
-    if s == "outcomes":
+    if s in _WHOLE_FILE:
         target = ""
         if ch[s] not in (None, {}, ""):
-            raise ParamError(f"{where}.outcomes: write 'outcomes:' with nothing after it")
+            raise ParamError(f"{where}.{s}: write '{s}:' with nothing after it")
     else:
         target = typed(ch[s], str, f"{where}.{s}")
     if s == "remove_item":
@@ -592,8 +605,11 @@ def apply_changes(
                     f"{did_you_mean(name, container)} (has: {', '.join(container)})"
                 )
             node, base = container[name], f"{rel}: {block}.{name}"
-        elif ch.selector == "outcomes":
-            node, base = doc("outcomes.yaml"), "outcomes.yaml"
+        elif ch.selector in _WHOLE_FILE:
+            rel = _WHOLE_FILE[ch.selector]
+            if rel not in tree and rel not in docs:
+                raise ParamError(f"{where}: the params tree has no {rel}")
+            node, base = doc(rel), rel
         elif ch.selector == "document":
             city = _city_of(f"{ch.target}.x", tree, where)
             rel = f"services/{city}.yaml"

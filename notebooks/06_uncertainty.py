@@ -131,6 +131,9 @@ GROUP = {
     "outcomes": "服务参数 take-up, time, unit cost",
     "standard": "城市标准 city standard",
     "item": "清单项目 list item",
+    "programme": "清单外项目 programme beside the list",
+    "purchase": "护理购买模型 care purchase model",
+    "funding": "支出责任 who pays",
 }
 reg = simlib.registry(city)
 keys = list(reg["key"])
@@ -426,27 +429,45 @@ page.say(
 # %% [markdown]
 # ## (d) Provenance at a glance
 #
-# Each outcome parameter (take-up, minutes, travel, FTE hours, unit and bed costs,
-# `params/outcomes.yaml`) by what stands behind it: **sourced** (a document or published
-# figure), **calibrated** (fitted by a script in `scripts/` to published counts, a national
-# rate standing for the city's), **derived** (arithmetic on published figures, e.g. pay ×
-# minutes), **proxy** (another place's figure), **assumed** (a range and a rationale only).
-# All but the sourced ones stay in the assumption registry and are varied above; the share
-# of a headline figure's variance they explain is the propagation's `param share`. Then the
-# outcome parameters among the Morris leaders whose effect over their range exceeds 5 % of
-# the cost: where one is still *assumed*, no figure was found for it.
+# Each outcome parameter (take-up, minutes, travel, FTE hours, unit and bed costs, quota
+# capacities, `params/outcomes.yaml`), and what the programmes beside the lists rest on
+# (their take-ups and rule numbers, `params/programmes/`; the care purchase model,
+# `params/care_purchase.yaml`; every funding share, `params/funding.yaml` and the items' own
+# splits), by what stands behind it: **sourced** (a document or published figure; a
+# programme read from news reports is marked so), **calibrated** (fitted by a script in
+# `scripts/` to published counts, a national rate standing for the city's), **derived**
+# (arithmetic on published figures, e.g. pay × minutes), **proxy** (another place's figure),
+# **assumed** (a range and a rationale only). All but the sourced ones are in the assumption
+# registry and varied above, except the funding shares: they split the cost among payers
+# and move no headline figure (`simlib.registry(city, payers=True)` lists them). The share
+# of each headline figure's variance they explain is the propagation's `param share`, shown
+# again below. Then the parameters among the Morris leaders whose effect over their range
+# exceeds 5 % of the cost: where one is still *assumed*, no figure was found for it.
 
 # %%
 prov = outcome_provenance()
 page.table(
     provenance_summary(prov).assign(unit="parameters"),
     "provenance_summary",
-    "Outcome parameters by group and provenance 参数来源概览 (params/outcomes.yaml)",
+    "Outcome, programme, purchase-model and funding parameters by group and provenance "
+    "参数来源概览 (params/outcomes.yaml, programmes/, care_purchase.yaml, funding.yaml)",
     source="params",
+)
+page.table(
+    intervals.pivot_table(
+        index=["measure", "指标", "unit"], columns="year", values="param_share_pct", sort=False
+    )
+    .rename(columns=lambda y: f"param share {y}, %")
+    .reset_index(),
+    "param_share_by_headline",
+    f"{where}: share of each headline figure's variance (one run) due to the assumed "
+    f"parameters, % ({lhs_n} Latin-hypercube draws × {reps} reps at sample {sa_sample})",
+    source=rests_on(sa_sample, reps),
+    digits=0,
 )
 cost_level = level(mc, "cost_yuan", year)["value"]
 lead_prov = m_cost.merge(prov[["key", "provenance", "source"]], on="key", how="left")
-lead_prov["provenance"] = lead_prov["provenance"].astype(object).fillna("not an outcome parameter")
+lead_prov["provenance"] = lead_prov["provenance"].astype(object).fillna("not in the table")
 lead_prov["effect_pct_of_cost"] = 100 * lead_prov["mu_star"] / cost_level
 big = lead_prov[lead_prov["effect_pct_of_cost"] > 5]
 page.table(
@@ -459,15 +480,17 @@ page.table(
     "provenance",
     source=rests_on(sa_sample, 1),
 )
-bare = big[(big["provenance"] == "assumed") & big["key"].str.startswith("outcomes:")]
+bare = big[
+    (big["provenance"] == "assumed") & big["key"].str.match("(outcomes|programme|purchase):")
+]
 cost_share = intervals.loc[
     intervals["measure"] == HEADLINES["cost_yuan"][1], ["year", "param_share_pct"]
 ]
 page.say(
-    "- Of {n} outcome parameters, {s} are sourced, {c} calibrated, {d} derived, {p} proxies "
-    "and {a} assumed.\n"
+    "- Of {n} outcome, programme and funding parameters, {s} are sourced, {c} calibrated, "
+    "{d} derived, {p} proxies and {a} assumed.\n"
     "- {nb} assumptions move the {year} cost by more than 5 % over their range; of the outcome "
-    "parameters among them, {nbare} are bare assumptions{which}.\n"
+    "and programme parameters among them, {nbare} are bare assumptions{which}.\n"
     "- The assumptions together explain {shares} of the variance of one run's cost "
     "(propagation above, by year).",
     n=len(prov),

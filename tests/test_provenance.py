@@ -148,3 +148,30 @@ def test_a_splits_range_keeps_every_other_payer_inside_its_own():
     assert (row["low"], row["high"]) == pytest.approx((0.5, 0.7))
     sole = {"city": {"value": 1.0, "assumption": True, "range": [0.5, 1.0], "rationale": "r"}}
     assert _split_rows("k", "x", sole, "f", "funding", "", "b") is None  # no freedom
+
+
+def test_the_provenance_table_lists_the_programmes_the_purchase_model_and_who_pays():
+    df = outcome_provenance().set_index("key")
+    # voucher_2026.yaml rests on news reports: its rule numbers are sourced, and flagged
+    cap = df.loc["item:programme.voucher_2026.1.care_voucher[0].cap_yuan"]
+    assert cap["value"] == 800 and cap["provenance"] == "sourced"
+    assert cap["source"].endswith("[news report; flagged]")
+    assert df.loc["item:programme.voucher_2026.1.care_voucher[0].share.home", "value"] == 0.5
+    assert df.loc["programme:voucher_2026.take_up", "provenance"] == "proxy"  # pilot use cited
+    assert (df.loc[df["group"] == "purchase", "provenance"] == "assumed").sum() == 11
+    # Puyang item 1: insurance: 1.0, a bare number under the block's 支出责任 source
+    assert df.loc["funding:puyang.1.insurance", "provenance"] == "sourced"
+    # Puyang item 3: 共同承担 names the payers, not the shares: the shares stay assumed
+    assert df.loc["funding:puyang.3.central", "provenance"] == "assumed"
+    assert "annex item 3" in df.loc["funding:puyang.3.central", "source"]
+
+
+def test_every_registry_key_of_outcomes_programmes_and_payers_is_in_the_provenance_table():
+    from simlib.params.assumptions import registry
+
+    keys = set(outcome_provenance()["key"])
+    for city in ("datong", "puyang"):
+        reg = registry(city, payers=True)["key"]
+        mine = reg[reg.str.match(r"(outcomes|programme|purchase|funding):")]
+        assert len(mine) > 40
+        assert set(mine) <= keys, sorted(set(mine) - keys)

@@ -174,3 +174,18 @@ def _override_value(inp, year):
         for c in item.benefit.components
         if getattr(c, "standard", None) is not None and c.standard.name == "minimum_wage"
     )
+
+
+def test_the_premium_in_2025_and_2026_national_minimum_and_flagged_hold():
+    from simlib.params.dated import standard_in_force
+    from simlib.params.tree import read_tree
+
+    for city in simlib.cities():
+        # 2025: China Daily 2025-12-18, per-capita funding 1,100 of which 700 government
+        # subsidy: 1,100 − 700 = 400 yuan/person/year (the 2024 level held)
+        assert _in_force(city, "resident_medical_premium", 2025) == 1100 - 700
+        # 2026: not found; 400 held, flagged with its range (up to two 20-yuan rises)
+        s = read_tree().yaml(f"cities/{city}.yaml")["standards"]["resident_medical_premium"]
+        e = standard_in_force(s, 2026, 7)
+        assert e["value"] == 400 and e.get("assumption") is True
+        assert e["range"] == [400, 400 + 2 * 20]

@@ -16,7 +16,7 @@ validated exactly like a scenario, and must stay inside the documented range. Ke
   ``outcomes:fte_hours``;
 * ``outcomes:quota.<family>.<city>`` — the city's yearly capacity of a family delivered as a
   programme quota (households per year), and ``outcomes:quota.<family>.after`` — the capacity
-  after the programme period, as a share of the period's;
+  after the programme period, as a multiple of the period's (a ratio);
 * ``programme:<name>.take_up`` — the take-up of a programme in force in the city
   (``params/programmes/<name>.yaml``);
 * ``purchase:<block>.<name>`` — the care purchase model (``params/care_purchase.yaml``):
@@ -312,10 +312,10 @@ def _quota_rows(out: Mapping, city: str, city_zh: str, w: str) -> list[dict | No
         rows.append(
             _row(
                 f"outcomes:quota.{fam}.after",
-                f"quota of {name} after the programme period, share of the period's",
+                f"quota of {name} after the programme period, × the period's yearly quota",
                 a,
                 a.get("value"),
-                "share",
+                "ratio",
                 w,
                 Change("outcomes", "", {f"{base}.after.value": None}, None, ""),
             )

@@ -246,7 +246,8 @@ def _quota(raw, where: str, vocab: Vocabulary, cities) -> tuple[dict[str, Quota]
             or years[0] > years[1]
         ):
             raise ParamError(f"{w}.years: expected [first, last] years of the programme period")
-        after = read_quantity({**q["after"], "unit": "share"}, f"{w}.after", hi=10.0).value
+        # a multiplier of the yearly capacity (its range may exceed 1: the pace may rise)
+        after = read_quantity({**q["after"], "unit": "ratio"}, f"{w}.after", hi=10.0).value
         if not isinstance(q["by_city"], dict) or not q["by_city"]:
             raise ParamError(f"{w}.by_city: expected a mapping of city: households per year")
         unknown = [c for c in q["by_city"] if c not in cities]

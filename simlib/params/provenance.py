@@ -99,7 +99,7 @@ def outcome_provenance(params_dir=None, programmes: bool = True) -> pd.DataFrame
     for fam, q in ((out.get("quota") or {}).get("by_family") or {}).items():
         for city, e in q["by_city"].items():
             add(f"outcomes:quota.{fam}.{city}", "quota", e, "households per year")
-        add(f"outcomes:quota.{fam}.after", "quota", q["after"], "share")
+        add(f"outcomes:quota.{fam}.after", "quota", q["after"], "ratio")
     if programmes:
         _programme_rows(tree, add)
     df = pd.DataFrame(rows)
@@ -123,9 +123,12 @@ def _programme_rows(tree, add) -> None:
     from simlib.rules.funding import PAYERS
 
     def split(prefix: str, block, flag: str = "") -> None:
-        """A split's shares: a bare number is sourced by the block's source (the document
-        names the payer); an assumed share keeps its class, the block's source after its
-        rationale (the document names who pays, not how much)."""
+        """Add a split's shares.
+
+        A bare number is sourced by the block's source (the document names the payer); an
+        assumed share keeps its class, the block's source after its rationale (the document
+        names who pays, not how much).
+        """
         block = block or {}
         who = block.get("source") or block.get("note") or ""
         for payer, e in block.items():

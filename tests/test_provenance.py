@@ -176,3 +176,15 @@ def test_every_registry_key_of_outcomes_programmes_and_payers_is_in_the_provenan
         mine = reg[reg.str.match(r"(outcomes|programme|purchase|funding):")]
         assert len(mine) > 40
         assert set(mine) <= keys, sorted(set(mine) - keys)
+
+
+def test_a_programme_in_force_in_none_of_the_years_read_leaves_the_registry():
+    from simlib.params.assumptions import registry
+
+    def mine(**kw):
+        reg = registry("jincheng", **kw)["key"]
+        return set(reg[reg.str.match("(programme|purchase):")])
+
+    # voucher_2026.yaml: in force 2026-01-01 to 2026-12-31 (counted for 2026 only)
+    assert len(mine()) == 12 and mine(years=(2026,)) == mine()
+    assert mine(years=(2025, 2030, 2035)) == set()

@@ -157,7 +157,9 @@ def _item_rows(tree: ParamTree, city: str, city_zh: str, services) -> list[dict 
     return rows
 
 
-def _rows(tree: ParamTree, city: str, schema=None, payers: bool = False) -> list[dict]:
+def _rows(
+    tree: ParamTree, city: str, schema=None, payers: bool = False, years=None
+) -> list[dict]:
     rows: list[dict | None] = []
     health = tree.yaml("population/health.yaml")
     w = "params/population/health.yaml"
@@ -281,7 +283,7 @@ def _rows(tree: ParamTree, city: str, schema=None, payers: bool = False) -> list
             )
     services = _services(tree, city, schema if schema is not None else SCHEMA)
     rows += _item_rows(tree, city, city_zh, services)
-    rows += _programme_rows(tree, services)
+    rows += _programme_rows(tree, services, years)
     if payers:
         rows += _funding_rows(tree, city, services)
     return [r for r in rows if r is not None]
@@ -323,16 +325,22 @@ def _quota_rows(out: Mapping, city: str, city_zh: str, w: str) -> list[dict | No
     return rows
 
 
-def _programme_rows(tree: ParamTree, services) -> list[dict | None]:
+def _programme_rows(tree: ParamTree, services, years=None) -> list[dict | None]:
     """Take-ups of the programmes in force in the city, and the purchase model they pay into.
 
-    A programme reaches the city when one of its items is in the city's parsed list; the
-    purchase model (``params/care_purchase.yaml``) is in the registry when one of those items
-    pays a share of the care bill (its kind reads the bill).
+    A programme reaches the city when one of its items is in the city's parsed list (and, if
+    ``years`` is given, in force in one of them); the purchase model
+    (``params/care_purchase.yaml``) is in the registry when one of those items pays a share of
+    the care bill (its kind reads the bill).
     """
     from simlib.params.programmes import CARE_PURCHASE, FOLDER, load_programmes
 
-    reached = {it.programme for it in services.items if it.programme}
+    items = [
+        it
+        for it in services.items
+        if it.programme and (years is None or any(services.in_force(it, y) for y in years))
+    ]
+    reached = {it.programme for it in items}
     rows: list[dict | None] = []
     for prog in load_programmes(tree):
         if prog.name not in reached or prog.take_up is None:
@@ -355,8 +363,7 @@ def _programme_rows(tree: ParamTree, services) -> list[dict | None]:
         )
     bill = any(
         getattr(c, "bill", None) is not None  # a kind paying a share of the care bill
-        for it in services.items
-        if it.programme
+        for it in items
         for c in it.benefit.components
     )
     if not bill or CARE_PURCHASE not in tree:
@@ -518,7 +525,9 @@ def _in_price_year(s: Mapping, price_year, tree: ParamTree) -> tuple[Mapping, st
     return out
 
 
-def registry(city: str, params_dir=None, schema=None, payers: bool = False) -> pd.DataFrame:
+def registry(
+    city: str, params_dir=None, schema=None, payers: bool = False, years=None
+) -> pd.DataFrame:
     """The continuously variable assumptions that affect a city's runs.
 
     Args:
@@ -528,6 +537,10 @@ def registry(city: str, params_dir=None, schema=None, payers: bool = False) -> p
             process adds; see :func:`simlib.population.processes.schema_of`).
         payers: Include the funding splits (``funding:`` keys), which move only the cost by
             payer, not any headline figure (see the module docstring).
+        years: Calendar years an analysis reads: a programme in force in none of them, and
+            the purchase model if no such programme pays into it, is left out (they move
+            nothing in those years; the 2026 care voucher, say, for 2025, 2030 and 2035).
+            None: every programme that reaches the city.
 
     Returns:
         One row per assumption: key, label (readable: what and, for items, city and item
@@ -539,7 +552,7 @@ def registry(city: str, params_dir=None, schema=None, payers: bool = False) -> p
     city = check_city(city, tree)
     rows = [
         r
-        for r in _rows(tree, city, schema, payers=payers)
+        for r in _rows(tree, city, schema, payers=payers, years=years)
         if not r["key"].startswith(PER_CITY) or r["key"].rsplit(".", 1)[1] == city
     ]
     return pd.DataFrame(rows).drop(columns=["_change", "_scaled"], errors="ignore")

@@ -157,9 +157,7 @@ def _item_rows(tree: ParamTree, city: str, city_zh: str, services) -> list[dict 
     return rows
 
 
-def _rows(
-    tree: ParamTree, city: str, schema=None, payers: bool = False, years=None
-) -> list[dict]:
+def _rows(tree: ParamTree, city: str, schema=None, payers: bool = False, years=None) -> list[dict]:
     rows: list[dict | None] = []
     health = tree.yaml("population/health.yaml")
     w = "params/population/health.yaml"

@@ -433,3 +433,51 @@ def test_outcome_swings_are_each_parameters_own_effect():
     # about 550 yuan, about 3 %), the cost's the larger
     assert movers(sw.reset_index()).empty
     assert list(movers(sw.reset_index(), threshold=0)["key"]) == [c, t]
+
+
+def test_legal_aid_take_up_is_calibrated_to_older_legal_aid_recipients():
+    # Ministry of Justice, Xinhua 2018-11-29: legal-aid institutions helped 585 000 older
+    # people in the five years to November 2018; China's 60+ at end-2015: 22 000万 (NBS):
+    #   585 000 / 5 / 220 000 000 = 0.000532 a year per resident aged 60+
+    # Model eligible for legal aid per resident aged 60+, Datong and Puyang pooled (2025, the
+    # script's run at sample 0.05): 0.732 (Puyang's item is every 60+; Datong's 经济困难 or 70+)
+    #   0.000532 / 0.732 = 0.000727 → 0.00073
+    import importlib.util
+    from pathlib import Path
+
+    from simlib.params.provenance import outcome_provenance
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "calibrate_take_up.py"
+    spec = importlib.util.spec_from_file_location("calibrate_take_up", script)
+    calibrate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibrate)
+    legal_aid_per_60plus = calibrate.legal_aid_per_60plus
+
+    assert legal_aid_per_60plus() == pytest.approx(585_000 / 5 / 220_000_000)
+    p = load_inputs("puyang").outcomes
+    assert p.take_up["legal_aid"] == pytest.approx(0.000532 / 0.732, rel=0.01)
+    # the litigation-fee waiver (every 60+ eligible) takes the rate per resident itself
+    assert load_inputs("datong").outcomes.take_up["judicial_aid"] == pytest.approx(
+        0.000532, rel=0.01
+    )
+    prov = outcome_provenance().set_index("key")["provenance"]
+    assert prov["outcomes:take_up.legal_aid"] == "calibrated"
+    assert prov["outcomes:take_up.judicial_aid"] == "national proxy"
+    # one resident of Puyang aged 66 is enrolled in legal aid (item 28) at that share, and in
+    # the free and half-price venues (item 22) at culture_recreation's, not the default's
+    cols = _population([{"age": 66}])
+    f = Ledger(load_inputs("puyang"), ["x"]).collect(cols, YEAR)
+    assert _measure(f, "puyang.28", "enrolled") == pytest.approx(p.take_up["legal_aid"])
+    assert _measure(f, "puyang.22", "enrolled") == pytest.approx(p.take_up["culture_recreation"])
+    assert p.take_up["culture_recreation"] != p.take_up_default
+
+
+def test_maintenance_visits_are_timed_and_priced_like_caring_visits():
+    # outcomes.yaml: a half-monthly property-company visit is a scheduled home check, timed
+    # like a 探访 visit (30 minutes, bounds 12-60); its cost is labour at 43.2 yuan/h over
+    # 30 + 20 travel minutes = 43.2 × 50 / 60 = 36 yuan, the same as a caring visit's
+    p = load_inputs("puyang").outcomes
+    assert p.minutes["maintenance_visit"] == p.minutes["visit"] == 30
+    assert p.unit_cost["maintenance_visit"] == pytest.approx(43.2 * 50 / 60, abs=0.5)
+    # the visits reach the same households as the 探访 guideline: the same take-up
+    assert p.take_up["home_maintenance"] == p.take_up["caring_visits"]

@@ -4,15 +4,45 @@ purchase-model and funding-split entries."""
 import numpy as np
 import pytest
 
-from simlib.params.provenance import CLASSES, classify, outcome_provenance
+from simlib.params.provenance import CLASSES, class_counts, classify, outcome_provenance
 
 
-def test_classes_follow_the_source_and_the_assumption_flag():
-    assert classify({"value": 1, "source": "doc"}) == "sourced"
-    assert classify({"assumption": True, "source": "calibrated (script): x"}) == "calibrated"
-    assert classify({"assumption": True, "source": "derived: pay × minutes"}) == "derived"
-    assert classify({"assumption": True, "source": "Shenyang's cap"}) == "proxy"
-    assert classify({"assumption": True, "rationale": "why"}) == "assumed"
+def test_classes_follow_the_source_tag_and_the_assumption_flag():
+    flagged = {"assumption": True, "range": [0, 1], "rationale": "why"}
+    assert classify({"value": 1, "source": "a published figure"}) == "sourced"
+    assert classify({**flagged, "source": "calibrated (script): x"}) == "calibrated"
+    assert classify({**flagged, "source": "derived: pay × minutes"}) == "derived"
+    assert classify({**flagged, "source": "target (not achieved): 100 % by 2025"}) == (
+        "national target"
+    )
+    assert classify({**flagged, "source": "bounds, low x, high y"}) == "bounds"
+    assert classify({**flagged, "source": "check (not identified): n"}) == "checked"
+    assert classify({**flagged, "source": "proxy (national): CHARLS"}) == "national proxy"
+    assert classify({**flagged, "source": "proxy (province): Shanxi"}) == "province proxy"
+    assert classify({**flagged, "source": "proxy (other place): Shenyang"}) == ("other-place proxy")
+    assert classify({**flagged, "source": "proxy (foreign): Norway"}) == "foreign proxy"
+    assert classify({**flagged, "source": "national document: 劳社部发"}) == "national document"
+    # no tag, or a word that only starts like one: a proxy of unstated kind
+    assert classify({**flagged, "source": "Shenyang's cap"}) == "proxy"
+    assert classify({**flagged, "source": "targeted surveys: x"}) == "proxy"
+    assert classify(flagged) == "assumed"
+    # the city's own document, flagged (a reading) or not; another document is not the city's
+    city = {"source": "sources/documents/puyang.txt, 一(二)"}
+    assert classify({**flagged, **city}, cities=("puyang",)) == "city document"
+    assert classify({"value": 1, **city}, cities=("puyang",)) == "city document"
+    other = {"value": 1, "source": "sources/documents/programme_voucher_2026.txt [R2]"}
+    assert classify(other, cities=("puyang",)) == "sourced"
+
+
+def test_every_flagged_outcome_source_carries_a_known_tag():
+    # params/outcomes.yaml: a flagged value with a source must say what kind of source it is
+    # (docs/params_format.md, provenance tags), or the city's own document; "proxy" of an
+    # unstated kind is not left there
+    df = outcome_provenance()
+    mine = df[df["key"].str.startswith("outcomes:")]
+    assert set(mine["provenance"].astype(str)) <= set(CLASSES)
+    untagged = mine.loc[mine["provenance"] == "proxy", "key"].tolist()
+    assert untagged == []
 
 
 def test_every_outcome_parameter_is_classified_once():
@@ -22,13 +52,27 @@ def test_every_outcome_parameter_is_classified_once():
     got = df.set_index("key")["provenance"].astype(str)
     # params/outcomes.yaml: the care subsidy's take-up is fitted by scripts/calibrate_take_up.py
     assert got["outcomes:take_up.care_subsidy"] == "calibrated"
-    assert got["outcomes:unit_cost.training"] == "sourced"  # Jincheng annex item 20
+    assert got["outcomes:take_up.legal_aid"] == "calibrated"
+    assert got["outcomes:unit_cost.training"] == "city document"  # Jincheng annex item 20
+    assert got["outcomes:take_up.caring_visits"] == "national target"  # the 2022 guideline
+    assert got["outcomes:travel_minutes"] == "foreign proxy"  # a Norwegian time-use study
+    assert got["outcomes:minutes.visit"] == "bounds"
+    assert got["outcomes:fte_hours"] == "national document"  # 劳社部发〔2008〕3号
+    assert got["outcomes:take_up.tourism"] == "national proxy"  # CLHLS and an urban survey
+
+
+def test_class_counts_follow_the_class_order():
+    import pandas as pd
+
+    df = pd.DataFrame({"provenance": ["assumed", "bounds", "assumed", "city document"]})
+    assert class_counts(df) == "1 city document, 1 bounds and 2 assumed"
+    assert class_counts(df.iloc[:1]) == "1 assumed"
 
 
 def test_quota_capacities_are_classified():
     got = outcome_provenance().set_index("key")["provenance"].astype(str)
     # puyang.txt 一(二): the city's own 7600 households, spread over five years (a reading)
-    assert got["outcomes:quota.home_adaptation.puyang"] == "proxy"
+    assert got["outcomes:quota.home_adaptation.puyang"] == "city document"
     # Shanxi's 69 200 split by the 60+ share
     assert got["outcomes:quota.home_adaptation.jincheng"] == "derived"
 
@@ -158,10 +202,12 @@ def test_the_provenance_table_lists_the_programmes_the_purchase_model_and_who_pa
     assert cap["value"] == 800 and cap["provenance"] == "sourced"
     assert cap["source"].endswith("[news report; flagged]")
     assert df.loc["item:programme.voucher_2026.1.care_voucher[0].share.home", "value"] == 0.5
-    assert df.loc["programme:voucher_2026.take_up", "provenance"] == "proxy"  # pilot use cited
+    # pilot use in the 2025 pilot regions (not Shanxi or Henan) bounds it
+    assert df.loc["programme:voucher_2026.take_up", "provenance"] == "other-place proxy"
     assert (df.loc[df["group"] == "purchase", "provenance"] == "assumed").sum() == 11
-    # Puyang item 1: insurance: 1.0, a bare number under the block's 支出责任 source
-    assert df.loc["funding:puyang.1.insurance", "provenance"] == "sourced"
+    # Puyang item 1: insurance: 1.0, a bare number under the block's 支出责任 source (the
+    # city's own list)
+    assert df.loc["funding:puyang.1.insurance", "provenance"] == "city document"
     # Puyang item 3: 共同承担 names the payers, not the shares: the shares stay assumed
     assert df.loc["funding:puyang.3.central", "provenance"] == "assumed"
     assert "annex item 3" in df.loc["funding:puyang.3.central", "source"]

@@ -6,15 +6,29 @@ with ``programmes=True`` (the default) also what the programmes beside the lists
 each programme's take-up (group ``programme``), its benefit's rule numbers (a voucher's
 shares and cap; group ``programme_rule``), the care purchase model (``params/care_purchase.yaml``,
 group ``purchase``) and every funding share (a programme's, ``params/funding.yaml``'s
-defaults and the items' own splits; group ``funding``). Classes:
+defaults and the items' own splits; group ``funding``). Classes (:data:`CLASSES`, best
+founded first), read from each entry's ``assumption`` flag and the tag its ``source`` begins
+with (``<tag>:`` or ``<tag> (…)``; docs/params_format.md, § provenance tags):
 
-* ``sourced`` — a source and no ``assumption`` flag (a document or published figure);
-* ``calibrated`` — an assumption whose source begins ``calibrated`` (fitted to published
-  figures by a script in ``scripts/``, but a proxy: a national rate standing for the cities');
-* ``derived`` — an assumption whose source begins ``derived`` (arithmetic on published
-  figures and assumptions, e.g. wage × minutes);
-* ``proxy`` — an assumption with any other source (another city's or the nation's figure);
-* ``assumed`` — an assumption with a range and a rationale only.
+* ``city document`` — the city's own list or plan (``sources/documents/<city>.txt``), as
+  printed or (flagged) as read;
+* ``sourced`` — no ``assumption`` flag and a source (a published figure or document);
+* ``national document`` — a national law or rule that applies to the cities as written,
+  flagged because of a reading (tag ``national document``);
+* ``calibrated`` — fitted to published counts by a script in ``scripts/`` (tag
+  ``calibrated``), a rate from elsewhere standing for the cities';
+* ``derived`` — arithmetic on published figures and assumptions, e.g. wage × minutes
+  (tag ``derived``);
+* ``national target`` — a policy target, not an achieved rate (tag ``target``);
+* ``bounds`` — placed between published figures that bound it (tag ``bounds``);
+* ``checked`` — a published count that is consistent with the value but cannot fix it
+  (tag ``check``);
+* ``national proxy``, ``province proxy``, ``other-place proxy``, ``foreign proxy`` — the
+  nation's, Shanxi's or Henan's, another Chinese city's or province's, another country's
+  figure standing for the cities' (tags ``proxy (national)``, ``proxy (province)``,
+  ``proxy (other place)``, ``proxy (foreign)``);
+* ``proxy`` — any other source of a flagged value (its kind not stated);
+* ``assumed`` — a range and a rationale only: a *bare* assumption.
 
 Keys match the assumption registry (:mod:`simlib.params.assumptions`), so the table joins
 with sensitivity rankings and uncertainty shares; a funding split's registry key is its first
@@ -26,9 +40,11 @@ not found (a programme's ``document.kind: news_report``) is ``sourced`` with its
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from simlib.params.tree import read_tree
+from simlib.params.tree import city_keys, read_tree
 
 #: outcomes.yaml tables → (registry key prefix, unit).
 _TABLES = {
@@ -38,21 +54,73 @@ _TABLES = {
 }
 #: outcomes.yaml scalars → registry key.
 _SCALARS = {"travel_minutes": "travel_minutes", "fte_hours_per_year": "fte_hours"}
-#: Order of the classes, best-founded first.
-CLASSES = ("sourced", "calibrated", "derived", "proxy", "assumed")
+#: Order of the classes, best-founded first (see the module docstring).
+CLASSES = (
+    "city document",
+    "sourced",
+    "national document",
+    "calibrated",
+    "derived",
+    "national target",
+    "bounds",
+    "checked",
+    "national proxy",
+    "province proxy",
+    "other-place proxy",
+    "foreign proxy",
+    "proxy",
+    "assumed",
+)
+#: Source tags of a flagged value → class (matched at the start of the source, lower case,
+#: followed by ':', ' (' or ','; the longest tag first).
+TAGS = {
+    "national document": "national document",
+    "calibrated": "calibrated",
+    "derived": "derived",
+    "target": "national target",
+    "bounds": "bounds",
+    "check": "checked",
+    "proxy (national)": "national proxy",
+    "proxy (province)": "province proxy",
+    "proxy (other place)": "other-place proxy",
+    "proxy (foreign)": "foreign proxy",
+    "proxy": "proxy",
+}
+#: Classes that are not bare assumptions but stand on a figure from elsewhere.
+PROXIES = ("national proxy", "province proxy", "other-place proxy", "foreign proxy", "proxy")
 
 
-def classify(entry: dict) -> str:
-    """The provenance class of one parsed quantity (see the module docstring)."""
+def tag_of(source: str) -> str | None:
+    """The provenance tag a source begins with (a key of :data:`TAGS`), or None."""
+    low = source.strip().lower()
+    for tag in sorted(TAGS, key=len, reverse=True):
+        if low.startswith(tag):
+            rest = low[len(tag) :]
+            if not rest or rest[0] in ":,(" or rest.startswith(" ("):
+                return tag
+    return None
+
+
+def classify(entry: dict, cities=()) -> str:
+    """The provenance class of one parsed quantity (see the module docstring).
+
+    Args:
+        entry: A parsed ``{value, source?, assumption?, …}`` mapping.
+        cities: City keys whose ``sources/documents/<city>.txt`` is a city's own document.
+
+    Returns:
+        One of :data:`CLASSES`.
+    """
     source = str(entry.get("source") or "").strip()
+    if not source:
+        return "assumed"
+    names = "|".join(map(re.escape, cities))
+    if cities and re.search(rf"sources/documents/(?:{names})\.txt", source):
+        return "city document"
     if not entry.get("assumption"):
         return "sourced"
-    low = source.lower()
-    if low.startswith("calibrated"):
-        return "calibrated"
-    if low.startswith("derived"):
-        return "derived"
-    return "proxy" if source else "assumed"
+    tag = tag_of(source)
+    return TAGS[tag] if tag else "proxy"
 
 
 def outcome_provenance(params_dir=None, programmes: bool = True) -> pd.DataFrame:
@@ -70,6 +138,7 @@ def outcome_provenance(params_dir=None, programmes: bool = True) -> pd.DataFrame
     """
     tree = read_tree(params_dir)
     out = tree.yaml("outcomes.yaml")
+    cities = tuple(city_keys(tree))
     rows: list[dict] = []
 
     def add(key: str, group: str, e: dict, unit: str) -> None:
@@ -80,7 +149,7 @@ def outcome_provenance(params_dir=None, programmes: bool = True) -> pd.DataFrame
                 "group": group,
                 "value": e.get("value"),
                 "unit": unit,
-                "provenance": classify(e),
+                "provenance": classify(e, cities),
                 "low": rng[0] if rng else float("nan"),
                 "high": rng[1] if rng else float("nan"),
                 "source": e.get("source") or e.get("rationale") or "",
@@ -115,6 +184,17 @@ def provenance_summary(df: pd.DataFrame) -> pd.DataFrame:
         .unstack("provenance", fill_value=0)
         .reset_index()
     )
+
+
+def class_counts(df: pd.DataFrame) -> str:
+    """How many parameters of ``df`` fall in each class, in :data:`CLASSES` order, as text.
+
+    Example: ``"3 city document, 2 calibrated, 4 bounds and 5 assumed"`` (classes with no
+    parameter left out).
+    """
+    counts = df["provenance"].astype(str).value_counts()
+    parts = [f"{counts[c]} {c}" for c in CLASSES if counts.get(c, 0)]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _programme_rows(tree, add) -> None:
@@ -175,8 +255,6 @@ def _programme_rows(tree, add) -> None:
             split(f"{city}.default", c.get("default"))
             for fam, block in (c.get("families") or {}).items():
                 split(f"{city}.{fam}", block)
-    from simlib.params.tree import city_keys
-
     for city in city_keys(tree):
         for raw in tree.yaml(f"services/{city}.yaml").get("items") or []:
             if isinstance(raw, dict) and isinstance(raw.get("funding"), dict):

@@ -70,7 +70,7 @@ from simlib.experiments.result import MIN_REPS, WAN
 from simlib.experiments.sensitivity import screen
 from simlib.experiments.swing import THRESHOLD, movers, outcome_swings
 from simlib.experiments.uncertainty import propagate, sobol_indices
-from simlib.params.provenance import outcome_provenance, provenance_summary
+from simlib.params.provenance import class_counts, outcome_provenance, provenance_summary
 from simlib.reporting import plotting
 from simlib.reporting.page import Page
 from simlib.reporting.tables import HEADLINES
@@ -445,11 +445,16 @@ page.say(
 # capacities, `params/outcomes.yaml`), and what the programmes beside the lists rest on
 # (their take-ups and rule numbers, `params/programmes/`; the care purchase model,
 # `params/care_purchase.yaml`; every funding share, `params/funding.yaml` and the items' own
-# splits), by what stands behind it: **sourced** (a document or published figure; a
-# programme read from news reports is marked so), **calibrated** (fitted by a script in
-# `scripts/` to published counts, a national rate standing for the city's), **derived**
-# (arithmetic on published figures, e.g. pay × minutes), **proxy** (another place's figure),
-# **assumed** (a range and a rationale only). All but the sourced ones are in the assumption
+# splits), by what stands behind it (the tag its source begins with, docs/params_format.md):
+# **city document** (the city's own list or plan), **sourced** (a published figure or
+# document; a programme read from news reports is marked so), **national document** (a
+# national rule, flagged for a reading), **calibrated** (fitted by a script in `scripts/` to
+# published counts, a rate from elsewhere standing for the city's), **derived** (arithmetic on
+# published figures, e.g. pay × minutes), **national target** (a policy target, not an
+# achieved rate), **bounds** (between published figures), **checked** (a published count
+# consistent with it), **national / province / other-place / foreign proxy** (that place's
+# figure), **assumed** (a range and a rationale only: a bare assumption). All but the sourced
+# ones and the unflagged city documents are in the assumption
 # registry and varied above, except the funding shares, which split the cost among payers
 # and move no headline figure (`simlib.registry(city, payers=True)` lists them), and those of
 # a programme in force in none of the years read. The share
@@ -500,18 +505,13 @@ cost_share = intervals.loc[
     intervals["measure"] == HEADLINES["cost_yuan"][1], ["year", "param_share_pct"]
 ]
 page.say(
-    "- Of {n} outcome, programme and funding parameters, {s} are sourced, {c} calibrated, "
-    "{d} derived, {p} proxies and {a} assumed.\n"
+    "- Of {n} outcome, programme and funding parameters: {counts}.\n"
     "- {nb} assumptions move the {year} cost by more than 5 % over their range; of the outcome "
     "and programme parameters among them, {nbare} are bare assumptions{which}.\n"
     "- The assumptions together explain {shares} of the variance of one run's cost "
     "(propagation above, by year).",
     n=len(prov),
-    s=int((prov["provenance"] == "sourced").sum()),
-    c=int((prov["provenance"] == "calibrated").sum()),
-    d=int((prov["provenance"] == "derived").sum()),
-    p=int((prov["provenance"] == "proxy").sum()),
-    a=int((prov["provenance"] == "assumed").sum()),
+    counts=class_counts(prov),
     nb=len(big),
     year=year,
     nbare=len(bare),

@@ -129,7 +129,8 @@ class Ledger:
     def start_received(self, plan: _Plan, n: int) -> None:
         """Create the (empty) received flags of the plan's one-off items not seen yet."""
         for item_id in plan.once:
-            self.received.setdefault(item_id, np.zeros(n, np.int8))
+            if item_id not in self.received:  # (setdefault would allocate every year)
+                self.received[item_id] = np.zeros(n, np.int8)
 
     def _persons(self, cols) -> YearView:
         alive_idx = np.flatnonzero(cols["alive"])

@@ -252,3 +252,69 @@ def test_a_documents_copy_equals_a_deep_copy_and_shares_nothing_mutable():
     first = tree.yaml("outcomes.yaml")
     first.clear()
     assert tree.yaml("outcomes.yaml")
+
+
+# ------------------------------------------------------------------ loaders by content
+
+
+def test_a_remembered_loader_never_gives_one_trees_result_to_other_content():
+    from simlib.params import read_tree
+    from simlib.params.outcomes import load_outcomes
+    from simlib.params.vocabulary import load_vocabulary
+
+    tree = read_tree()
+    vocab = load_vocabulary(tree)
+    base = load_outcomes(tree, vocab)
+    doc = tree.yaml("outcomes.yaml")
+    old = doc["travel_minutes"]["value"]
+    doc["travel_minutes"]["value"] = old + 1
+    changed = tree.with_documents({"outcomes.yaml": doc}, "test")
+    got = load_outcomes(changed, vocab)
+    assert got.travel_minutes == base.travel_minutes + 1  # the changed document's value
+    assert load_outcomes(tree, vocab) is base  # the files' own, given again
+    # the same change again (another copy, another tree): the same result
+    again = tree.with_documents({"outcomes.yaml": changed.yaml("outcomes.yaml")}, "other")
+    assert load_outcomes(again, vocab) is got
+    # a change to a document the loader does not read keeps its result
+    health = "population/health.yaml"
+    other = tree.with_documents({health: tree.yaml(health)}, "h")
+    assert load_outcomes(other, vocab) is base
+
+
+def test_overridden_inputs_equal_those_loaded_without_the_memo(monkeypatch):
+    from simlib.experiments.spec import RunSpec
+    from simlib.experiments.wiring import inputs_for
+
+    reg = simlib.registry("jincheng").set_index("key")
+    keys = ["outcomes:travel_minutes", "health:net_migration"]
+    specs = [
+        RunSpec(city="jincheng", overrides=((k, float(reg.loc[k, end])),))
+        for k in keys
+        for end in ("low", "high")
+    ]
+    fast = [inputs_for(s) for s in specs]
+    load_inputs.__globals__["_CACHE"].clear()  # load each again, every loader run in full
+    monkeypatch.setenv("SIMLIB_PARAMS_MEMO", "0")
+    slow = [inputs_for(s) for s in specs]
+    for a, b in zip(fast, slow, strict=True):
+        assert a.hash == b.hash
+        assert a.health == b.health and a.outcomes == b.outcomes
+        assert a.periods == b.periods and a.context == b.context
+    # the low and the high end differ where they should
+    assert fast[0].outcomes.travel_minutes < fast[1].outcomes.travel_minutes
+    assert fast[2].health != fast[3].health and fast[2].outcomes == fast[3].outcomes
+
+
+def test_a_rewritten_file_is_hashed_again(params):
+    import os
+    import time
+
+    from simlib.params import read_tree
+
+    f = params / "outcomes.yaml"
+    old = time.time() - 60  # settled: its digest is kept by its stat
+    os.utime(f, (old, old))
+    first = read_tree(params).hash
+    assert read_tree(params).hash == first
+    f.write_text(f.read_text(encoding="utf-8").replace("0.8", "0.7", 1), encoding="utf-8")
+    assert read_tree(params).hash != first

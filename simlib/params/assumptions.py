@@ -53,7 +53,7 @@ import pandas as pd
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.people import SCHEMA
 from simlib.params.scenarios import Change
-from simlib.params.tree import ParamTree, read_tree
+from simlib.params.tree import ParamTree, read_tree, remembered
 
 _OUTCOME_TABLES = {
     "minutes_per_unit": ("minutes", "staff minutes per {}"),
@@ -157,6 +157,7 @@ def _item_rows(tree: ParamTree, city: str, city_zh: str, services) -> list[dict 
     return rows
 
 
+@remembered
 def _rows(tree: ParamTree, city: str, schema=None, payers: bool = False, years=None) -> list[dict]:
     rows: list[dict | None] = []
     health = tree.yaml("population/health.yaml")

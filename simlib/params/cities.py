@@ -20,7 +20,7 @@ from simlib.core.checks import (
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.people import SCHEMA, Schema
 from simlib.params.dated import check_dated
-from simlib.params.tree import ParamTree
+from simlib.params.tree import ParamTree, remembered
 from simlib.rules.benefits import Standard
 from simlib.rules.conditions import Condition, RuleError, compile_condition
 
@@ -165,6 +165,7 @@ def _read_definitions(raw: Any, where: str, schema: Schema) -> dict[str, Definit
     return out
 
 
+@remembered
 def load_context(tree: ParamTree, city: str, schema: Schema = SCHEMA) -> CityContext:
     """Load ``params/cities/<city>.yaml``.
 

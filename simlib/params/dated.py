@@ -31,7 +31,7 @@ from typing import Any
 
 from simlib.core.checks import ASSUMPTION_KEYS, keys, number, provenance, typed
 from simlib.core.errors import ParamError, did_you_mean
-from simlib.params.tree import ParamTree, city_keys
+from simlib.params.tree import ParamTree, city_keys, document_digest, remembered
 
 #: Keys of one dated value.
 ENTRY_KEYS = frozenset({"from", "value", "source", "note"}) | ASSUMPTION_KEYS
@@ -216,6 +216,24 @@ def standards_in_force(
     Raises:
         ParamError: If the indexation names a standard no city has.
     """
+    docs, digests = _in_force(tree, year, cutoff_month, index)
+    if not docs:
+        return tree
+    # no ``by``: errors still name what changed the file (a scenario), else the file itself
+    return tree.with_documents(docs, f"standards in force {year}", digests=digests)
+
+
+@remembered
+def _in_force(
+    tree: ParamTree, year: int | None, cutoff_month: int, index: Indexation | None
+) -> tuple[dict[str, dict], dict[str, str]]:
+    """The city documents whose standards change in ``year``, and their digests.
+
+    Path → the document with the values in force; path → its digest.
+
+    Remembered by what the city files hold: the documents given again are never changed
+    (a tree keeps them as replacements and hands out copies).
+    """
     docs, known = {}, set()
     for city in city_keys(tree):
         rel = f"cities/{city}.yaml"
@@ -241,7 +259,4 @@ def standards_in_force(
                 f"index_standards.standards: no city has a standard {unknown[0]!r}"
                 f"{did_you_mean(unknown[0], known)}"
             )
-    if not docs:
-        return tree
-    # no ``by``: errors still name what changed the file (a scenario), else the file itself
-    return tree.with_documents(docs, f"standards in force {year}")
+    return docs, {rel: document_digest(d) for rel, d in docs.items()}

@@ -23,7 +23,7 @@ from simlib.core.reader import Column
 from simlib.core.units import rate_to_prob
 from simlib.params.census import city_rows
 from simlib.params.cities import CityContext
-from simlib.params.tree import ParamTree
+from simlib.params.tree import ParamTree, remembered
 
 #: Highest single year of age the model holds (everyone older is kept at this age).
 MAX_AGE = 110
@@ -137,6 +137,7 @@ class Census:
         return float(female), urban
 
 
+@remembered
 def load_census(tree: ParamTree, context: CityContext | None = None) -> Census:
     """Load and cross-check the census tables.
 
@@ -262,6 +263,7 @@ def _log_interp(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
     return np.exp(np.interp(x, xp, np.log(fp)))
 
 
+@remembered
 def load_mortality(tree: ParamTree) -> Mortality:
     """Build the single-year mortality table from ``params/population/wpp2024_mx.csv``.
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from simlib.core.checks import QUANTITY_KEYS, keys, number, provenance, read_quantity, typed
 from simlib.core.errors import ParamError, did_you_mean
-from simlib.params.tree import ParamTree
+from simlib.params.tree import ParamTree, remembered
 
 REL = "population/health.yaml"
 
@@ -187,6 +187,7 @@ def _entry(sec: Section, name: str, entry: Any, w: str) -> None:
         sec.units[name] = e["unit"]
 
 
+@remembered
 def load_health(tree: ParamTree) -> Health:
     """Load and validate ``params/population/health.yaml`` (see the module docstring).
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from simlib.core.checks import keys, read_quantity
 from simlib.core.errors import ParamError, did_you_mean
-from simlib.params.tree import ParamTree, city_keys
+from simlib.params.tree import ParamTree, city_keys, remembered
 from simlib.params.vocabulary import Vocabulary
 
 REL = "outcomes.yaml"
@@ -126,6 +126,7 @@ def _table(entry, where: str, unit: str | None = None, count_units=()) -> dict[s
     }
 
 
+@remembered
 def load_outcomes(tree: ParamTree, vocab: Vocabulary) -> OutcomeParams:
     """Load and validate ``params/outcomes.yaml``.
 

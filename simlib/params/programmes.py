@@ -45,7 +45,7 @@ from typing import Any
 
 from simlib.core.checks import ASSUMPTION_KEYS, Provenance, keys, number, provenance, text, typed
 from simlib.core.errors import ParamError, did_you_mean
-from simlib.params.tree import ParamTree
+from simlib.params.tree import ParamTree, remembered
 from simlib.rules.benefits import BILL_GRADES, CareBill
 from simlib.rules.funding import Funding, parse_funding
 from simlib.rules.items import Item
@@ -224,6 +224,7 @@ def load_programmes(tree: ParamTree) -> tuple[Programme, ...]:
     return tuple(read_programme(tree, n, cities) for n in programme_names(tree))
 
 
+@remembered
 def programme_take_up(tree: ParamTree) -> dict[str, float]:
     """Take-up of each programme's item families (``take_up:`` of its file).
 

@@ -17,7 +17,7 @@ from simlib.params.cities import CityContext, resolve_definitions
 from simlib.params.funding import load_funding_defaults
 from simlib.params.kinds import load_kinds
 from simlib.params.programmes import load_care_bill, programme_items
-from simlib.params.tree import ParamTree
+from simlib.params.tree import ParamTree, remembered
 from simlib.params.vocabulary import Conventions, Vocabulary
 from simlib.rules.benefits import ParseContext, kinds, parse_benefit
 from simlib.rules.conditions import Condition, RuleError, compile_condition
@@ -120,6 +120,7 @@ def read_item(
     )
 
 
+@remembered
 def load_services(
     tree: ParamTree,
     city: str,

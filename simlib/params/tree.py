@@ -5,9 +5,16 @@ source documents under ``params/sources/``), their SHA-256 and a combined hash. 
 contents are cached by each file's content hash, so an edited file is always re-read (the
 cache can never serve stale parameters) and the tree's hash is the hash of what was used.
 
-A tree can be *changed* without touching disk: :meth:`ParamTree.with_values` returns a copy
-whose parsed documents carry overrides (scenarios and sensitivity samples use this), and the
-same loaders then validate the result exactly like the files.
+A tree can be *changed* without touching disk: :meth:`ParamTree.with_documents` returns a
+copy whose parsed documents carry overrides (scenarios and sensitivity samples use this), and
+the same loaders then validate the result exactly like the files.
+
+Loaders are also remembered by content (:func:`remembered`): a loader's result is kept with
+the documents it read and what each held (a file's SHA-256, a replaced document's digest),
+and given again only to a call with the same arguments on a tree whose documents it read
+hold the same. A sensitivity design whose points each change one number of one document so
+re-reads and re-validates that document's loaders only; different parameters never share a
+result.
 
 A params directory is *complete* (it holds every file a run reads) or an *overlay*: a
 directory with an ``overlay.yaml`` (``overlay_of: bundled``) adds its files to simlib's
@@ -19,7 +26,10 @@ The tree's hash covers both layers.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.resources
+import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,6 +80,10 @@ class ParamTree:
         files: Relative path → the file read, where it is not ``root / path`` (the bundled
             files of an overlay).
         overlay: Whether ``root`` is an overlay of the bundled params.
+        doc_digests: Relative path → SHA-256 of the replacing document (its canonical
+            JSON), for each path in ``overrides``.
+        base_hash: The hash of the files (before any replaced document): :attr:`hash` of
+            the tree :func:`read_tree` returned.
     """
 
     root: Path
@@ -79,6 +93,24 @@ class ParamTree:
     changed_by: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     files: dict[str, Path] = field(default_factory=dict, compare=False, hash=False)
     overlay: bool = field(default=False, compare=False, hash=False)
+    doc_digests: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    base_hash: str = field(default="", compare=False, hash=False)
+
+    @property
+    def base(self) -> str:
+        """The hash of the files on disk (the same for every changed copy of a tree)."""
+        return self.base_hash or self.hash
+
+    def held(self, rel: str) -> tuple:
+        """What the tree holds at ``rel``: the file's or the replacing document's digest.
+
+        With what changed it (errors name it), so that two trees hold the same at ``rel``
+        exactly when a loader reading ``rel`` gives them the same result.
+        """
+        if rel in self.overrides:
+            digest = self.doc_digests.get(rel) or document_digest(self.overrides[rel])
+            return ("doc", digest, self.changed_by.get(rel, ""))
+        return ("file", self.digests.get(rel), self.changed_by.get(rel, ""))
 
     def file(self, rel: str) -> Path:
         """The file a relative path is read from."""
@@ -116,6 +148,7 @@ class ParamTree:
         Raises:
             ParamError: If the file is missing or invalid.
         """
+        _note(rel)
         if rel in self.overrides:
             return _copy(self.overrides[rel])
         if rel not in self.digests:
@@ -124,6 +157,7 @@ class ParamTree:
 
     def csv(self, rel: str, columns) -> Any:
         """The validated CSV table at ``rel`` (see :func:`simlib.core.reader.read_csv`)."""
+        _note(rel)
         if rel not in self.digests:
             raise self._missing(rel)
         return _csv(self.file(rel), self.digests[rel], self.where(rel), columns).copy()
@@ -134,11 +168,14 @@ class ParamTree:
         Raises:
             ParamError: If the file is missing or not a readable Parquet file.
         """
+        _note(rel)
         if rel not in self.digests:
             raise self._missing(rel)
         return _parquet(self.file(rel), self.digests[rel], self.where(rel)).copy()
 
-    def with_documents(self, docs: dict[str, Any], note: str, by: str = "") -> ParamTree:
+    def with_documents(
+        self, docs: dict[str, Any], note: str, by: str = "", digests: dict[str, str] | None = None
+    ) -> ParamTree:
         """A tree whose parsed documents at some paths are replaced (nothing on disk changes).
 
         Args:
@@ -146,17 +183,110 @@ class ParamTree:
             note: What made the change (for the hash).
             by: What made the change, as errors about the new documents name it
                 (``scenario <file>``).
+            digests: The new documents' digests where the caller has them (documents it
+                keeps unchanged, :func:`remembered`); the others are computed.
 
         Returns:
             The new tree; its :attr:`hash` covers the replacements.
         """
-        import json
-
         over = {**self.overrides, **docs}
-        text = json.dumps({k: over[k] for k in sorted(over)}, default=str, sort_keys=True)
+        # each new document's digest once (the documents kept from before keep theirs)
+        known = digests or {}
+        digests = {
+            **self.doc_digests,
+            **{k: known.get(k) or document_digest(v) for k, v in docs.items()},
+        }
+        text = json.dumps({k: digests[k] for k in sorted(over)}, sort_keys=True)
         changed = {**self.changed_by, **({k: by for k in docs} if by else {})}
         digest = sha256((self.hash + note + text).encode())
-        return ParamTree(self.root, self.digests, digest, over, changed, self.files, self.overlay)
+        return ParamTree(
+            self.root,
+            self.digests,
+            digest,
+            over,
+            changed,
+            self.files,
+            self.overlay,
+            digests,
+            self.base,
+        )
+
+
+def document_digest(doc: Any) -> str:
+    """SHA-256 of a parsed document's canonical JSON (dates and the like as text)."""
+    return sha256(json.dumps(doc, default=str, sort_keys=True).encode())
+
+
+# ------------------------------------------------------------------ loaders by content
+
+#: The documents read by each remembered loader running (innermost last).
+_READING: list[set[str]] = []
+#: Results kept per remembered loader (most recent last) and per (root, files' hash,
+#: documents added by a scenario) at most.
+MEMO_SIZE = 16
+
+
+def _note(rel: str) -> None:
+    if _READING:
+        _READING[-1].add(rel)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two loader arguments are the same (the same object, or equal plain values)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # values without a plain equality (arrays...)
+        return False
+
+
+def remembered(fn):
+    """Keep a loader's results by the content of what it read (see the module docstring).
+
+    ``fn(tree, *args, **kwargs)`` must depend on nothing but its arguments and the tree's
+    files and documents (read through :meth:`ParamTree.yaml`, :meth:`~ParamTree.csv`,
+    :meth:`~ParamTree.parquet`; the files on disk and the documents a scenario adds are in
+    the key), and its callers must not change the result (it is given again). A call
+    raising an error keeps nothing. ``SIMLIB_PARAMS_MEMO=0`` turns it off.
+    """
+    kept: dict[tuple, list] = {}
+
+    @functools.wraps(fn)
+    def wrapper(tree: ParamTree, *args, **kwargs):
+        if os.environ.get("SIMLIB_PARAMS_MEMO", "1") == "0":
+            return fn(tree, *args, **kwargs)
+        added = tuple(sorted(r for r in tree.overrides if r not in tree.digests))
+        bucket = kept.setdefault((str(tree.root), tree.base, added), [])
+        for entry in reversed(bucket):
+            e_args, e_kwargs, reads, result = entry
+            if (
+                len(e_args) == len(args)
+                and e_kwargs.keys() == kwargs.keys()
+                and all(_same(a, b) for a, b in zip(e_args, args, strict=True))
+                and all(_same(e_kwargs[k], kwargs[k]) for k in kwargs)
+                and all(tree.held(r) == h for r, h in reads.items())
+            ):
+                if _READING:
+                    _READING[-1].update(reads)
+                return result
+        seen: set[str] = set()
+        _READING.append(seen)
+        try:
+            result = fn(tree, *args, **kwargs)
+        finally:
+            _READING.pop()
+        if _READING:
+            _READING[-1].update(seen)
+        bucket.append((args, dict(kwargs), {r: tree.held(r) for r in seen}, result))
+        if len(bucket) > MEMO_SIZE:
+            bucket.pop(0)
+        return result
+
+    wrapper.forget = lambda: kept.clear()  # type: ignore[attr-defined]
+    return wrapper
 
 
 #: Values a parsed document shares with its copies: they cannot be changed in place.
@@ -250,13 +380,38 @@ def read_tree(params_dir: str | Path | None = None) -> ParamTree:
             if len(digests) >= MAX_FILES:
                 raise ParamError(f"{root}: more than {MAX_FILES} files; is this a params tree?")
             limit = 4 * MAX_BYTES if p.suffix == ".csv" else MAX_BYTES
-            digests[rel] = sha256(read_bytes(p, f"params/{rel}", limit))
+            digests[rel] = _file_digest(p, f"params/{rel}", limit)
             if layer != root:
                 files[rel] = p
             else:
                 files.pop(rel, None)  # the overlay's own file replaces the bundled one
     joined = "\n".join(f"{k} {v}" for k, v in sorted(digests.items()))
     return ParamTree(root, digests, sha256(joined.encode()), files=files, overlay=overlay)
+
+
+#: File digests by path and stat (size, times, inode): a file whose stat is unchanged is not
+#: read again. Kept only for files last changed at least :data:`SETTLED` seconds before they
+#: were hashed, so that a file written twice within one tick of its clock is re-read.
+_DIGESTS: dict[str, tuple[tuple, str]] = {}
+SETTLED = 2.0
+
+
+def _file_digest(p: Path, where: str, limit: int) -> str:
+    """SHA-256 of a file's bytes (from :data:`_DIGESTS` when its stat is unchanged)."""
+    import time
+
+    try:
+        st = p.stat()
+    except OSError:
+        return sha256(read_bytes(p, where, limit))  # raises, naming what is wrong
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+    hit = _DIGESTS.get(str(p))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    digest = sha256(read_bytes(p, where, limit))
+    if time.time() - max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 >= SETTLED:
+        _DIGESTS[str(p)] = (stamp, digest)
+    return digest
 
 
 def _check_overlay(path: Path) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from simlib.core.checks import keys, read_quantity
 from simlib.core.errors import ParamError
-from simlib.params.tree import ParamTree
+from simlib.params.tree import ParamTree, remembered
 
 VOCABULARIES = ("service_types", "units", "placements", "families", "target_measures")
 
@@ -42,6 +42,7 @@ class Vocabulary:
         return name, name
 
 
+@remembered
 def load_vocabulary(tree: ParamTree) -> Vocabulary:
     """Load the four vocabularies.
 
@@ -85,6 +86,7 @@ class Conventions:
     in_force_cutoff_month: int
 
 
+@remembered
 def load_conventions(tree: ParamTree) -> Conventions:
     """Load ``params/conventions.yaml``."""
     where = tree.where("conventions.yaml")

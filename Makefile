@@ -51,8 +51,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# over TEST_WORKERS processes (pytest-xdist; auto: one per core), each notebook's cells in
+# one worker (--dist loadscope keeps a module's or notebook's tests together)
+TEST_WORKERS ?= auto
+
 test: lint
-	$(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider \
+		-n $(TEST_WORKERS) --dist loadscope
 
 format: $(STAMP)
 	$(BIN)/ruff format .

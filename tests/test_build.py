@@ -143,6 +143,9 @@ def test_prepared_paths_are_simulated_once_and_read_by_the_notebooks(tmp_path, m
     )
     _toy(folder, "00_reader", body, params)
     monkeypatch.setattr(report, "PREPARE", (("00_reader", "year", False),))
+    # the same run made alone, serially, without stored paths; its paths stay in this
+    # process's memory, and the prepared phase must still write them to disk
+    alone = simlib.run("xiaoyi", sample=0.01, reps=2, seed=1, end_year=2021)
     report.build_report(
         tmp_path / "report",
         sample=0.01,
@@ -157,10 +160,58 @@ def test_prepared_paths_are_simulated_once_and_read_by_the_notebooks(tmp_path, m
     # one path per city and replication, to the notebook's year: the notebook made none
     paths = [p for p in (tmp_path / "cache" / "trajectories").iterdir() if p.is_dir()]
     assert len([p for p in paths if not p.name.startswith(".")]) == 2 * len(simlib.CITIES)
-    # the same numbers as the run made alone, serially, without stored paths
+    # the same numbers as the run made alone
     got = pd.read_pickle(tmp_path / "reps.pkl")
-    alone = simlib.run("xiaoyi", sample=0.01, reps=2, seed=1, end_year=2021)
     cols = [c for c in alone.reps.columns if c != "run_id"]
     assert len(got) and got[cols].reset_index(drop=True).equals(
         alone.reps[cols].reset_index(drop=True)
     )
+
+
+def _slow_prepare(entries, notebook_dir, common, cache, backend, workers):
+    """A prepared phase that lasts until the early notebook has started (60 s at most)."""
+    stamps = cache.parent / "stamps"
+    t = time.time()
+    while not (stamps / "00_early.start").exists() and time.time() - t < 60:
+        time.sleep(0.1)
+    (stamps / "prepared").write_text(str(time.time()))
+    return {"runs": ["toy to 2021"], "seconds": 1.0, "cpu_seconds": 0.5}
+
+
+def test_early_notebooks_start_beside_the_prepared_phase_and_the_others_wait(
+    tmp_path, monkeypatch, capsys
+):
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    stamps = tmp_path / "stamps"
+    stamps.mkdir()
+    for stem in ("00_early", "01_late", "02_late"):
+        body = (
+            "import pathlib, time\n"
+            f"d = pathlib.Path({str(stamps)!r})\n"
+            f"(d / '{stem}.start').write_text(str(time.time()))\n"
+            f"(d / '{stem}.saw').write_text(str((d / 'prepared').exists()))"
+        )
+        _toy(folder, stem, body)
+    monkeypatch.setattr(report, "PREPARE", (("01_late", 2021, False),))
+    monkeypatch.setattr(report, "EARLY", ("00_early",))
+    monkeypatch.setattr(report, "_prepare", _slow_prepare)
+    # the late ones are expected longer: started first, were they not held back
+    monkeypatch.setattr(report, "EXPECTED_SECONDS", {"00_early": 1, "01_late": 50, "02_late": 40})
+    report.build_report(
+        tmp_path / "report",
+        notebook_dir=folder,
+        backend="serial",
+        workers=2,
+        cache=tmp_path / "cache",
+        reps=2,
+    )
+    saw = {p.stem: p.read_text() for p in stamps.glob("*.saw")}
+    # the early notebook ran while the phase lasted (it waits for it); the others after
+    assert saw == {"00_early": "False", "01_late": "True", "02_late": "True"}
+    assert float((stamps / "00_early.start").read_text()) < float((stamps / "prepared").read_text())
+    meta = json.loads((tmp_path / "report" / "provenance.json").read_text())
+    assert meta["prepared_paths"]["runs"] == ["toy to 2021"]
+    assert meta["early_notebooks"] == ["00_early"]
+    printed = capsys.readouterr().out
+    assert "| (baseline paths: 1 city × end-year runs) | 1.0 | 0.5 |" in printed

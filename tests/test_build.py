@@ -142,7 +142,9 @@ def test_prepared_paths_are_simulated_once_and_read_by_the_notebooks(tmp_path, m
         f"res.reps.to_pickle({str(tmp_path / 'reps.pkl')!r})"
     )
     _toy(folder, "00_reader", body, params)
+    _toy(folder, "01_early", "print('reads the prepared xiaoyi paths')")
     monkeypatch.setattr(report, "PREPARE", (("00_reader", "year", False),))
+    monkeypatch.setattr(report, "EARLY", {"01_early": ("xiaoyi",)})
     # the same run made alone, serially, without stored paths; its paths stay in this
     # process's memory, and the prepared phase must still write them to disk
     alone = simlib.run("xiaoyi", sample=0.01, reps=2, seed=1, end_year=2021)
@@ -157,6 +159,9 @@ def test_prepared_paths_are_simulated_once_and_read_by_the_notebooks(tmp_path, m
     )
     meta = json.loads((tmp_path / "report" / "provenance.json").read_text())
     assert len(meta["prepared_paths"]["runs"]) == len(simlib.CITIES)
+    # the city an early notebook reads is prepared first, the others in their order
+    others = [f"{c} to 2021" for c in simlib.CITIES if c != "xiaoyi"]
+    assert meta["prepared_paths"]["runs"] == ["xiaoyi to 2021", *others]
     # one path per city and replication, to the notebook's year: the notebook made none
     paths = [p for p in (tmp_path / "cache" / "trajectories").iterdir() if p.is_dir()]
     assert len([p for p in paths if not p.name.startswith(".")]) == 2 * len(simlib.CITIES)
@@ -168,7 +173,7 @@ def test_prepared_paths_are_simulated_once_and_read_by_the_notebooks(tmp_path, m
     )
 
 
-def _slow_prepare(entries, notebook_dir, common, cache, backend, workers):
+def _slow_prepare(entries, notebook_dir, common, cache, backend, workers, soon):
     """A prepared phase that lasts until the early notebook has started (60 s at most)."""
     stamps = cache.parent / "stamps"
     t = time.time()
@@ -194,7 +199,7 @@ def test_early_notebooks_start_beside_the_prepared_phase_and_the_others_wait(
         )
         _toy(folder, stem, body)
     monkeypatch.setattr(report, "PREPARE", (("01_late", 2021, False),))
-    monkeypatch.setattr(report, "EARLY", ("00_early",))
+    monkeypatch.setattr(report, "EARLY", {"00_early": ()})
     monkeypatch.setattr(report, "_prepare", _slow_prepare)
     # the late ones are expected longer: started first, were they not held back
     monkeypatch.setattr(report, "EXPECTED_SECONDS", {"00_early": 1, "01_late": 50, "02_late": 40})

@@ -67,13 +67,13 @@ PREPARE = (("02_population_and_validation", 2035, True),)
 #: Notebooks that read another's runs: they run after it, in its run folder.
 AFTER = {"03_projection_2020_2035": "02_population_and_validation"}
 #: Notebooks that start while the :data:`PREPARE` paths are being simulated, in the slot
-#: the prepared phase leaves (it counts as one of the build's slots): they read none of
-#: those paths, or only late. 01 simulates nothing; 06's analyses run at its own
-#: ``sa_sample``, and its one run at the report's sample (Xiaoyi's headline, which replays
-#: on the prepared paths) comes after its screening and propagation. A notebook listed here
+#: the prepared phase leaves (it counts as one of the build's slots), with the cities whose
+#: prepared paths they read: the phase simulates those cities first. 01 simulates nothing;
+#: 06's analyses run at its own ``sa_sample``, and its one run at the report's sample
+#: (Xiaoyi's headline) comes after its screening and propagation. A notebook listed here
 #: that reached a path before it was stored would simulate it itself, to the same numbers:
 #: only time is at stake.
-EARLY = ("01_service_lists", "06_uncertainty")
+EARLY = {"01_service_lists": (), "06_uncertainty": ("xiaoyi",)}
 #: CPU seconds each notebook took in a full-scale build (the last measured: the fresh-clone
 #: build of ``df1be59``; a previous report's ``provenance.json`` is used instead when there is
 #: one): the build starts the longest first, so that the cores stay busy to the end.
@@ -232,7 +232,8 @@ def build_report(
                 ]
             )
         entries = [p for p in PREPARE if p[0] in pages]
-        first = (_prepare, (entries, notebook_dir, common, cache, backend, workers))
+        soon = [c for stem in pages for c in EARLY.get(stem, ())]
+        first = (_prepare, (entries, notebook_dir, common, cache, backend, workers, soon))
         jobs = longest_first(jobs, {**EXPECTED_SECONDS, **previous})
         early = [i for i, job in enumerate(jobs) if all(j[0] in EARLY for j in job)]
         begun = time.perf_counter()
@@ -341,8 +342,12 @@ def _injected(notebook_dir: Path, stem: str, common: dict, folder: Path, backend
     return settings_for(stem, declared_parameters(nb), wanted)
 
 
-def _prepare(entries, notebook_dir: Path, common: dict, cache: Path, backend, workers) -> dict:
+def _prepare(
+    entries, notebook_dir: Path, common: dict, cache: Path, backend, workers, soon=()
+) -> dict:
     """The :data:`PREPARE` runs (every city's baseline), in parallel over the workers.
+
+    The cities in ``soon`` (read by the :data:`EARLY` notebooks) first, then the others.
 
     Returns:
         What was done: ``runs`` (city × end year), ``seconds`` and ``cpu_seconds`` (this
@@ -365,7 +370,7 @@ def _prepare(entries, notebook_dir: Path, common: dict, cache: Path, backend, wo
         if isinstance(end_year, str):  # the notebook's own parameter
             nb = jupytext.read(notebook_dir / f"{stem}.py")
             end_year = declared_parameters(nb)[end_year]
-        for city in simlib.CITIES:
+        for city in sorted(simlib.CITIES, key=lambda c: c not in soon):  # a stable sort
             print(f"preparing the baseline paths: {city} to {end_year}", flush=True)
             simlib.run(
                 city,

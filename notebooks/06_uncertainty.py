@@ -45,6 +45,7 @@ workers = 1
 sa_sample = 0.01
 trajectories = 2
 lhs_n = 8
+lhs_reps = 2
 sobol_n = 8
 sobol_top = 10
 
@@ -53,7 +54,8 @@ sobol_top = 10
 # `sample` and `reps` the headline run whose Monte-Carlo interval the propagated one is set
 # beside; `sa_sample` the fraction of residents in every run of the analyses;
 # `trajectories` Morris trajectories (runs: trajectories × (assumptions + 1)); `lhs_n`
-# Latin-hypercube draws of all assumptions, each run `reps` times; `sobol_n` the Sobol base
+# Latin-hypercube draws of all assumptions, each run `lhs_reps` times (every draw of a
+# health assumption is a population of its own, simulated to 2035); `sobol_n` the Sobol base
 # sample (a power of two; runs: sobol_n × (sobol_top + 2)); `sobol_top` how many of the
 # Morris leaders enter the Sobol analysis; `cache` a folder where finished runs are kept.
 
@@ -85,6 +87,7 @@ page = Page(
     sa_sample=sa_sample,
     trajectories=trajectories,
     lhs_n=lhs_n,
+    lhs_reps=lhs_reps,
     sobol_n=sobol_n,
     sobol_top=sobol_top,
 )
@@ -259,7 +262,9 @@ page.say(
 # ## (b) Intervals with parameter uncertainty
 #
 # Every assumption is drawn at once, by Latin hypercube over its documented range, and
-# every draw is run with the page's replications. Beside the result: the Monte-Carlo
+# every draw is run `lhs_reps` times (the report: 4; the variance between draws rests on
+# the draws, the Monte-Carlo part on the replications within them). Beside the result: the
+# Monte-Carlo
 # interval at the documented values (same sample per run, same replications), and that of
 # the headline run at the page's `sample`. `param share` is the share of the variance of
 # one run's result due to the assumptions (between-draw variance net of Monte-Carlo noise);
@@ -269,7 +274,7 @@ page.say(
 prop = propagate(
     city,
     n=lhs_n,
-    reps=reps,
+    reps=lhs_reps,
     sample=sa_sample,
     keys=keys,
     outputs=tuple(HEADLINES),
@@ -316,9 +321,9 @@ page.table(
     "intervals",
     f"{where}: 95 % intervals with and without the assumptions' ranges. mc_: Monte-Carlo "
     f"only, documented values, sample {sa_sample}, {mc.n_reps} reps; param_mc_: {lhs_n} "
-    f"Latin-hypercube draws × {reps} reps = {prop.attrs['runs']} runs at sample {sa_sample}; "
-    f"headline_: Monte-Carlo only at sample {sample}, {head.n_reps} reps",
-    source=rests_on(sa_sample, reps),
+    f"Latin-hypercube draws × {lhs_reps} reps = {prop.attrs['runs']} runs at sample "
+    f"{sa_sample}; headline_: Monte-Carlo only at sample {sample}, {head.n_reps} reps",
+    source=rests_on(sa_sample, lhs_reps),
 )
 
 # %%
@@ -346,7 +351,7 @@ fig = plotting.line_by_year(
     hue="kind",
     title=f"{where}: 清单支出 service-list cost with its 95 % interval",
     ylabel="万元 a year",
-    note=f"{lhs_n} Latin-hypercube draws × {reps} reps · {sa_stamp}",
+    note=f"{lhs_n} Latin-hypercube draws × {lhs_reps} reps · {sa_stamp}",
 )
 page.figure(fig, "cost_intervals")
 
@@ -479,8 +484,8 @@ page.table(
     .reset_index(),
     "param_share_by_headline",
     f"{where}: share of each headline figure's variance (one run) due to the assumed "
-    f"parameters, % ({lhs_n} Latin-hypercube draws × {reps} reps at sample {sa_sample})",
-    source=rests_on(sa_sample, reps),
+    f"parameters, % ({lhs_n} Latin-hypercube draws × {lhs_reps} reps at sample {sa_sample})",
+    source=rests_on(sa_sample, lhs_reps),
     digits=0,
 )
 cost_level = level(mc, "cost_yuan", year)["value"]
@@ -574,7 +579,14 @@ design = pd.DataFrame(
             year,
             swings["key"].nunique(),
         ),
-        ("(b) Latin-hypercube propagation", prop.attrs["runs"], sa_sample, reps, None, len(keys)),
+        (
+            "(b) Latin-hypercube propagation",
+            prop.attrs["runs"],
+            sa_sample,
+            lhs_reps,
+            None,
+            len(keys),
+        ),
         ("(b) Monte-Carlo only, documented values", mc.n_reps, sa_sample, mc.n_reps, None, 0),
         ("(b) headline run", head.n_reps, sample, head.n_reps, None, 0),
         ("(c) Sobol indices", n_sobol, sa_sample, 1, year, len(lead)),
@@ -616,7 +628,7 @@ page.say(
     "{ratio:.1f} times the Monte-Carlo interval at the same sample; the assumptions explain "
     "{pshare:.0f} % of the variance of one run's cost.\n"
     "- Sizes: Morris {n_m} runs ({traj} trajectories), propagation {n_p} runs ({lhs} draws × "
-    "{reps} replications), Sobol {n_s} runs (base sample {sn}), each at sample {sa}; headline "
+    "{lhs_reps} replications), Sobol {n_s} runs (base sample {sn}), each at sample {sa}; headline "
     "run at sample {sample}, {reps} replications; seed {seed}.",
     where=where,
     year=year,
@@ -642,6 +654,7 @@ page.say(
     sa=sa_sample,
     sample=sample,
     reps=reps,
+    lhs_reps=lhs_reps,
     seed=seed,
 )
 

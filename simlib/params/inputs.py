@@ -194,8 +194,18 @@ def _load(tree: ParamTree, city, list_city, scen: Scenario, over, schema) -> Inp
     # a period starts at each dated change of the scenario and each new value of a standard
     years = [None, *sorted({*scen.years, *change_years(tree, cutoff, scen.index)})]
     periods, out_of_range, first = [], [], None
+    applied_by: dict[tuple, object] = {}
     for year in years:
-        applied = apply_changes(tree, scen, year, extra)
+        # periods with the same scenario changes in force share one changed tree (they
+        # differ in the standards in force only)
+        in_force = tuple(
+            i
+            for i, c in enumerate(scen.changes)
+            if c.start is None or (year is not None and c.start <= year)
+        )
+        if in_force not in applied_by:
+            applied_by[in_force] = apply_changes(tree, scen, year, extra)
+        applied = applied_by[in_force]
         out_of_range += [o for o in applied.out_of_range if o not in out_of_range]
         t = standards_in_force(applied.tree, year, cutoff, scen.index)
         vocab = load_vocabulary(t)

@@ -554,9 +554,9 @@ def apply_changes(
     todo = [
         c for c in scenario.changes if c.start is None or (year is not None and c.start <= year)
     ]
-    for ch in [*todo, *extra]:
+    for i, ch in enumerate([*todo, *extra]):
         where = f"{scenario.origin}: {ch.label}"
-        strict = ch in extra
+        strict = i >= len(todo)  # an extra change (by position: comparing changes is slow)
         if ch.selector == "add_programme":
             rel = f"programmes/{ch.target}.yaml"
             if rel in tree or rel in docs:

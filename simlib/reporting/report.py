@@ -44,12 +44,19 @@ from simlib.reporting.page import REPORT_ENV
 FULL = {"sample": 1.0, "reps": 10, "seed": 1, "target_rse": 0.01}
 #: Analyses whose cost grows with the number of runs, at a stated smaller scale (each
 #: notebook prints these settings on its page, with the precision they reach). Keys are
-#: notebook stems. Notebook 06 (every point reads its parameters, a point of health
-#: parameters simulates): 4 Morris trajectories (320 points; 6 before), 24 Latin-hypercube
-#: draws × the report's replications (48 before), a Sobol base sample of 32 (384 points;
-#: 128 before, which took most of the build: half-widths about twice as wide now).
+#: notebook stems. Notebook 06 (a point of health parameters simulates, the others
+#: replay): 4 Morris trajectories (384 points; 6 before), 24 Latin-hypercube draws × 4
+#: replications (each draw a population of its own simulated to 2035: 96 simulations;
+#: 24 × the report's 10 = 240 before, 40 % of the page's CPU), a Sobol base sample of 32
+#: (384 points; 128 before: half-widths about twice as wide).
 EXTRA = {
-    "06_uncertainty": {"sa_sample": 0.5, "trajectories": 4, "lhs_n": 24, "sobol_n": 32},
+    "06_uncertainty": {
+        "sa_sample": 0.5,
+        "trajectories": 4,
+        "lhs_n": 24,
+        "lhs_reps": 4,
+        "sobol_n": 32,
+    },
 }
 #: The environment variable naming the folder of stored population paths
 #: (:mod:`simlib.experiments.trajectories`); the report keeps them in its run cache.

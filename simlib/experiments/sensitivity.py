@@ -129,11 +129,33 @@ def _prepare_design(specs: list[RunSpec]) -> tuple[list, str]:
     return prepared, params_hash
 
 
-def _run(specs, out, backend, workers, progress):
-    """Run a design's specs (each distinct one once) and return their rows and run ids.
+def run_design(
+    specs: list[RunSpec],
+    out: str | Path | None = None,
+    backend: str = "serial",
+    workers: int = 2,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Run the points of a design (each distinct one once): their rows and run ids.
 
-    Each point's inputs are loaded once (:func:`_prepare_design`): a design's cost is its
-    simulations, evaluations and one reading of the parameters per point.
+    The one way the analyses (Morris, propagation, Sobol, outcome swings) run their
+    points: each point's inputs are loaded once (:func:`_prepare_design`), points that
+    share a population path (they differ in outcome parameters only) run in one task and
+    replay on it, and a point whose dynamics no other point shares simulates with its own
+    ledger. A design's cost is its simulations, evaluations and one reading of the
+    parameters per point.
+
+    Args:
+        specs: The design's points (the same point may appear more than once).
+        out: Sweep folder (a temporary one by default; give one to resume); stored paths
+            are shared in its ``_trajectories`` unless a folder is set.
+        backend: Sweep backend (``serial``, ``processes``, ``dask``).
+        workers: Sweep workers.
+        progress: Show a progress bar.
+
+    Returns:
+        ``(rows, ids)``: the runs' outcome rows (with ``run_id``) and each spec's run id,
+        in ``specs`` order.
     """
     from simlib.experiments.sweep import sweep_prepared
     from simlib.experiments.trajectories import read_once, shared_in
@@ -261,7 +283,7 @@ def screen(
     prob, reg = problem(city, keys)
     X = sampler.sample(prob, N=trajectories, num_levels=levels, seed=seed)
     specs = specs_for(city, X, prob["names"], seed=seed, sample=sample, end_year=year)
-    rows, ids = _run(specs, out, backend, workers, progress)
+    rows, ids = run_design(specs, out, backend, workers, progress)
     result = {}
     for output in measures:
         y = outputs(rows, ids, output, year)

@@ -7,7 +7,7 @@ FTE hours; :func:`simlib.params.assumptions.registry`) at the low and at the hig
 range. The swing of a headline figure is (value at high − value at low) ÷ value at the
 documented values, in % (signed: negative where the figure falls as the parameter rises).
 Every point shares the seed and the population paths (outcome parameters never reach the
-dynamics; the sensitivity design's replay, :func:`simlib.experiments.sensitivity._run`), so
+dynamics; the sensitivity design's replay, :func:`simlib.experiments.sensitivity.run_design`), so
 a swing is the parameter's own, not Monte-Carlo noise.
 
 Issue #26's test: no take-up, minutes or unit-cost value that swings a headline by more than
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError
-from simlib.experiments.sensitivity import _run
+from simlib.experiments.sensitivity import run_design
 from simlib.experiments.spec import RunSpec
 from simlib.params.assumptions import registry
 
@@ -113,7 +113,7 @@ def outcome_swings(
         keys=keys,
     )
     with tempfile.TemporaryDirectory(prefix="simlib-swing-") as tmp:
-        rows, ids = _run([s for _, _, s in points], out or tmp, backend, workers, False)
+        rows, ids = run_design([s for _, _, s in points], out or tmp, backend, workers)
     rows = rows[rows["measure"].isin(MEASURES) & rows["year"].isin(years)]
     totals = rows.groupby(["run_id", "measure", "year"])["value"].sum()
     recs = [

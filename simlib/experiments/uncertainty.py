@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.errors import ParamError
-from simlib.experiments.sensitivity import OUTPUTS, _run, problem, salib
+from simlib.experiments.sensitivity import OUTPUTS, problem, run_design, salib
 from simlib.experiments.spec import RunSpec
 from simlib.params.assumptions import order_design
 
@@ -95,7 +95,7 @@ def propagate(
         for x in X
         for r in range(reps)
     ]
-    rows, ids = _run(specs, out, backend, workers, progress)
+    rows, ids = run_design(specs, out, backend, workers, progress)
     failed = sorted(set(ids) - set(rows["run_id"])) if len(rows) else ids
     if failed:
         raise ParamError(
@@ -187,7 +187,7 @@ def sobol_indices(
     prob, reg = problem(city, keys)
     X = sampler.sample(prob, n, calc_second_order=False, seed=seed)
     specs = specs_for(city, X, prob["names"], seed=seed, sample=sample, end_year=year)
-    rows, ids = _run(specs, out, backend, workers, progress)
+    rows, ids = run_design(specs, out, backend, workers, progress)
     y = read_outputs(rows, ids, output, year)
     res = analyze.analyze(prob, y, calc_second_order=False, seed=seed)
     df = pd.DataFrame(

@@ -256,6 +256,36 @@ def test_unequal_weights_are_refused_and_run_simulates_instead(monkeypatch):
     assert len(res.reps) > 0  # simulated by the model's own ledger
 
 
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_the_recorders_fine_cells_equal_the_ledgers_grouping(monkeypatch, engine):
+    # The recorder counts whole agents per fine cell in one pass (from a 16-slot hash table,
+    # enlarged as needed); the model's grouping (cells.group) sums float32 weights. Every
+    # living agent weighs 1/0.37 (24 significant bits), so k of them add up in float64 to
+    # k × the weight exactly, and the counts must agree to the last bit.
+    from simlib.outcomes.trajectory import fine_cells
+
+    monkeypatch.setenv("SIMLIB_ENGINE", engine)
+    rng = np.random.default_rng(5)
+    n, n_c = 4_000, 3
+    alive = rng.random(n) < 0.8
+    age = rng.integers(55, 125, n).astype(np.int16)  # some above 120: capped in the key
+    keys = (rng.integers(0, 2, n).astype(np.int8), rng.integers(0, 5, n).astype(np.int8))
+    bits = cells_mod.widths([121, 2, 5])
+    county = rng.integers(0, n_c, n).astype(np.int16)
+    weight = np.full(n, 1 / 0.37, np.float32)
+    weight[~alive] = 7.0  # the dead's weights are not read
+    fid = np.full(n, 5, np.int32)
+    w, rep, agents, _ = fine_cells(alive, age, keys, bits, county, weight, n_c, fid, 4)
+    bands = np.arange(121, dtype=np.int8)
+    g = cells_mod.group(alive, age, bands, keys, bits, county, weight, n_c, 4)
+    assert w == np.float32(1 / 0.37) and len(rep) > 16  # the table had to grow
+    assert np.array_equal(fid, g.cid) and np.array_equal(rep, g.rep)
+    assert agents.dtype == np.int32 and np.array_equal(agents * np.float64(w), g.counts)
+    weight[np.flatnonzero(alive)[7]] = 2.0
+    with pytest.raises(TrajectoryUnsupported, match="weights differ"):
+        fine_cells(alive, age, keys, bits, county, weight, n_c, fid, 4)
+
+
 def test_distributional_counts_on_a_path_add_up_to_the_population(baseline_path):
     counts = baseline_path.attribute_counts(["sex", "urban"])
     first = counts[counts.year == baseline_path.years[0]]

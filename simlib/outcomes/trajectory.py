@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.jit import engine, kernel
-from simlib.outcomes.cells import Members, group, key_columns, once_sums_on_path, pack, widths
+from simlib.outcomes.cells import BLOCK, Members, key_columns, once_sums_on_path, pack, widths
 from simlib.outcomes.households import household_sums_on_path
 from simlib.outcomes.ledger import Ledger, YearView, cells_total
 from simlib.rules.conditions import PersonTable
@@ -527,7 +527,6 @@ class Recorder:
         self.attrs = fine_attributes(schema)
         cards = [MAX_AGE + 1] + [_cardinality(schema[a]) for a in self.attrs]
         self.bits = widths(cards)
-        self.bands = np.arange(MAX_AGE + 1, dtype=np.int8)
         self.fid = np.full((n_years, n_agents), -1, np.int32)
         self.years: list[int] = []
         self.cells: list[dict[str, np.ndarray]] = []
@@ -537,32 +536,30 @@ class Recorder:
         self.county = self.spouse = None
 
     def record(self, cols: dict[str, np.ndarray], year: int) -> None:
-        """Record the living population of ``year`` (the state the ledger evaluates)."""
+        """Record the living population of ``year`` (the state the ledger evaluates).
+
+        One pass over the agents (:func:`fine_cells`) checks their common weight, numbers
+        their fine cells and counts the agents per fine cell × county, writing each agent's
+        fine cell straight into the path's ``fid``.
+        """
         t = len(self.years)
-        w = common_weight(cols["alive"], cols["weight"])
-        if w is None:
-            raise TrajectoryUnsupported(
-                "the living agents' weights differ, so cells cannot be summed exactly"
-            )
         if t == 0:
             self.county = cols["county"].copy()
             self.spouse = cols["spouse"].copy()
-        cells = group(
+        w, rep, agents, self._table_bits = fine_cells(
             cols["alive"],
             cols["age"],
-            self.bands,
             key_columns(cols, self.attrs),
             self.bits,
             cols["county"],
             cols["weight"],
             len(self.counties),
+            self.fid[t],
             self._table_bits,
         )
-        self._table_bits = int(np.ceil(np.log2(len(cells) + 1))) + 1
-        self.fid[t] = cells.cid
         self.years.append(int(year))
-        self.cells.append({a: cols[a][cells.rep] for a in ("age", *self.attrs)})
-        self.agents.append(whole_agents(cells.counts, w))
+        self.cells.append({a: cols[a][rep] for a in ("age", *self.attrs)})
+        self.agents.append(agents)
         self.weight.append(np.float32(w))
 
     def trajectory(self, key: str = "") -> Trajectory:
@@ -583,16 +580,130 @@ class Recorder:
         )
 
 
-def whole_agents(counts: np.ndarray, weight: float) -> np.ndarray:
-    """Agents per cell × county from weighted persons (int32; exact, else an error).
+def fine_cells(alive, age, keys, bits, county, weight, n_counties, fid, table_bits=17):
+    """The living agents' fine cells, counted in whole agents, in one pass.
+
+    A fine cell is an equal age (single years, capped at :data:`MAX_AGE`) and equal values
+    of every key column; fine cells are numbered in order of first appearance among the
+    agents, as :func:`~simlib.outcomes.cells.group` numbers cells. Counting agents (int32)
+    instead of summing their float32 weights gives the same numbers: every living agent
+    carries the same weight (checked here), and ``k`` such weights add up in float64 to
+    exactly ``k`` times the weight (a float32 has 24 significant bits, ``k`` < 2**29).
+
+    Args:
+        alive: Which agents are alive.
+        age: Age per agent (years).
+        keys: int8 key columns (values below ``2 ** bits``).
+        bits: Bits of the age and of each key column (:func:`~simlib.outcomes.cells.widths`).
+        county: County index per agent (int16).
+        weight: Persons per agent.
+        n_counties: Number of counties.
+        fid: Output, per agent: its fine cell (−1: dead), int32, written in place.
+        table_bits: First hash-table size in bits (doubled until the cells fit half full).
+
+    Returns:
+        ``(weight, rep, agents, table_bits)``: the living agents' common weight (persons
+        per agent), each fine cell's first agent, the ``[fine cells, counties]`` living
+        agents (int32), and the table size to start from next year.
 
     Raises:
-        TrajectoryUnsupported: If a count is not a whole multiple of the weight.
+        TrajectoryUnsupported: If the living agents' weights differ (or none lives).
     """
-    n = np.rint(counts / np.float64(weight)).astype(np.int32)
-    if not np.array_equal(n * np.float64(weight), counts):
-        raise TrajectoryUnsupported("weighted persons are not whole multiples of the weight")
-    return n
+    if engine() == "numpy":
+        w = common_weight(alive, weight)
+        if w is None:
+            raise TrajectoryUnsupported(_UNEQUAL)
+        idx = np.flatnonzero(alive)
+        ages = np.minimum(age[idx], MAX_AGE).astype(np.int8)
+        key = pack((ages, *(k[idx] for k in keys)), bits)
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # numbered by first appearance
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        cell = rank[inv.reshape(-1)]
+        fid[:] = -1
+        fid[idx] = cell
+        slot = cell.astype(np.int64) * n_counties + county[idx]
+        agents = np.bincount(slot, minlength=order.size * n_counties).astype(np.int32)
+        bits_next = int(np.ceil(np.log2(order.size + 1))) + 1
+        return w, idx[first[order]], agents.reshape(order.size, n_counties), bits_next
+    run = _fine_kernel()
+    widths_ = np.asarray(bits, np.int64)
+    while True:
+        ok, w, rep, agents = run(
+            alive, age, keys, widths_, county, weight, n_counties, fid, table_bits
+        )
+        if ok == 1:
+            return float(w), rep, agents, int(np.ceil(np.log2(len(rep) + 1))) + 1
+        if ok == 0:
+            raise TrajectoryUnsupported(_UNEQUAL)
+        table_bits += 2
+
+
+_UNEQUAL = "the living agents' weights differ, so cells cannot be summed exactly"
+
+
+@kernel
+def _fine_kernel(alive, age, keys, widths, county, weight, n_c, fid, bits):
+    # As cells._group_kernel (per block: the keys one column at a time, then the hash
+    # look-ups in agent order), age its own key column, with the weights checked equal and
+    # whole agents counted. ok: 1 done, 0 weights differ (or none lives), -1 table too small.
+    n = alive.shape[0]
+    cap = 1 << bits
+    limit = cap // 2
+    table_key = np.full(cap, -1, np.int64)
+    table_id = np.empty(cap, np.int32)
+    rep = np.empty(limit + 1, np.int64)
+    counts = np.zeros((n_c, limit + 1), np.int32)  # county-major: a county touches one row
+    u = 0
+    shift = np.uint64(64 - bits)
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    buf = np.empty(BLOCK, np.int64)
+    w0 = weight[0]
+    found = False
+    for start in range(0, n, BLOCK):
+        m = min(BLOCK, n - start)
+        for t in range(m):
+            buf[t] = min(age[start + t], 120)
+        j = 1
+        for col in keys:
+            w = widths[j]
+            block_col = col[start : start + m]
+            for t in range(m):
+                buf[t] = (buf[t] << w) | np.int64(block_col[t])
+            j += 1
+        for t in range(m):
+            i = start + t
+            if not alive[i]:
+                fid[i] = -1
+                continue
+            if not found:
+                w0 = weight[i]
+                found = True
+            elif weight[i] != w0:
+                return 0, w0, rep[:0].copy(), np.zeros((0, n_c), np.int32)
+            k = buf[t]
+            h = np.int64((np.uint64(k) * golden) >> shift)
+            while True:
+                tk = table_key[h]
+                if tk == k:
+                    c = table_id[h]
+                    break
+                if tk == -1:
+                    table_key[h] = k
+                    table_id[h] = u
+                    rep[u] = i
+                    c = np.int32(u)
+                    u += 1
+                    break
+                h = (h + 1) & (cap - 1)
+            if u > limit:  # more than half full: the caller retries with a larger table
+                return -1, w0, rep[:0].copy(), np.zeros((0, n_c), np.int32)
+            fid[i] = c
+            counts[county[i], c] += 1
+    if not found:
+        return 0, w0, rep[:0].copy(), np.zeros((0, n_c), np.int32)
+    return 1, w0, rep[:u].copy(), counts[:, :u].T.copy()
 
 
 def merge_cells(age, bands, keys, bits, counts):

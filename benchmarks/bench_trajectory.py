@@ -131,6 +131,7 @@ def main() -> None:
     }
 
     out["disk"] = on_disk(path, reform, rounds)
+    out["recording"] = recording(base, kw, rounds)
 
     if not args.quick:
         from simlib.experiments import trajectories
@@ -154,6 +155,43 @@ def main() -> None:
         )
         out["panel_first_s"], out["panel_again_s"], out["panel_again_wall_s"] = first, again, wall
     Path(__file__).with_name("results_trajectory.json").write_text(json.dumps(out, indent=1))
+
+
+def recording(base, kw: dict, rounds: int) -> dict:
+    """CPU s of recording a path: the yearly passes, the trajectory, the write; the steps."""
+    import tempfile
+
+    from simlib.experiments import trajectories
+    from simlib.model.model import ElderCareModel
+
+    times: dict[str, list[float]] = {"record": [], "trajectory": [], "write": [], "steps": []}
+    for _ in range(rounds):
+        model = ElderCareModel(inputs=base, **kw, record=True, outcomes=False)
+        rec, spent = model.recorder, [0.0, 0.0]
+        inner = rec.record
+
+        def timed(cols, year, inner=inner, spent=spent):
+            _, s = cpu(lambda: inner(cols, year))
+            spent[0] += s
+
+        rec.record = timed
+        while model.year < kw["end_year"]:
+            _, s = cpu(model.step)
+            spent[1] += s
+        traj, s = cpu(model.trajectory)
+        times["trajectory"].append(s)
+        with tempfile.TemporaryDirectory(dir=os.environ.get("SIMLIB_BENCH_TMP")) as tmp:
+            _, s = cpu(lambda: trajectories.write(traj, Path(tmp) / "path"))  # noqa: B023
+        times["write"].append(s)
+        times["record"].append(spent[0])  # the base year's pass is in the construction
+        times["steps"].append(spent[1] - spent[0])
+    print(f"\nrecording a path (CPU s, {rounds} round(s); the base year's pass not timed)\n")
+    print("| part | best s | median s | rounds |")
+    print("|---|---:|---:|---|")
+    for k, v in times.items():
+        each = ", ".join(f"{x:.3f}" for x in v)
+        print(f"| {k} | {min(v):.3f} | {sorted(v)[len(v) // 2]:.3f} | {each} |")
+    return times
 
 
 def on_disk(path, reform, rounds: int) -> dict:

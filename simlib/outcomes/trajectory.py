@@ -789,7 +789,11 @@ class Distinct:
         ident = np.arange(MAX_AGE + 1, dtype=np.int8)
         keys = key_columns(cols, list(names[1:]))
         empty = (np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.int32))
-        gid, first, _ = _merged(cols["age"], ident, keys, bits, empty, 0)
+        # a fine cell recurs from year to year (Datong to 2035: 380,000 distinct of 1.3
+        # million): a table sized for a quarter of them (enlarged if need be) is smaller
+        # and faster than one with room for all
+        tb = int(np.ceil(np.log2(cols["age"].size / 4 + 1))) + 1
+        gid, first, _ = _merged(cols["age"], ident, keys, bits, empty, 0, tb)
         bounds = np.cumsum([0, *(len(c["age"]) for c in cells)])
         per_year = tuple(gid[bounds[t] : bounds[t + 1]] for t in range(len(cells)))
         return cls(per_year, {a: cols[a][first] for a in names})

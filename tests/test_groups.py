@@ -225,3 +225,25 @@ def test_who_gains_on_stored_paths_equals_a_simulation_per_replication(monkeypat
     assert on_paths.reps.equals(simulated_anew.reps)  # every count, to the last bit
     assert on_paths.reps["value"].abs().sum() > 0
     assert on_paths.meta == simulated_anew.meta
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # one replication
+def test_who_gains_in_some_years_equals_every_years_counts_in_those_years(monkeypatch):
+    """Per-person values are kept only in the years counted, and the evaluation stops at the
+    last of them: the counts must be those of a full evaluation, on paths and simulating."""
+    from simlib.experiments import trajectories
+    from simlib.experiments.gains import who_gains
+
+    kw = {"by": ("household",), "reps": 1, "sample": 0.01, "seed": 4, "end_year": 2028}
+    reform = ["targets_2025", "harmonised"]  # one-off and household items: history matters
+    trajectories.clear_memory()
+    every = who_gains("xiaoyi", reform, "targets_2025", **kw).reps  # 2025-2028: gains from 2025
+    want = every[every["year"].isin([2025, 2027])].reset_index(drop=True)
+    gain = want[want["measure"] == "gain_yuan"].groupby("year")["value"].sum()
+    assert (gain > 0).all() and len(gain) == 2  # the reform gives something in both years
+    # 2026 skipped, 2028 never evaluated
+    some = who_gains("xiaoyi", reform, "targets_2025", years=[2027, 2025], **kw).reps
+    assert some.equals(want)  # on the stored paths, to the last bit
+    monkeypatch.setenv("SIMLIB_TRAJECTORIES", "0")
+    simulated = who_gains("xiaoyi", reform, "targets_2025", years=[2025, 2027], **kw).reps
+    assert simulated.equals(want)

@@ -104,3 +104,29 @@ def test_a_bad_list_city_is_refused_before_any_run(tmp_path):
         simlib.run(CITY, lists=["datong", "datong"], **KW)
     with pytest.raises(simlib.ParamError, match="not both"):
         simlib.run(CITY, "harmonised", scenarios=["baseline"], lists=["datong"], **KW)
+
+
+def test_a_scenario_that_changes_nothing_here_is_evaluated_once(monkeypatch):
+    """Jincheng's insurance pilot changes nothing in Xiaoyi: its rows are the baseline's,
+    evaluated once, while its result keeps its own name (and a scenario that changes
+    something is evaluated on its own)."""
+    from simlib.experiments import run as run_module
+
+    calls = []
+    real = run_module.run_one
+    monkeypatch.setattr(
+        run_module,
+        "run_one",
+        lambda spec, inputs=None: calls.append(spec.scenario) or real(spec, inputs),
+    )
+    trajectories.clear_memory()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "changes nothing in a run of xiaoyi"
+        kw = {**KW, "end_year": 2025}  # the pilot's programme is in force from 2024
+        names = ["baseline", "ltci_jincheng_pilot", "harmonised"]
+        several = simlib.run(CITY, scenarios=names, **kw)
+        assert sorted(calls) == ["baseline"] * 2 + ["harmonised"] * 2
+        for s in names:
+            trajectories.clear_memory()
+            assert_same(several, s, simlib.run(CITY, s, **kw))
+    assert not several["harmonised"].reps.equals(several["baseline"].reps)

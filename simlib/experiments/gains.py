@@ -381,10 +381,12 @@ def _on_path(traj, end_year, inputs, groups, keep, min_age) -> pd.DataFrame:
     ledgers = {
         role: Ledger(inputs[role], counties, per_person=True) for role in ("reform", "baseline")
     }
-    steps = zip(*(replaying(traj, led, end_year) for led in ledgers.values()), strict=True)
+    last = _last_year(end_year, keep)
+    steps = [replaying(traj, led, last) for led in ledgers.values()]
     rows = []
-    for t, _ in steps:
-        year = traj.years[t]
+    for year in (y for y in traj.years if y <= last):
+        _values_in(ledgers, year, keep)
+        t = [next(step) for step in steps][0]
         if keep is not None and year not in keep:
             continue
         fid = traj.fid[t]
@@ -412,6 +414,8 @@ def _one(model, inputs, groups, keep, min_age) -> pd.DataFrame:
     }
     model.ledger = ledgers["reform"]  # the model's own yearly records, with values
     cols = model.population.cols
+    last = _last_year(model.end_year, keep)
+    _values_in(ledgers, model.year, keep)
     ledgers["reform"].record(cols, model.year)
     rows = []
     while True:
@@ -426,10 +430,30 @@ def _one(model, inputs, groups, keep, min_age) -> pd.DataFrame:
                 n_s,
             )
             rows.append((model.year, t))
-        if model.year >= model.end_year:
+        if model.year >= last:
             break
+        _values_in(ledgers, model.year + 1, keep)  # before the step records the next year
         model.step()
     return _frame(rows, counties, groups)
+
+
+def _last_year(end_year: int, keep) -> int:
+    """The last year to evaluate: the run's end, or the last year counted if earlier.
+
+    A year's values depend on the years before it only (one-off benefits on who received
+    them before), never on later years.
+    """
+    return end_year if keep is None else min(end_year, max(keep))
+
+
+def _values_in(ledgers: dict, year: int, keep) -> None:
+    """Keep each person's value (``per_person``) only in the years counted.
+
+    The other years are still evaluated (one-off benefits need who received them), but
+    without the per-person values, which cost as much again as the year's totals.
+    """
+    for led in ledgers.values():
+        led.per_person = keep is None or year in keep
 
 
 def _frame(rows, counties, groups) -> pd.DataFrame:

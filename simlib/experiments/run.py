@@ -25,7 +25,7 @@ from simlib.core.checks import number
 from simlib.core.errors import ParamError, ParamTypeError, checked_arguments
 from simlib.experiments.prepare import Prepared, prepare, scenario_notes  # noqa: F401 - API
 from simlib.experiments.result import Result
-from simlib.experiments.spec import RunSpec, scenario_spec, version
+from simlib.experiments.spec import RunSpec, run_id, scenario_spec, version
 from simlib.experiments.wiring import run_one
 from simlib.model.model import check_end_year, check_sample
 from simlib.params import Inputs
@@ -292,8 +292,13 @@ def _run_prepared(
     still short of the target executed together again.
     """
     started = dt.datetime.now(dt.UTC)
+    given = preps
+    # runs whose numbers are another's (a scenario that changes nothing in this city) are
+    # evaluated once, and their rows shared (their results keep their own inputs and names)
+    first = _first_equal(preps)
+    preps = [p for i, p in enumerate(given) if first[i] == i]
     todo = [[dataclasses.replace(p.spec, rep=r) for r in range(reps)] for p in preps]
-    notes = tuple(dict.fromkeys(n for p in preps for n in p.notes))
+    notes = tuple(dict.fromkeys(n for p in given for n in p.notes))
     rows = _execute(todo, preps, cache, backend, workers, progress, notes)
     worst = [float("inf")] * len(preps)
     while target_rse is not None:
@@ -326,10 +331,61 @@ def _run_prepared(
                 UserWarning,
                 stacklevel=4,
             )
-    return [
-        _result(todo[i], rows[i], p.inputs, p.paths, started, target_rse)
-        for i, p in enumerate(preps)
-    ]
+    run_of = {i: sorted(set(first.values())).index(j) for i, j in first.items()}
+    out = []
+    for i, p in enumerate(given):
+        k = run_of[i]
+        done = [dataclasses.replace(p.spec, rep=s.rep) for s in todo[k]]
+        out.append(_result(done, rows[k], p.inputs, p.paths, started, target_rse))
+    return out
+
+
+def _used(period):
+    """A period's outcome parameters without the take-up of families no item of it has."""
+    families = {it.family for it in period.services.items}
+    o = period.outcomes
+    return dataclasses.replace(
+        o,
+        take_up={f: v for f, v in o.take_up.items() if f in families},
+        take_up_targets={f: v for f, v in o.take_up_targets.items() if f in families},
+    )
+
+
+def _first_equal(preps: list[Prepared]) -> dict[int, int]:
+    """For each prepared run, the first of ``preps`` whose numbers are its own.
+
+    Two runs give the same rows when they differ in nothing but their scenario's name and
+    content and that content changes nothing they evaluate: the same spec otherwise, the
+    same population path (dynamics), and in every year to the end the same list, outcome
+    parameters (but the take-up of families the list has no item of) and targets
+    (``ltci_jincheng_pilot`` in another city than Jincheng).
+    """
+    from simlib.experiments.trajectories import dynamics_key
+    from simlib.population.synthesis import BASE_YEAR
+
+    def same(a: Prepared, b: Prepared) -> bool:
+        plain = {"scenario": "", "scenario_content": None}
+        if dataclasses.replace(a.spec, **plain) != dataclasses.replace(b.spec, **plain):
+            return False
+        ia, ib = a.inputs, b.inputs
+        if (ia.city, ia.list_city, ia.params_hash, ia.overrides, ia.targets) != (
+            ib.city,
+            ib.list_city,
+            ib.params_hash,
+            ib.overrides,
+            ib.targets,
+        ) or dynamics_key(a.spec, ia) != dynamics_key(b.spec, ib):
+            return False
+        return all(
+            ia.policy(y).services == ib.policy(y).services
+            and _used(ia.policy(y)) == _used(ib.policy(y))
+            for y in range(BASE_YEAR, a.spec.end_year + 1)
+        )
+
+    first: dict[int, int] = {}
+    for i, p in enumerate(preps):
+        first[i] = next((j for j in sorted(set(first.values())) if same(preps[j], p)), i)
+    return first
 
 
 def _result(todo, rows, inputs, paths, started, target_rse=None) -> Result:
@@ -491,16 +547,18 @@ def _execute(todo, preps, cache, backend, workers, progress, notes=()) -> list[p
         return [pd.concat(x, ignore_index=True) if x else pd.DataFrame() for x in rows]
     import tempfile
 
-    from simlib.experiments.prepare import prepare_all
     from simlib.experiments.sweep import failures, sweep_prepared
     from simlib.experiments.trajectories import shared_in
     from simlib.outcomes.groups import GROUPINGS
 
-    specs = list(dict.fromkeys(s for t in todo for s in t))  # runs two entries share: once
+    # each replication of a prepared run, prepared (runs two entries share: once)
+    ready = list(
+        {s: _replication(p, s) for t, p in zip(todo, preps, strict=True) for s in t}.values()
+    )
+    specs = [p.spec for p in ready]
     with tempfile.TemporaryDirectory(prefix="simlib-run-") as tmp, warnings.catch_warnings():
         for line in notes:
             warnings.filterwarnings("ignore", message=re.escape(line))
-        ready = prepare_all(specs)
         out = cache if cache is not None else Path(tmp) / "runs"
         # the workers share the population paths: each dynamics simulated once
         with shared_in(Path(cache if cache is not None else tmp) / "_trajectories"):
@@ -525,6 +583,20 @@ def _execute(todo, preps, cache, backend, workers, progress, notes=()) -> list[p
         else pd.DataFrame()
         for t in todo
     ]
+
+
+def _replication(prep: Prepared, spec: RunSpec) -> Prepared:
+    """A replication ``spec`` of a prepared run, prepared as :func:`prepare` would give it.
+
+    Its identity is computed here rather than by preparing each replication again (which
+    re-reads and hashes the params tree: some 7 ms a replication, hundreds per notebook).
+    """
+    if spec == prep.spec:
+        return prep
+    if dataclasses.replace(spec, rep=prep.spec.rep) != prep.spec:
+        raise ValueError(f"{spec} is not a replication of {prep.spec}")
+    rid = run_id(spec, prep.inputs.params_hash, prep.scenario_hash)
+    return dataclasses.replace(prep, spec=spec, run_id=rid)
 
 
 def as_scenario(scenario, params_dir=None):

@@ -207,11 +207,40 @@ def trajectory_for(spec: RunSpec, inputs: Inputs) -> Trajectory:
     folder = directory()
     traj = read(folder / key) if folder is not None else None
     if traj is None:
+        traj = _longer(spec, inputs, folder)
+        if traj is not None:
+            key = traj.key
+    if traj is None:
         traj = simulate(spec, inputs, key)
         if folder is not None:
             write(traj, folder / key)
     _keep(key, traj)
     return traj
+
+
+def _longer(spec: RunSpec, inputs: Inputs, folder: Path | None) -> Trajectory | None:
+    """A kept path of the same dynamics to a later end year (in memory first, then on disk).
+
+    Its first years are this run's path: a year's dynamics never read the years after it,
+    so a path simulated to 2025 equals the first years of one simulated to 2035 (tested);
+    the caller evaluates it to its own end year only.
+    """
+    from simlib.model.model import LAST_YEAR
+
+    keys = [
+        dynamics_key(dataclasses.replace(spec, end_year=e), inputs)
+        for e in range(spec.end_year + 1, LAST_YEAR + 1)
+    ]
+    for k in keys:
+        if k in _MEMORY:
+            _MEMORY.move_to_end(k)
+            return _MEMORY[k]
+    for k in keys if folder is not None else ():
+        if (folder / k).is_dir():
+            traj = read(folder / k)
+            if traj is not None:
+                return traj
+    return None
 
 
 def simulate(spec: RunSpec, inputs: Inputs, key: str = "") -> Trajectory:

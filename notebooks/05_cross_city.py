@@ -30,7 +30,7 @@
 
 # %% tags=["parameters"]
 year = 2030
-end_year = 2035
+end_year = 2030
 sample = 0.01
 reps = 2
 seed = 1
@@ -39,9 +39,10 @@ backend = "serial"
 workers = 1
 
 # %% [markdown]
-# Parameters: `year` the year compared; `end_year` the runs' last year (2035, as the other
-# pages' runs, so that their population paths are evaluated, not simulated again: a year's
-# numbers do not depend on the years after it); `sample` the fraction of residents
+# Parameters: `year` the year compared; `end_year` the runs' last year (2030, the year
+# compared: a year's numbers do not depend on the years after it, so the lists are evaluated
+# on the first years of the population paths the other pages simulated to 2035, not
+# simulated again, and not evaluated in the years nobody reads); `sample` the fraction of residents
 # simulated (1.0: one agent per resident); `reps` independent replications of every run (10
 # or more for published intervals); `cache` a folder where finished runs are kept and
 # re-read.

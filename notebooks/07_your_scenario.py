@@ -42,7 +42,7 @@ person = {"age": 57, "assistance": "dibao", "adl_level": 3}
 trace_year = 2026
 target_id = "datong.visit_rate_2025"
 compare_years = [2025, 2026, 2030]
-end_year = 2035
+end_year = 2030
 gains_year = 2030
 gains_by = ["age5", "household"]
 scenario_name = "my_reform"
@@ -166,9 +166,10 @@ page.table(
 # ## 4. Run it against the scenario it is stacked on
 #
 # `compare_scenario` runs `stacked_on` and the stack with the same seed and sample, in one
-# call (each replication's population simulated once), to `end_year` (2035: the population
-# paths the other pages simulated are evaluated again, not simulated; a year's numbers do
-# not depend on the years after it) or the latest year compared or named if later, and
+# call (each replication's population simulated once), to `end_year` (2030, the last year
+# compared and counted: a year's numbers do not depend on the years after it, so the runs
+# are evaluated on the first years of the population paths the other pages simulated to
+# 2035, not simulated again) or the latest year compared or named if later, and
 # gives paired differences (reform − reference) in the years compared with their 95 %
 # interval and standard error; `distinguishable` says whether the interval excludes zero.
 # Money in 万元. It also counts who gains.

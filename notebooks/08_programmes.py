@@ -34,7 +34,7 @@ cities = ["jincheng", "datong", "xiaoyi", "changzhi", "puyang"]
 scenarios = ["baseline", "voucher_to_2030", "ltci_jincheng_pilot", "ltci_nationwide"]
 first_year = 2024
 last_year = 2030
-end_year = 2035
+end_year = 2030
 voucher_year = 2026
 sample = 0.01
 reps = 2
@@ -80,8 +80,11 @@ SCENARIO_ZH = {
 with warnings.catch_warnings():
     # a city a scenario does not reach (Jincheng's pilot elsewhere) runs as the baseline
     warnings.filterwarnings("ignore", message=".*changes nothing in a run", category=UserWarning)
-    # simulated to end_year (the paths notebook 03 also uses), shown to last_year; one call
-    # per city: each replication's path read once and every scenario evaluated on it
+    # evaluated to end_year (2030, the last year shown) on the first years of the paths
+    # notebook 03 also uses (to 2035: a year's numbers do not depend on the years after
+    # it); one call per city: each replication's path read once and every scenario
+    # evaluated on it. A scenario that changes nothing in a city (Jincheng's pilot
+    # elsewhere) is evaluated once with the baseline: its numbers are the baseline's
     by_city = {c: simlib.run(c, scenarios=scenarios, progress=True, **runs) for c in cities}
 results = {(c, s): by_city[c][s] for c in cities for s in scenarios}
 

@@ -332,12 +332,14 @@ class Members:
     fid: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, fid: np.ndarray, agents: np.ndarray) -> Members:
+    def build(cls, fid: np.ndarray, agents: np.ndarray, listed: bool = True) -> Members:
         """The index of a year from each agent's fine cell and the agents per fine cell.
 
         Args:
             fid: Per agent, its fine cell (−1: dead).
             agents: ``[fine cells, counties]`` living agents.
+            listed: List the agents by fine cell now; else when first asked
+                (:meth:`ordered`), as for a path read from disk.
         """
         if engine() == "numpy":
             nz_cell, nz_county = np.nonzero(agents)
@@ -345,11 +347,12 @@ class Members:
             nz = (nz_cell.astype(np.int32), nz_county.astype(np.int16), nz_agents)
             start = np.zeros(len(agents) + 1, np.int64)
             np.cumsum(agents.sum(axis=1), out=start[1:])
-            order = _order_numpy(fid)
         else:
             start, *nz = _members_kernel()(np.ascontiguousarray(agents))
-            order = _order_kernel()(fid, start)
-        return cls(order, start, int(fid.size), *nz)
+        out = cls(None, start, int(fid.size), *nz, fid=fid)
+        if listed:
+            out.ordered()
+        return out
 
     def ordered(self) -> np.ndarray:
         """``order``, listed from ``fid`` the first time it is asked for."""

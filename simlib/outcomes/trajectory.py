@@ -81,8 +81,8 @@ class Trajectory:
         spouse: Each agent's spouse (−1, −2: none), int32; fixed after the base year.
         key: The dynamics key it was stored under (empty when not stored).
         members: Per year, the living agents listed by fine cell (an index built from
-            ``fid`` when the trajectory is made, not stored on disk): the one-off and
-            household sums visit the agents of eligible fine cells only.
+            ``fid``, each year's list when first needed, not stored on disk): the one-off
+            and household sums visit the agents of eligible fine cells only.
         distinct: The fine cells of all years numbered once (built when the trajectory is
             made; numba only): a list's cells are merged once per path, not once per year.
         lists: The cells of the lists last evaluated on the path (:class:`ListCache`; not
@@ -109,7 +109,8 @@ class Trajectory:
             self.lists = ListCache()
         if len(self.members) != len(self.years):
             self.members = tuple(
-                Members.build(self.fid[t], self.agents[t]) for t in range(len(self.years))
+                Members.build(self.fid[t], self.agents[t], listed=False)
+                for t in range(len(self.years))
             )
         if self.distinct is None and engine() == "numba":
             self.distinct = Distinct.build(self.cells, ("age", *self.attrs))

@@ -367,3 +367,14 @@ def test_ordered_assumptions_never_cross_and_repeated_points_run_once():
     # design point repeated by the ordering is run once and read twice
     rank = morris("xiaoyi", "cost_yuan", 2025, keys=[first, second], trajectories=3, sample=0.01)
     assert rank["mu_star"].notna().all()
+
+
+def test_a_sweep_with_every_run_done_reads_them_in_a_fresh_process(tmp_path, monkeypatch):
+    """Nothing left to run on ``processes`` (every run in the folder): no task, no pool, the
+    rows read back, in a process that has not run a task yet (its first would run here)."""
+    from simlib.experiments import sweep as sweep_module
+
+    first = sweep(SPECS[:2], tmp_path / "a", backend="serial")
+    monkeypatch.setattr(sweep_module, "_WARM", [])
+    again = sweep(SPECS[:2], tmp_path / "a", backend="processes", workers=2)
+    assert again.equals(first)

@@ -557,7 +557,7 @@ def _results(
                 yield _safe_execute(spec, params_hash)
     elif backend == "processes":
         ctx = _process_context()
-        if not _WARM and ctx.get_start_method() == "fork":
+        if batches and not _WARM and ctx.get_start_method() == "fork":
             # the first task runs here: its modules and compiled kernels are then loaded
             # once, and every worker forked later inherits them (else each worker of each
             # sweep loads them again: 1.3-2 s of CPU a pool at full scale)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simlib.core.jit import engine, kernel
+from simlib.core.jit import engine, inlined, kernel
 
 
 @dataclass
@@ -137,6 +137,37 @@ def _group_numpy(alive, keys, bits, county, weight, n_counties) -> Cells:
 BLOCK = 4096
 
 
+@inlined
+def probe(table_key, table_id, k, u, shift, mask):
+    """The cell of key ``k`` in an open-addressing table, inserted as cell ``u`` if absent.
+
+    The grouping kernels' one hash table (here and in :mod:`simlib.outcomes.trajectory`):
+    Fibonacci hashing (``k`` × 2**64 / φ, the top bits), linear probing, ``-1`` marking an
+    empty slot. The caller keeps the table at most half full.
+
+    Args:
+        table_key: Keys by slot (int64, ``-1`` empty), ``mask + 1`` slots.
+        table_id: Cell numbers by slot (int32).
+        k: The packed key (non-negative int64).
+        u: The number a new cell gets (the cells found so far).
+        shift: 64 minus the table's bits (uint64).
+        mask: Slots minus 1.
+
+    Returns:
+        ``(cell, new)``: the key's cell number (int32) and whether it was inserted.
+    """
+    h = np.int64((np.uint64(k) * np.uint64(0x9E3779B97F4A7C15)) >> shift)
+    while True:
+        tk = table_key[h]
+        if tk == k:
+            return table_id[h], False
+        if tk == -1:
+            table_key[h] = k
+            table_id[h] = u
+            return np.int32(u), True
+        h = (h + 1) & mask
+
+
 @kernel
 def _group_kernel(alive, age, bands, keys, widths, county, weight, n_c, bits):
     # Per block of agents: first the keys of the whole block, one key column at a time (a
@@ -154,7 +185,6 @@ def _group_kernel(alive, age, bands, keys, widths, county, weight, n_c, bits):
     counts = np.zeros((n_c, limit + 1))  # county-major: a county's agents touch one row
     u = 0
     shift = np.uint64(64 - bits)
-    golden = np.uint64(0x9E3779B97F4A7C15)
     buf = np.empty(BLOCK, np.int64)
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
@@ -172,21 +202,10 @@ def _group_kernel(alive, age, bands, keys, widths, county, weight, n_c, bits):
             i = start + t
             if not alive[i]:
                 continue
-            k = buf[t]
-            h = np.int64((np.uint64(k) * golden) >> shift)
-            while True:
-                tk = table_key[h]
-                if tk == k:
-                    c = table_id[h]
-                    break
-                if tk == -1:
-                    table_key[h] = k
-                    table_id[h] = u
-                    rep[u] = i
-                    c = np.int32(u)
-                    u += 1
-                    break
-                h = (h + 1) & (cap - 1)
+            c, new = probe(table_key, table_id, buf[t], u, shift, cap - 1)
+            if new:
+                rep[u] = i
+                u += 1
             if u > limit:  # more than half full: the caller retries with a larger table
                 return cid, rep[:0].copy(), np.zeros((0, n_c)), False
             cid[i] = c

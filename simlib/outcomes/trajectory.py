@@ -35,7 +35,15 @@ import numpy as np
 import pandas as pd
 
 from simlib.core.jit import engine, kernel
-from simlib.outcomes.cells import BLOCK, Members, key_columns, once_sums_on_path, pack, widths
+from simlib.outcomes.cells import (
+    BLOCK,
+    Members,
+    key_columns,
+    once_sums_on_path,
+    pack,
+    probe,
+    widths,
+)
 from simlib.outcomes.households import household_sums_on_path
 from simlib.outcomes.ledger import Ledger, YearView, cells_total
 from simlib.rules.conditions import PersonTable
@@ -658,7 +666,6 @@ def _fine_kernel(alive, age, keys, widths, county, weight, n_c, fid, bits):
     counts = np.zeros((n_c, limit + 1), np.int32)  # county-major: a county touches one row
     u = 0
     shift = np.uint64(64 - bits)
-    golden = np.uint64(0x9E3779B97F4A7C15)
     buf = np.empty(BLOCK, np.int64)
     w0 = weight[0]
     found = False
@@ -683,21 +690,10 @@ def _fine_kernel(alive, age, keys, widths, county, weight, n_c, fid, bits):
                 found = True
             elif weight[i] != w0:
                 return 0, w0, rep[:0].copy(), np.zeros((0, n_c), np.int32)
-            k = buf[t]
-            h = np.int64((np.uint64(k) * golden) >> shift)
-            while True:
-                tk = table_key[h]
-                if tk == k:
-                    c = table_id[h]
-                    break
-                if tk == -1:
-                    table_key[h] = k
-                    table_id[h] = u
-                    rep[u] = i
-                    c = np.int32(u)
-                    u += 1
-                    break
-                h = (h + 1) & (cap - 1)
+            c, new = probe(table_key, table_id, buf[t], u, shift, cap - 1)
+            if new:
+                rep[u] = i
+                u += 1
             if u > limit:  # more than half full: the caller retries with a larger table
                 return -1, w0, rep[:0].copy(), np.zeros((0, n_c), np.int32)
             fid[i] = c
@@ -859,28 +855,16 @@ def _merge_kernel(age, bands, keys, widths, nz_cell, nz_county, nz_agents, n_c, 
     cap = 1 << bits
     limit = cap // 2
     shift = np.uint64(64 - bits)
-    golden = np.uint64(0x9E3779B97F4A7C15)
     table_key = np.full(cap, -1, np.int64)
     table_id = np.empty(cap, np.int32)
     cell = np.empty(n, np.int32)
     first = np.empty(limit + 1, np.int64)
     u = 0
     for i in range(n):
-        k = key[i]
-        h = np.int64((np.uint64(k) * golden) >> shift)
-        while True:
-            tk = table_key[h]
-            if tk == k:
-                c = table_id[h]
-                break
-            if tk == -1:
-                table_key[h] = k
-                table_id[h] = u
-                first[u] = i
-                c = np.int32(u)
-                u += 1
-                break
-            h = (h + 1) & (cap - 1)
+        c, new = probe(table_key, table_id, key[i], u, shift, cap - 1)
+        if new:
+            first[u] = i
+            u += 1
         if u > limit:  # more than half full: the caller retries with a larger table
             return cell, first[:0].copy(), np.zeros((0, n_c)), False
         cell[i] = c

@@ -331,10 +331,10 @@ def _run_prepared(
                 UserWarning,
                 stacklevel=4,
             )
-    run_of = {i: sorted(set(first.values())).index(j) for i, j in first.items()}
+    kept = [i for i in first if first[i] == i]  # the runs executed, in the order of preps
     out = []
     for i, p in enumerate(given):
-        k = run_of[i]
+        k = kept.index(first[i])
         done = [dataclasses.replace(p.spec, rep=s.rep) for s in todo[k]]
         out.append(_result(done, rows[k], p.inputs, p.paths, started, target_rse))
     return out
@@ -384,7 +384,7 @@ def _first_equal(preps: list[Prepared]) -> dict[int, int]:
 
     first: dict[int, int] = {}
     for i, p in enumerate(preps):
-        first[i] = next((j for j in sorted(set(first.values())) if same(preps[j], p)), i)
+        first[i] = next((j for j in first if first[j] == j and same(preps[j], p)), i)
     return first
 
 

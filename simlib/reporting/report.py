@@ -81,20 +81,19 @@ AFTER = {"03_projection_2020_2035": "02_population_and_validation"}
 #: that reached a path before it was stored would simulate it itself, to the same numbers:
 #: only time is at stake.
 EARLY = {"01_service_lists": (), "06_uncertainty": ("xiaoyi",)}
-#: CPU seconds each notebook took at the report's settings (the last measured, 2026-12-07
-#: 17:05 UTC, each notebook alone: 02 and 06 by nbsa, the others by nbrun after 04/05/07/08
-#: came to run only to the last year they show; a previous report's ``provenance.json`` is
-#: used instead when there is one): the build starts the longest first, so that the cores
-#: stay busy to the end.
+#: CPU seconds each notebook took at the report's settings (the last full build measured:
+#: a fresh clone of ``fd0e665``, 2026-12-07, docs/performance.md "The build"; a previous
+#: report's ``provenance.json`` is used instead when there is one): the build starts the
+#: longest first, so that the cores stay busy to the end.
 EXPECTED_SECONDS = {
-    "00_quickstart": 13,
-    "01_service_lists": 9,
-    "02_population_and_validation": 95,
-    "03_projection_2020_2035": 14,
-    "04_targets_2025": 44,
+    "00_quickstart": 18,
+    "01_service_lists": 13,
+    "02_population_and_validation": 88,
+    "03_projection_2020_2035": 16,
+    "04_targets_2025": 46,
     "05_cross_city": 87,
-    "06_uncertainty": 183,
-    "07_your_scenario": 29,
+    "06_uncertainty": 179,
+    "07_your_scenario": 37,
     "08_programmes": 54,
 }
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from simlib.params import load_inputs, read_tree
 from simlib.params.demography import CENSUS_AGE_STARTS, census_of_year
-from simlib.population.mortality import city_mortality
+from simlib.population.mortality import census_mortality_levels, city_mortality
 from simlib.population.processes import Context, ProcessSet, schema_of
 from simlib.population.streams import Streams
 from simlib.population.synthesis import LEAD_IN, synthesize, to_year_end
@@ -386,24 +386,22 @@ def _label(start: int) -> str:
     return f"{start}+" if start >= CENSUS_AGE_STARTS[-1] else f"{start}-{start + 4}"
 
 
-#: The 2010 county table's crude death rate (‰, deaths Nov 2009 – Oct 2010 per resident).
-DEATH_RATE_2010 = "死亡率（‰）"
-
-
-def old_age_mortality_evidence(cities: list[str], runs: list[Backcast] | None = None):
+def old_age_mortality_evidence(
+    cities: list[str],
+    runs: list[Backcast] | None = None,
+    levels: pd.DataFrame | None = None,
+):
     """Why a city's oldest outlive the 2020 census in the back-cast: the censuses' own evidence.
 
     The back-cast's variant on China's death rates (``run_backcast(china_rates=True)``) gives
-    every city China's rates. Two census measures say how each
-    city's old-age mortality departed from China's over 2010–2020, without the model:
+    every city China's rates. Two census measures say how each city's old-age mortality
+    departed from China's over 2010–2020, without the model:
 
-    * ``smr_china`` / ``smr_province``: the 2010 census's deaths (the county table's crude
-      death rate × residents, Nov 2009 – Oct 2010) over the deaths China's 2010 life table
-      (WPP) gives the city's residents 40+ by sex and 5-year group (indirect standardisation;
-      85+ at the stationary mix of 85–100), relative to the same ratio for China, or for the
-      city's province. Census deaths are under-reported (Shanxi 2020: about 68 %,
-      ``published_statistics.md`` §8) and deaths under 40 are in the numerator only, so the
-      level is uncertain; comparing a city with its province shares one census operation.
+    * ``smr_city`` / ``level``: the 2010 census's age-standardised mortality ratio against
+      China's census death rates, and over its province's: the derivation of the city
+      mortality levels, :func:`simlib.population.mortality.census_mortality_levels` (one
+      place; China's own county rows give 1.002 on that standard, so ``smr_city`` is the
+      city against China).
     * ``csr_city`` / ``csr_province`` / ``csr_china``: the 2020 census's 80+ over the 2010
       census's 70+ (same cohorts, ten years on): net of deaths and migration, with no model.
 
@@ -411,36 +409,20 @@ def old_age_mortality_evidence(cities: list[str], runs: list[Backcast] | None = 
         cities: City keys.
         runs: Their back-casts on China's rates, for the model's 80+ ratio
             (``backcast_80plus``), or None.
+        levels: ``census_mortality_levels(cities)`` if the caller has it, or None (derived).
 
     Returns:
-        One row per city: city, province, backcast_80plus, smr_china, smr_province,
-        csr_city, csr_province, csr_china.
+        One row per city: city, province, backcast_80plus, smr_city, level (ratios: deaths
+        over those expected), csr_city, csr_province, csr_china (ratios: persons over persons).
     """
     from simlib.params.census import age_column, county_census, prefecture_rows
 
     tree = read_tree()
-    mortality = load_inputs(cities[0]).mortality
+    if levels is None:
+        levels = census_mortality_levels(cities, params_dir=tree.root)
+    levels = levels.set_index("city")
     t10 = county_census(START, params_dir=tree.root)
     t20 = county_census(END, params_dir=tree.root)
-    mx = mortality.mx[:, :, START - 2000]
-    top = np.arange(85, 101)
-    expected = np.zeros(len(t10))
-    for s, zh in enumerate("男女"):
-        lx = np.exp(-np.cumsum(np.concatenate([[0.0], mx[s, 85:100]])))
-        for a in range(40, 90, 5):
-            m = mx[s, a : a + 5].mean() if a < 85 else float(np.average(mx[s, top], weights=lx))
-            n = pd.to_numeric(t10[age_column(START, zh, a)]).fillna(0).to_numpy(float)
-            expected += n * m
-    observed = (
-        pd.to_numeric(t10[DEATH_RATE_2010]).to_numpy(float)
-        / 1000
-        * pd.to_numeric(t10["合计"]).to_numpy(float)
-    )
-    ok = ~np.isnan(observed)
-    t10 = t10.assign(_obs=np.where(ok, observed, 0.0), _exp=np.where(ok, expected, 0.0))
-
-    def smr(rows: pd.DataFrame) -> float:
-        return float(rows["_obs"].sum() / rows["_exp"].sum())
 
     def old(table: pd.DataFrame, year: int, lo: int) -> float:
         return sum(
@@ -449,7 +431,6 @@ def old_age_mortality_evidence(cities: list[str], runs: list[Backcast] | None = 
             for a in range(lo, 90, 5)
         )
 
-    china = smr(t10)
     csr_china = old(t20, END, 80) / old(t10, START, 70)
     ratio = {}
     if runs is not None:
@@ -458,7 +439,7 @@ def old_age_mortality_evidence(cities: list[str], runs: list[Backcast] | None = 
     rows = []
     for city in cities:
         name = str(load_inputs(city).context.name_zh)
-        r10 = t10.loc[prefecture_rows(t10, name).index]
+        r10 = prefecture_rows(t10, name)
         r20 = prefecture_rows(t20, name)
         province = str(r10["省"].iloc[0])
         p10, p20 = t10[t10["省"] == province], t20[t20["省"] == province]
@@ -467,8 +448,8 @@ def old_age_mortality_evidence(cities: list[str], runs: list[Backcast] | None = 
                 "city": city,
                 "province": province,
                 "backcast_80plus": float(ratio[city]) if city in ratio else np.nan,
-                "smr_china": smr(r10) / china,
-                "smr_province": smr(r10) / smr(p10),
+                "smr_city": float(levels.loc[city, "smr_city"]),
+                "level": float(levels.loc[city, "level"]),
                 "csr_city": old(r20, END, 80) / old(r10, START, 70),
                 "csr_province": old(p20, END, 80) / old(p10, START, 70),
                 "csr_china": csr_china,

@@ -111,15 +111,18 @@ def _china_rates(deaths: pd.DataFrame, area: str) -> dict[tuple[int, int], float
 
 
 def census_mortality_levels(
-    cities, deaths: pd.DataFrame, params_dir: str | Path | None = None
+    cities, deaths: pd.DataFrame | None = None, params_dir: str | Path | None = None
 ) -> pd.DataFrame:
     """Each city's old-age mortality level from the 2010 census (see the module docstring).
+
+    The one derivation of a city's age-standardised mortality ratio: the back-cast's
+    evidence (:func:`simlib.experiments.backcast.old_age_mortality_evidence`) reads it too.
 
     Args:
         cities: City keys.
         deaths: The census deaths by province, 5-year age group and sex
-            (``params/`` :data:`PROVINCE_DEATHS`, reference material outside the params hash:
-            the caller reads it); columns :data:`DEATHS_COLUMNS`.
+            (``params/`` :data:`PROVINCE_DEATHS`, reference material outside the params hash);
+            columns :data:`DEATHS_COLUMNS`. None reads it from the params tree.
         params_dir: The params tree (the bundled one by default).
 
     Returns:
@@ -132,6 +135,8 @@ def census_mortality_levels(
     from simlib.params.census import AGE_STARTS, age_column, county_census, prefecture_rows
 
     tree = read_tree(params_dir)
+    if deaths is None:
+        deaths = pd.read_csv(tree.root / PROVINCE_DEATHS)
     missing = [c.name for c in DEATHS_COLUMNS if c.name not in deaths.columns]
     if missing:
         raise ParamError(f"{PROVINCE_DEATHS}: missing columns {missing}")

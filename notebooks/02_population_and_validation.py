@@ -1034,7 +1034,8 @@ page.figure(fig, "backcast_ratio")
 # deaths largely cancels; the province is taken at China's level. The level multiplies
 # China's rates at 60+ in the back-cast and the projection (`health.yaml:
 # death.city_mortality_level`, flagged, with a range from China's rates to the level against
-# China's census, which also holds the provinces' differences in death reporting).
+# China's census, which also holds the provinces' differences in death reporting). The
+# back-cast's evidence below reads this one derivation (`census_mortality_levels`).
 
 # %%
 province_deaths = pd.read_csv(read_tree().root / PROVINCE_DEATHS)
@@ -1050,7 +1051,7 @@ page.table(
 )
 
 # %%
-ev = old_age_mortality_evidence(cities, bc_china)
+ev = old_age_mortality_evidence(cities, bc_china, levels=lv)
 ev["backcast_80plus_city_level"] = (
     bc_city[bc_city["age"] == "80+"].set_index("city")["ratio"].reindex(ev["city"]).to_numpy()
 )
@@ -1079,7 +1080,7 @@ def one(city: str) -> str:
     return (
         f"{zh(city)} (80+ ratio {r['backcast_80plus']:.2f} on China's rates, "
         f"{r['backcast_80plus_city_level']:.2f} on its level; death rate "
-        f"{r['smr_province']:.2f} × {r['province']}'s; census survival {r['csr_city']:.3f} "
+        f"{r['level']:.2f} × {r['province']}'s; census survival {r['csr_city']:.3f} "
         f"against {r['csr_province']:.3f})"
     )
 
@@ -1091,13 +1092,16 @@ page.say(
     "Spearman {rho:.2f}; China's census survival of the 70+ over the decade is {chc:.3f}. "
     "On China's rates {wc} of {n} city figures are within their tolerances (misses: "
     "{mc}); on the city levels {w} of {n}. The levels' reference (the province, not China's "
-    "census) was chosen after a first derivation against China's census (levels 1.13–1.45, "
-    "the range's high ends) had kept 11–14 % too few persons aged 80+ in every city: the "
-    "levels come from the 2010 census alone, but the choice of reference was checked on "
-    "this back-cast, so its 80+ figures are not an independent test of that choice.",
+    "census) was chosen after a first derivation against China's census (levels "
+    "{lc_lo:.2f}–{lc_hi:.2f}, the column level_china above, the range's high ends) had kept, "
+    "in that earlier back-cast, 11–14 % too few persons aged 80+ in every city: the levels "
+    "come from the 2010 census alone, but the choice of reference was checked on this "
+    "back-cast, so its 80+ figures are not an independent test of that choice.",
+    lc_lo=lv["level_china"].min(),
+    lc_hi=lv["level_china"].max(),
     top="; ".join(one(c) for c in evi.index[:2]),
     low=one(evi.index[-1]),
-    rho=evi[["backcast_80plus", "smr_china"]].corr("spearman").iloc[0, 1],
+    rho=evi[["backcast_80plus", "smr_city"]].corr("spearman").iloc[0, 1],
     chc=evi["csr_china"].iloc[0],
     wc=int(china_city["within"].sum()),
     n=len(china_city),

@@ -1,8 +1,10 @@
 """The yearly step: mortality matches the life table, accounting holds, effects go the right way."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from simlib.core.errors import ParamError
 from simlib.core.units import per_year_factor, prob_to_rate, rate_to_prob
 from simlib.experiments.validation import life_expectancy_check
 from simlib.model import ElderCareModel
@@ -314,6 +316,20 @@ def test_disability_trend_leaves_deaths_on_the_life_table():
     )
     ratio = trend["deaths"].sum() / trend["life_table"].sum()
     assert abs(ratio - 1) < 3 * se, (ratio, se)
+
+
+def test_deaths_taken_along_a_model_run_are_the_population_path_s():
+    # deaths_along_run takes the table while ElderCareModel runs (notebook 02 runs the model
+    # anyway); deaths_against_life_table runs the processes alone with the same streams. The
+    # ledger and reporters only read the population, so the two are equal bit for bit.
+    from simlib.experiments.validation import deaths_against_life_table, deaths_along_run
+
+    alone = deaths_against_life_table("xiaoyi", sample=0.05, seed=2, end_year=2024)
+    m = ElderCareModel("xiaoyi", sample=0.05, seed=2, end_year=2024)
+    pd.testing.assert_frame_equal(deaths_along_run(m), alone, check_exact=True)
+    assert m.year == 2024  # it ran the model
+    with pytest.raises(ParamError, match="not 2020"):
+        deaths_along_run(m)
 
 
 def test_a_step_dies_at_the_rates_of_the_calendar_year_it_covers():

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.core import people
+from simlib.core.errors import ParamError
 from simlib.model.reporters import AGE_GROUP_LABELS, age_group_index
 from simlib.params import load_inputs
 from simlib.params.demography import FIRST_YEAR, MAX_AGE, Mortality
@@ -13,7 +14,7 @@ from simlib.population.calibration import adl_prevalence
 from simlib.population.mortality import city_mortality
 from simlib.population.processes import Context, ProcessSet, context_for
 from simlib.population.streams import Streams
-from simlib.population.synthesis import census_day_shape, synthesize, to_year_end
+from simlib.population.synthesis import BASE_YEAR, census_day_shape, synthesize, to_year_end
 
 
 def census_comparison(model) -> pd.DataFrame:
@@ -134,6 +135,10 @@ def deaths_against_life_table(
     probabilities ``1 − exp(−mx)`` over the same persons (sex, age at the year's start, the
     rates of the calendar year the death step covers).
 
+    The population's path is that of ``ElderCareModel(city, scenario, sample=sample,
+    seed=seed)`` (the same streams), run here by its processes alone;
+    :func:`deaths_along_run` takes the same table while a model runs.
+
     Args:
         city: City key.
         scenario: Scenario (``"baseline"`` has the ADL onset trend; ``"constant_rates"`` none).
@@ -157,16 +162,61 @@ def deaths_against_life_table(
     c = pop.cols
     for p in procs:
         p.init(c, streams.base(p.name))
-    death = procs["death"]
+
+    def step(year: int) -> None:
+        for p in procs:
+            p.step(c, year, streams.get(p.name, year))
+
+    out = _deaths_by_year(c, procs["death"], table, range(2020, end_year), step)
+    out.attrs.update(city=city, scenario=str(scenario), sample=sample, seed=seed)
+    return out
+
+
+def deaths_along_run(model) -> pd.DataFrame:
+    """:func:`deaths_against_life_table`'s table, taken while a model runs to its end year.
+
+    The model is run (``model.step()`` each year, as ``model.run()``), so a caller that runs
+    the model anyway gets the table without simulating the population a second time.
+
+    Args:
+        model: An :class:`~simlib.model.model.ElderCareModel` in its base year.
+
+    Returns:
+        As :func:`deaths_against_life_table`, the years from the base year to the model's
+        end year.
+
+    Raises:
+        ParamError: If the model has already stepped.
+    """
+    if model.year != BASE_YEAR:
+        raise ParamError(f"deaths_along_run: the model is in {model.year}, not {BASE_YEAR}")
+    inputs = model.inputs
+    table = city_mortality(inputs.mortality, inputs.health, model.city)
+
+    def step(year: int) -> None:
+        model.step()
+
+    out = _deaths_by_year(
+        model.population.cols,
+        model.processes["death"],
+        table,
+        range(BASE_YEAR, model.end_year),
+        step,
+    )
+    out.attrs.update(city=model.city, scenario=inputs.scenario.name)
+    return out
+
+
+def _deaths_by_year(c, death, table: Mortality, years, step) -> pd.DataFrame:
+    """The rows of :func:`deaths_against_life_table`: ``step(year)`` advances ``c`` a year."""
     rows = []
-    for year in range(2020, end_year):
+    for year in years:
         alive = c["alive"].copy()
         w = np.where(alive, c["weight"], 0.0)
         # the step out of `year` covers calendar year + 1: its rates (Death.table)
         q_table = -np.expm1(-table.rate(c["sex"], c["age"], year + 1))
         q_model = np.take(death.table(year), death.level(c)).astype(float)
-        for p in procs:
-            p.step(c, year, streams.get(p.name, year))
+        step(year)
         died = alive & ~c["alive"]
         life = float((w * q_table).sum())
         rows.append(
@@ -181,7 +231,6 @@ def deaths_against_life_table(
     out = pd.DataFrame(rows, columns=["year", "life_table", "expected", "deaths", "deaths_se"])
     out["expected_ratio"] = out["expected"] / out["life_table"]
     out["deaths_ratio"] = out["deaths"] / out["life_table"]
-    out.attrs.update(city=city, scenario=str(scenario), sample=sample, seed=seed)
     return out[
         [
             "year",
@@ -288,7 +337,7 @@ PUBLISHED = {
 CALIBRATED = ("unable_60plus", "institution_per_1000_60plus", "age59_dip")
 
 
-def published_comparison(sample: float = 0.1, seed: int = 1) -> pd.DataFrame:
+def published_comparison(sample: float = 0.1, seed: int = 1, models=None) -> pd.DataFrame:
     """The five cities' base-year population (pooled) against published statistics.
 
     Each row: the statistic, the published value, the model's, their ratio, the tolerance
@@ -299,15 +348,30 @@ def published_comparison(sample: float = 0.1, seed: int = 1) -> pd.DataFrame:
     Args:
         sample: Sample of each city's population.
         seed: Seed.
+        models: The cities' models of that sample and seed in their base year
+            (``ElderCareModel(city, sample=sample, seed=seed)``, one per city of
+            :func:`simlib.params.cities`, in its order), when the caller has built them to
+            run: they are read, not stepped. None builds them.
 
     Returns:
         The comparison table.
+
+    Raises:
+        ParamError: If ``models`` are not the cities' base-year models.
     """
     from simlib.model.model import ElderCareModel
     from simlib.params import cities
     from simlib.population.processes.household import ALONE, WITH_FAMILY
 
-    models = [ElderCareModel(c, sample=sample, rng=seed, end_year=2021) for c in cities()]
+    if models is None:
+        models = [ElderCareModel(c, sample=sample, rng=seed, end_year=2021) for c in cities()]
+    elif [(m.city, m.year, m.seed_entropy) for m in models] != [
+        (c, BASE_YEAR, seed) for c in cities()
+    ]:
+        raise ParamError(
+            f"published_comparison: models must be {list(cities())} in {BASE_YEAR} with seed "
+            f"{seed}, got {[(m.city, m.year, m.seed_entropy) for m in models]}"
+        )
     w, age, sex, cols = _pooled(models)
     old = age >= 60
     home = old & ~cols["in_institution"]

@@ -56,14 +56,13 @@ from simlib.experiments.validation import (
     adl_prevalence_comparison,
     census_comparison,
     census_day_fallback_check,
-    deaths_against_life_table,
+    deaths_along_run,
     life_expectancy_check,
     published_comparison,
 )
 from simlib.params import read_tree
 from simlib.params.assumptions import registry
 from simlib.population.mortality import PROVINCE_DEATHS, census_mortality_levels
-from simlib.population.processes.assistance import DIBAO, TEKUN
 from simlib.population.synthesis import BASE_YEAR, CARRIED_AGES, census_day_shape
 from simlib.reporting import plotting
 from simlib.reporting.page import Page
@@ -101,14 +100,21 @@ def footnote(fig, note: str = checks) -> None:
 #
 # For each city, `populations` independent synthetic populations are drawn (seeds `seed`,
 # `seed + 1`, …) and run to 2035. The first one (seed `seed`) gives the base-year checks
-# against the census; all of them give the spread of the states over time. Each
-# population's base year is the one `published_comparison` below rebuilds with the same seed.
+# against the census; all of them give the spread of the states over time. The same
+# populations serve the sections below that read a base year or a run of seed `seed`:
+# the published statistics (each population's base year, five cities pooled), the deaths
+# against the life table and the 低保 and 特困 rolls (the first population's run), so none of
+# them is simulated twice.
 
 # %%
-census, adl, ages, states = [], [], [], []
-for c in cities:
-    for r in range(populations):
-        m = simlib.ElderCareModel(c, sample=sample, seed=seed + r)
+census, adl, ages, deaths, published, states = [], [], [], [], [], {}
+for r in range(populations):
+    # the five cities' populations of seed `seed + r` in their base year: the published
+    # statistics read them before they run
+    models = [simlib.ElderCareModel(c, sample=sample, seed=seed + r) for c in cities]
+    published.append(published_comparison(sample=sample, seed=seed + r, models=models))
+    for c in cities:
+        m = models.pop(0)
         if r == 0:
             county_en = {str(k): v["name_en"] for k, v in ctx[c].counties.items()}
             cc = census_comparison(m).assign(city=c)
@@ -118,11 +124,14 @@ for c in cities:
             p = m.population.cols
             alive = p["alive"]
             ages.append(np.bincount(p["age"][alive], weights=p["weight"][alive], minlength=111))
-        m.run()
-        states.append(m.states().assign(city=c, rep=r))
+            # runs it to 2035, taking each year's deaths against the city's life table
+            deaths.append(deaths_along_run(m).assign(city=c))
+        else:
+            m.run()
+        states[c, r] = m.states().assign(city=c, rep=r)
 census = pd.concat(census, ignore_index=True)
 adl = pd.concat(adl, ignore_index=True)
-states = pd.concat(states, ignore_index=True)
+states = pd.concat([states[c, r] for c in cities for r in range(populations)], ignore_index=True)
 states["age_start"] = states["age_group"].str.extract(r"^(\d+)", expand=False).astype(int)
 single = census_day_shape(m.inputs.census, m.inputs.mortality).set_index("age")
 
@@ -347,7 +356,7 @@ print(le[["sex", "age", "life_table"]].assign(within_3_se=le["z"].abs() < 3).rou
 # moves from one synthetic population to another (`populations` seeds).
 
 # %%
-runs = [published_comparison(sample=sample, seed=seed + r) for r in range(populations)]
+runs = published  # each population's base year (the first section's models)
 pc = runs[0].copy()
 pc["mc_sd"] = pd.concat([t["model"] for t in runs], axis=1).std(axis=1, ddof=1)
 pc["fitted"] = pc["calibrated"]
@@ -794,23 +803,30 @@ page.table(
 
 # %%
 ROLL_BANDS = {"低保 dibao": (-0.045, -0.015), "特困 tekun": (-0.02, 0.02)}
+#: each roll's level of `assistance` in the states tables
+ROLL_LEVELS = {"低保 dibao": "dibao", "特困 tekun": "tekun"}
 
 
-def rolls(scenario: str) -> pd.DataFrame:
-    """Persons aged 60+ on 低保 and 特困, five cities pooled, 2020-2025 (first population)."""
-    out = np.zeros((6, 2))
-    for c in cities:
-        m = simlib.ElderCareModel(c, scenario, sample=sample, seed=seed, end_year=2025)
-        for k in range(6):
-            p = m.population.cols
-            o = p["alive"] & (p["age"] >= 60)
-            out[k] += [p["weight"][o & (p["assistance"] == s)].sum() for s in (DIBAO, TEKUN)]
-            if k < 5:
-                m.step()
-    return pd.DataFrame(out, index=range(2020, 2026), columns=list(ROLL_BANDS))
+def rolls(st: pd.DataFrame) -> pd.DataFrame:
+    """Persons aged 60+ on 低保 and 特困, five cities pooled, 2020-2025, from a states table."""
+    a = st[(st["variable"] == "assistance") & (st["age_start"] >= 60) & (st["year"] <= 2025)]
+    t = a.groupby(["year", "level"])["persons"].sum().unstack()
+    return pd.DataFrame({k: t[v] for k, v in ROLL_LEVELS.items()}).rename_axis(None)
 
 
-roll = {s: rolls(s) for s in ("baseline", "constant_rates")}
+# the baseline: the first population's run above (seed `seed`); constant rates: the same
+# populations run to 2025 without the trends
+flat = pd.concat(
+    [
+        simlib.ElderCareModel(c, "constant_rates", sample=sample, seed=seed, end_year=2025)
+        .run()
+        .states()
+        for c in cities
+    ],
+    ignore_index=True,
+)
+flat["age_start"] = flat["age_group"].str.extract(r"^(\d+)", expand=False).astype(int)
+roll = {"baseline": rolls(states[states["rep"] == 0]), "constant_rates": rolls(flat)}
 roll_rows = []
 for s, t in roll.items():
     for name, (lo, hi) in ROLL_BANDS.items():
@@ -875,13 +891,7 @@ page.table(
 # deaths of 2021–2035 within 3 binomial standard errors.
 
 # %%
-dl = pd.concat(
-    [
-        deaths_against_life_table(c, "baseline", sample=sample, seed=seed).assign(city=c)
-        for c in cities
-    ],
-    ignore_index=True,
-)
+dl = pd.concat(deaths, ignore_index=True)  # taken while the first population ran (above)
 dl_tot = dl.groupby("city").agg(
     life_table=("life_table", "sum"),
     deaths=("deaths", "sum"),

@@ -378,3 +378,29 @@ def test_a_sweep_with_every_run_done_reads_them_in_a_fresh_process(tmp_path, mon
     monkeypatch.setattr(sweep_module, "_WARM", [])
     again = sweep(SPECS[:2], tmp_path / "a", backend="processes", workers=2)
     assert again.equals(first)
+
+
+def test_a_design_reads_only_the_columns_its_analyses_use(tmp_path):
+    import dataclasses
+
+    from simlib.experiments.sensitivity import DESIGN_COLUMNS, run_design
+    from simlib.experiments.sweep import load
+
+    specs = [
+        RunSpec(
+            city="xiaoyi", sample=0.01, end_year=2022, overrides=(("outcomes:unit_cost.visit", v),)
+        )
+        for v in (30.0, 60.0)
+    ]
+    rows, ids = run_design(specs, tmp_path)
+    assert list(rows.columns) == [*DESIGN_COLUMNS, "run_id"]
+    full = load(tmp_path, ids)  # every column the folder keeps, the spec's fields included
+    assert {"overrides", "scenario", "county", "item_id"} <= set(full.columns)
+    pd.testing.assert_frame_equal(rows, full[list(rows.columns)])  # the same rows, bit for bit
+    assert rows["run_id"].nunique() == 2
+    # a design checks its own runs only; the folder's other runs are left unread
+    assert done_ids(tmp_path) == set(ids) and done_ids(tmp_path, ids[:1]) == {ids[0]}
+    assert done_ids(tmp_path, ["0" * 16]) == set()  # a run the folder never recorded
+    # records and run ids use a spec's plain values: those of dataclasses.asdict
+    assert specs[0].as_dict() == dataclasses.asdict(specs[0])
+    assert json.dumps(specs[0].as_dict()) == json.dumps(dataclasses.asdict(specs[0]))

@@ -129,12 +129,18 @@ def _prepare_design(specs: list[RunSpec]) -> tuple[list, str]:
     return prepared, params_hash
 
 
+#: The columns of a design's rows the analyses read (with ``run_id``): a run's measures by
+#: year, summed over items and counties (:func:`outputs`).
+DESIGN_COLUMNS = ("year", "measure", "value")
+
+
 def run_design(
     specs: list[RunSpec],
     out: str | Path | None = None,
     backend: str = "serial",
     workers: int = 2,
     progress: bool = False,
+    columns: tuple[str, ...] | None = DESIGN_COLUMNS,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Run the points of a design (each distinct one once): their rows and run ids.
 
@@ -152,6 +158,8 @@ def run_design(
         backend: Sweep backend (``serial``, ``processes``, ``dask``).
         workers: Sweep workers.
         progress: Show a progress bar.
+        columns: The columns of the rows returned (and ``run_id``); None: every column
+            a sweep keeps (the spec's fields included).
 
     Returns:
         ``(rows, ids)``: the runs' outcome rows (with ``run_id``) and each spec's run id,
@@ -181,6 +189,7 @@ def run_design(
                 progress=progress,
                 params_hash=params_hash,
                 together=_dynamics_part,
+                columns=columns,
             )
     return rows, ids
 

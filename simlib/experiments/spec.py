@@ -92,9 +92,17 @@ class RunSpec:
             return parse_scenario(raw, self.scenario, "scenario (dict)")
         return self.scenario
 
+    def as_dict(self) -> dict[str, Any]:
+        """``dataclasses.asdict(self)`` without its deep copies: equal, and the same JSON.
+
+        A spec holds only scalars and tuples of them; ``asdict`` copied a design point's
+        97 overrides one by one (0.4 ms a call, four calls a point).
+        """
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
     def fields(self) -> dict[str, Any]:
         """The spec as plain values (overrides as a JSON text), for tables and manifests."""
-        d = dataclasses.asdict(self)
+        d = self.as_dict()
         d["overrides"] = json.dumps(dict(self.overrides), sort_keys=True)
         d["list_city"] = self.list_city or self.city
         d["processes"] = " ".join(self.processes)
@@ -136,7 +144,7 @@ def run_id(spec: RunSpec, params_hash: str, scenario_hash: str) -> str:
     """
     from simlib.population.processes import process_digest
 
-    d = dataclasses.asdict(spec)
+    d = spec.as_dict()
     if spec.processes:
         d["process_sources"] = process_digest(spec.processes)
     else:

@@ -305,3 +305,42 @@ def test_the_city_level_multiplies_chinas_rates_from_60():
     other = Death(Context(inputs.health, inputs.mortality, 0.5, 0.5, 2020, city="nowhere"))
     other.bind([])
     assert np.array_equal(other.table(2020), china.table(2020))
+
+
+def test_census_cells_are_derived_once_per_content_and_never_reused_for_other_tables():
+    import dataclasses
+
+    from simlib.population import synthesis
+    from simlib.population.processes import context_for
+
+    inputs = load_inputs("xiaoyi")
+    counties = [str(c) for c in inputs.context.counties]
+
+    def built(census, seed):
+        rng = np.random.default_rng(seed)
+        pop = synthesize(census, inputs.mortality, "xiaoyi", counties, rng, 0.05)
+        return pop.cols, rng.random()  # the stream goes on where it went on uncached
+
+    synthesis._CELLS.clear()
+    fresh = built(inputs.census, 7)
+    kept = built(inputs.census, 7)  # from the cells kept by the first call
+    for k in fresh[0]:
+        assert np.array_equal(fresh[0][k], kept[0][k]), k
+    assert fresh[1] == kept[1]
+    # one census count changed (the largest cell: 10 times as many): new cells, never the
+    # kept ones, and the same population as derived from nothing
+    age_sex = inputs.census.age_sex.copy()
+    big = age_sex.loc[age_sex["city"] == "xiaoyi", "count"].idxmax()
+    age_sex.loc[big, "count"] *= 10
+    other = dataclasses.replace(inputs.census, age_sex=age_sex)
+    changed = built(other, 7)
+    assert len(changed[0]["age"]) > len(fresh[0]["age"])
+    synthesis._CELLS.clear()
+    assert np.array_equal(built(other, 7)[0]["age"], changed[0]["age"])
+    # the processes' census figures likewise
+    ctx = context_for(inputs)
+    again = context_for(dataclasses.replace(inputs, census=other))
+    assert again.female_share != ctx.female_share
+    assert (ctx.female_share, ctx.urban_share) == inputs.census.shares("xiaoyi")
+    assert np.array_equal(ctx.widowed_counts, inputs.census.widowed("xiaoyi", counties))
+    assert not ctx.widowed_counts.flags.writeable  # shared by every run: never changed

@@ -27,6 +27,9 @@ process draws its base-year states from its own stream, in process order.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,19 +267,9 @@ def synthesize(
     """
     if not 0 < sample <= 1:
         raise ParamError(f"sample must lie in (0, 1], got {sample}")
-    tab, county_tab = census.city(city)
-    if tab.empty:
-        raise ParamError(f"no census rows for city {city!r} in params/population")
+    cells, urban_share = census_cells(census, mortality, city, counties, census_year)
     ages, sexes, cidx = [], [], []
-    single = None
-    if census.single_year is not None or census.census_day is not None:
-        single = census_day_shape(census, mortality, census_year)
-    index = {c: i for i, c in enumerate(counties)}
-    tab = tab.assign(_order=tab["county"].map(index)).sort_values("_order", kind="stable")
-    for (county, sex, start), n in tab.set_index(["county", "sex", "age_start"])["count"].items():
-        s = 0 if sex == "male" else 1
-        stop = start + 4 if start < CENSUS_AGE_STARTS[-1] else MAX_AGE
-        w = single_year_weights(mortality, s, start, stop, single)
+    for county, s, start, stop, n, w in cells:
         if sample == 1:
             k = apportion(int(n), w)
         else:
@@ -286,7 +279,7 @@ def synthesize(
         a = np.repeat(np.arange(start, stop + 1), k)
         ages.append(a)
         sexes.append(np.full(a.size, s))
-        cidx.append(np.full(a.size, index[county]))
+        cidx.append(np.full(a.size, county))
     n = sum(a.size for a in ages)
     cols = people.empty(n, schema)
     cols["age"][:] = np.concatenate(ages)
@@ -295,10 +288,71 @@ def synthesize(
     cols["weight"] = np.full(n, 1.0 / sample, dtype=np.float32)
     cols["alive"] = np.ones(n, dtype=bool)
     cols["death_year"] = np.zeros(n, dtype=np.int16)
-    share = county_tab.set_index("county").loc[counties]
-    urban_share = (share["urban"] / share["population"]).to_numpy()
     cols["urban"][:] = rng.random(n) < urban_share[cols["county"]]
     return Population(cols, list(counties), sample, schema)
+
+
+def content_digest(*objs) -> bytes:
+    """SHA-256 of the objects' pickle: the key of what is derived from them once per content.
+
+    Any changed value changes the pickle, so something derived from other parameters is
+    never reused (equal tables pickled differently would only be derived again).
+    """
+    return hashlib.sha256(pickle.dumps(objs, protocol=5)).digest()
+
+
+#: What :func:`census_cells` derived, by the content of its inputs (a handful of cities).
+_CELLS: OrderedDict[tuple, tuple] = OrderedDict()
+#: Most entries kept in :data:`_CELLS` (least recently used dropped first).
+CACHE_SIZE = 16
+
+
+def census_cells(
+    census: Census, mortality: Mortality, city: str, counties: list[str], census_year: int
+) -> tuple[tuple, np.ndarray]:
+    """The census cells :func:`synthesize` draws agents from, computed once per content.
+
+    What is the same in every run of a city whatever its seed, sample or health parameters
+    (a sensitivity design builds hundreds of models from one census): each census cell's
+    county index, sex, first and last single age, count and single-year shares
+    (:func:`census_day_shape`, :func:`single_year_weights`), in the order agents are created,
+    and each county's urban share. Kept by the content of the census and the mortality
+    (:func:`content_digest`), the city, its counties and the census year; the arrays are
+    read-only.
+
+    Returns:
+        ``(cells, urban_share)``: cells as ``(county, sex, start, stop, count, shares)``.
+
+    Raises:
+        ParamError: For a city without census rows.
+    """
+    key = (content_digest(census, mortality), city, tuple(counties), census_year)
+    hit = _CELLS.get(key)
+    if hit is not None:
+        _CELLS.move_to_end(key)
+        return hit
+    tab, county_tab = census.city(city)
+    if tab.empty:
+        raise ParamError(f"no census rows for city {city!r} in params/population")
+    single = None
+    if census.single_year is not None or census.census_day is not None:
+        single = census_day_shape(census, mortality, census_year)
+    index = {c: i for i, c in enumerate(counties)}
+    tab = tab.assign(_order=tab["county"].map(index)).sort_values("_order", kind="stable")
+    cells = []
+    for (county, sex, start), n in tab.set_index(["county", "sex", "age_start"])["count"].items():
+        s = 0 if sex == "male" else 1
+        stop = start + 4 if start < CENSUS_AGE_STARTS[-1] else MAX_AGE
+        w = single_year_weights(mortality, s, start, stop, single)
+        w.flags.writeable = False
+        cells.append((index[county], s, start, stop, n, w))
+    share = county_tab.set_index("county").loc[counties]
+    urban_share = (share["urban"] / share["population"]).to_numpy()
+    urban_share.flags.writeable = False
+    _CELLS[key] = (tuple(cells), urban_share)
+    while len(_CELLS) > CACHE_SIZE:
+        _CELLS.popitem(last=False)
+    return _CELLS[key]
 
 
 def to_year_end(

@@ -8,6 +8,7 @@ model's docstring and ``docs/architecture.md`` list this order; a test keeps the
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from simlib.core.errors import ParamError, did_you_mean
@@ -22,6 +23,7 @@ from simlib.population.processes.death import Death
 from simlib.population.processes.household import Household
 from simlib.population.processes.institution import Institution
 from simlib.population.processes.status import Status
+from simlib.population.synthesis import CACHE_SIZE, content_digest
 
 #: The processes, in step order.
 PROCESSES: tuple[type[Process], ...] = (
@@ -194,10 +196,34 @@ def process_digest(refs: Sequence[str]) -> str:
 
 def context_for(inputs, base_year: int = 2020) -> Context:
     """The processes' context for a run's inputs (census shares and widowed counts)."""
-    counties = [str(c) for c in inputs.context.counties]
-    female, urban = inputs.census.shares(inputs.city)
-    widowed = inputs.census.widowed(inputs.city, counties)
+    counties = tuple(str(c) for c in inputs.context.counties)
+    female, urban, widowed = _census_context(inputs.census, inputs.city, counties)
     return Context(inputs.health, inputs.mortality, female, urban, base_year, widowed, inputs.city)
+
+
+#: The census figures of :func:`_census_context`, by content (a handful of cities).
+_CENSUS_CONTEXT: OrderedDict[tuple, tuple] = OrderedDict()
+
+
+def _census_context(census, city: str, counties: tuple[str, ...]) -> tuple:
+    """A city's female and urban shares and widowed counts (read-only), once per content.
+
+    The same in every run of the city whatever its seed, sample or health parameters; kept
+    by the census's content (:func:`~simlib.population.synthesis.content_digest`), the city
+    and its counties.
+    """
+    key = (content_digest(census), city, counties)
+    hit = _CENSUS_CONTEXT.get(key)
+    if hit is not None:
+        _CENSUS_CONTEXT.move_to_end(key)
+        return hit
+    female, urban = census.shares(city)
+    widowed = census.widowed(city, list(counties))
+    widowed.flags.writeable = False
+    _CENSUS_CONTEXT[key] = (female, urban, widowed)
+    while len(_CENSUS_CONTEXT) > CACHE_SIZE:
+        _CENSUS_CONTEXT.popitem(last=False)
+    return _CENSUS_CONTEXT[key]
 
 
 def schema_of(processes: Sequence[type[Process]] = PROCESSES) -> Schema:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from simlib.experiments.spec import RunSpec
 from simlib.model.model import ElderCareModel
+from simlib.model.reporters import MODEL_REPORTERS
 from simlib.params import Inputs, load_inputs
 from simlib.population.processes import schema_of
 from simlib.population.streams import rep_seed
@@ -27,12 +28,21 @@ def inputs_for(spec: RunSpec) -> Inputs:
     )
 
 
-def build_model(spec: RunSpec, inputs: Inputs | None = None) -> ElderCareModel:
+#: The reporters of a run whose outcome rows alone are kept (:func:`run_one`): the model's
+#: without the yearly state counts, which nothing then reads (2.4 ms of CPU a simulated
+#: year at sample 0.5, a sixth of a run of Xiaoyi to 2035; the same rows).
+ROW_REPORTERS = {k: v for k, v in MODEL_REPORTERS.items() if k != "states"}
+
+
+def build_model(
+    spec: RunSpec, inputs: Inputs | None = None, reporters: dict | None = None
+) -> ElderCareModel:
     """The model of one spec: the one place a run is wired (run, sweeps, sensitivity, CLI).
 
     Args:
         spec: The run.
         inputs: Its inputs (loaded from the spec when not given).
+        reporters: The model's reporters (``MODEL_REPORTERS`` by default).
 
     Returns:
         The model, in its base year.
@@ -43,6 +53,7 @@ def build_model(spec: RunSpec, inputs: Inputs | None = None) -> ElderCareModel:
         end_year=spec.end_year,
         rng=rep_seed(spec.seed, spec.rep),
         processes=spec.process_classes(),
+        reporters=reporters,
         groups=spec.groups,
     )
 
@@ -60,6 +71,6 @@ def run_one(spec: RunSpec, inputs: Inputs | None = None) -> pd.DataFrame:
     inputs = inputs or inputs_for(spec)
     out = trajectories.outcome_rows(spec, inputs) if trajectories.enabled() else None
     if out is None:
-        out = build_model(spec, inputs).run().outcomes()
+        out = build_model(spec, inputs, ROW_REPORTERS).run().outcomes()
     out["rep"] = spec.rep
     return out

@@ -92,7 +92,7 @@ EXPECTED_SECONDS = {
     "03_projection_2020_2035": 16,
     "04_targets_2025": 46,
     "05_cross_city": 87,
-    "06_uncertainty": 179,
+    "06_uncertainty": 128,
     "07_your_scenario": 37,
     "08_programmes": 54,
 }

@@ -1,6 +1,7 @@
 """Layer 2: parameter loading — the only code that opens a file under ``params/``.
 
 * :mod:`~simlib.params.tree` — the params tree, read once per content and hashed;
+* :mod:`~simlib.params.readonly` — loaded parameters made read-only (they are shared);
 * :mod:`~simlib.params.cities`, :mod:`~simlib.params.services`, :mod:`~simlib.params.targets`
   — a city's context, service list and targets;
 * :mod:`~simlib.params.census` — China's county census tables of 2020 and 2010;
@@ -32,6 +33,7 @@ from simlib.core.reader import read_yaml
 from simlib.params.cities import CityContext, load_context
 from simlib.params.dated import standards_in_force
 from simlib.params.inputs import Inputs, check_city, load_inputs
+from simlib.params.readonly import freeze
 from simlib.params.scenarios import Scenario, read_scenario
 from simlib.params.services import load_services
 from simlib.params.targets import Target, load_targets
@@ -40,9 +42,12 @@ from simlib.params.vocabulary import load_conventions, load_vocabulary
 from simlib.rules.items import Item, ServiceList
 
 
-@dataclass
+@dataclass(frozen=True)
 class City:
-    """Everything simlib knows about one city: context, service list and targets."""
+    """Everything simlib knows about one city: context, service list and targets.
+
+    Read-only (:mod:`simlib.params.readonly`): :func:`load_city` gives it again.
+    """
 
     key: str
     context: CityContext
@@ -104,8 +109,8 @@ def load_city(
         services = load_services(
             tree, key, ctx, vocab, load_conventions(tree), dict(variants), schema
         )
-        _CITIES[cache_key] = City(
-            key, ctx, services, load_targets(tree, key, vocab.target_measures)
+        _CITIES[cache_key] = freeze(
+            City(key, ctx, services, load_targets(tree, key, vocab.target_measures))
         )
     return _CITIES[cache_key]
 

@@ -109,9 +109,12 @@ def resolve_definitions(
     return refs
 
 
-@dataclass
+@dataclass(frozen=True)
 class CityContext:
-    """Context values a city's rules need: counties, standards, named definitions."""
+    """Context values a city's rules need: counties, standards, named definitions.
+
+    Read-only once loaded (:mod:`simlib.params.readonly`): every run of the city shares it.
+    """
 
     city: str
     name_zh: str

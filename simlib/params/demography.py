@@ -92,19 +92,49 @@ class Census:
         earlier_census_day: The census-day table of the census ten years before (2010 for
             the 2020 census), carried ten years on to give the census-day shape of the
             cohorts it counted (:func:`simlib.population.synthesis.census_day_shape`).
+
+    A loaded census is shared by every run (:func:`~simlib.params.tree.remembered`) and a
+    pandas table cannot be made read-only, so each attribute gives a copy-on-write copy of
+    the table it keeps (a shallow copy: no data is copied until the caller changes it, and
+    then only the caller's copy changes).
     """
 
-    age_sex: pd.DataFrame
-    counties: pd.DataFrame
-    single_year: pd.DataFrame | None = None
-    census_day: pd.DataFrame | None = None
-    earlier_census_day: pd.DataFrame | None = None
+    _age_sex: pd.DataFrame
+    _counties: pd.DataFrame
+    _single_year: pd.DataFrame | None = None
+    _census_day: pd.DataFrame | None = None
+    _earlier_census_day: pd.DataFrame | None = None
+
+    @property
+    def age_sex(self) -> pd.DataFrame:
+        """city, county, sex, age_start, count (a copy-on-write copy)."""
+        return _own(self._age_sex)
+
+    @property
+    def counties(self) -> pd.DataFrame:
+        """city, county, county_zh, population, … (a copy-on-write copy)."""
+        return _own(self._counties)
+
+    @property
+    def single_year(self) -> pd.DataFrame | None:
+        """China's 2020 population by single year of age and sex (a copy-on-write copy)."""
+        return _own(self._single_year)
+
+    @property
+    def census_day(self) -> pd.DataFrame | None:
+        """The census-day single-year table, or None (a copy-on-write copy)."""
+        return _own(self._census_day)
+
+    @property
+    def earlier_census_day(self) -> pd.DataFrame | None:
+        """The census-day table of ten years before, or None (a copy-on-write copy)."""
+        return _own(self._earlier_census_day)
 
     def city(self, city: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The rows of one city: ``(age_sex, counties)``."""
+        """The rows of one city: ``(age_sex, counties)`` (new tables, the caller's own)."""
         return (
-            self.age_sex[self.age_sex["city"] == city],
-            self.counties[self.counties["city"] == city],
+            self._age_sex[self._age_sex["city"] == city],
+            self._counties[self._counties["city"] == city],
         )
 
     def widowed(self, city: str, counties: list[str]) -> np.ndarray:
@@ -212,15 +242,32 @@ def load_census(tree: ParamTree, context: CityContext | None = None) -> Census:
     )
 
 
+def _own(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A copy-on-write copy of a kept table (pandas copies the data only if it is changed)."""
+    return None if table is None else table.copy(deep=False)
+
+
 @dataclass(frozen=True)
 class Mortality:
     """Single-year central death rates.
 
     Attributes:
-        mx: Array ``[sex, age, year - FIRST_YEAR]`` of deaths per person-year.
+        mx: Array ``[sex, age, year - FIRST_YEAR]`` of deaths per person-year; read-only
+            (a view of the array given, ``flags.writeable`` False), also once unpickled:
+            every run shares a loaded table.
     """
 
     mx: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.mx.flags.writeable:
+            mx = self.mx.view()
+            mx.flags.writeable = False
+            object.__setattr__(self, "mx", mx)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)  # unpickled: numpy does not pickle the flag
+        self.__post_init__()
 
     def rate(self, sex: np.ndarray, age: np.ndarray, year: int) -> np.ndarray:
         """Death rate per person-year for each person in calendar ``year``.

@@ -24,6 +24,7 @@ from simlib.params.demography import Census, Mortality, load_census, load_mortal
 from simlib.params.health import Health, load_health
 from simlib.params.outcomes import OutcomeParams, load_outcomes
 from simlib.params.programmes import programme_take_up
+from simlib.params.readonly import freeze
 from simlib.params.scenarios import Change, Scenario, apply_changes, read_scenario
 from simlib.params.services import load_services
 from simlib.params.targets import Target, load_targets
@@ -175,7 +176,9 @@ def load_inputs(
     if key not in _CACHE:
         if len(_CACHE) >= 64:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _load(tree, city, list_city, scen, over, schema)
+        # read-only: every later call with the same key gets this object (as the loaders'
+        # results, which it holds, simlib.params.readonly)
+        _CACHE[key] = freeze(_load(tree, city, list_city, scen, over, schema))
     return _CACHE[key]
 
 

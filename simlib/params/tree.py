@@ -14,7 +14,10 @@ the documents it read and what each held (a file's SHA-256, a replaced document'
 and given again only to a call with the same arguments on a tree whose documents it read
 hold the same. A sensitivity design whose points each change one number of one document so
 re-reads and re-validates that document's loaders only; different parameters never share a
-result.
+result. Because every later caller gets the same object, a result is made read-only before
+it is kept (:mod:`simlib.params.readonly`: changing it in place raises ``TypeError``, or
+numpy's ``ValueError`` for an array; a census table given out is a copy-on-write copy); a
+caller that must change one changes a copy (``copy.deepcopy`` gives a mutable one).
 
 A params directory is *complete* (it holds every file a run reads) or an *overlay*: a
 directory with an ``overlay.yaml`` (``overlay_of: bundled``) adds its files to simlib's
@@ -38,6 +41,7 @@ from typing import Any
 
 from simlib.core.errors import ParamError, did_you_mean
 from simlib.core.reader import MAX_BYTES, decode, parse_yaml, read_bytes, read_csv, sha256
+from simlib.params.readonly import FrozenDict, FrozenList, freeze
 
 #: Folders under params/ that hold source documents, not parameters (not hashed or parsed).
 NOT_PARAMS = ("sources",)
@@ -249,15 +253,17 @@ def remembered(fn):
     ``fn(tree, *args, **kwargs)`` must depend on nothing but its arguments and the tree's
     files and documents (read through :meth:`ParamTree.yaml`, :meth:`~ParamTree.csv`,
     :meth:`~ParamTree.parquet`; the files on disk and the documents a scenario adds are in
-    the key), and its callers must not change the result (it is given again). A call
-    raising an error keeps nothing. ``SIMLIB_PARAMS_MEMO=0`` turns it off.
+    the key). Its callers cannot change the result (it is given again):
+    :func:`simlib.params.readonly.freeze` makes it read-only before it is kept, and also
+    with the memo off, so a caller changing a result fails whichever is set. A call
+    raising an error keeps nothing. ``SIMLIB_PARAMS_MEMO=0`` turns the memo off.
     """
     kept: dict[tuple, list] = {}
 
     @functools.wraps(fn)
     def wrapper(tree: ParamTree, *args, **kwargs):
         if os.environ.get("SIMLIB_PARAMS_MEMO", "1") == "0":
-            return fn(tree, *args, **kwargs)
+            return freeze(fn(tree, *args, **kwargs))  # read-only either way
         added = tuple(sorted(r for r in tree.overrides if r not in tree.digests))
         bucket = kept.setdefault((str(tree.root), tree.base, added), [])
         for entry in reversed(bucket):
@@ -275,7 +281,7 @@ def remembered(fn):
         seen: set[str] = set()
         _READING.append(seen)
         try:
-            result = fn(tree, *args, **kwargs)
+            result = freeze(fn(tree, *args, **kwargs))
         finally:
             _READING.pop()
         if _READING:
@@ -299,9 +305,9 @@ def _copy(doc: Any) -> Any:
     The same result as :func:`copy.deepcopy`, several times faster on YAML documents (a
     sensitivity design loads its parameters once per point).
     """
-    if type(doc) is dict:
+    if type(doc) is dict or type(doc) is FrozenDict:  # a copy is the caller's own
         return {k: v if type(v) in _IMMUTABLE else _copy(v) for k, v in doc.items()}
-    if type(doc) is list:
+    if type(doc) is list or type(doc) is FrozenList:
         return [v if type(v) in _IMMUTABLE else _copy(v) for v in doc]
     if type(doc) in _IMMUTABLE:
         return doc

@@ -225,9 +225,9 @@ def _most_generous(results: list[ItemResult]) -> list[tuple[Component, Amount]]:
     return list(best.values())
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServiceList:
-    """A city's whole list, in annex order.
+    """A city's whole list, in annex order (read-only once loaded: every run shares it).
 
     Attributes:
         city: City key of the list.

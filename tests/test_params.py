@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -300,6 +301,15 @@ def test_overridden_inputs_equal_those_loaded_without_the_memo(monkeypatch):
         assert a.hash == b.hash
         assert a.health == b.health and a.outcomes == b.outcomes
         assert a.periods == b.periods and a.context == b.context
+        assert a.targets == b.targets and a.vocabulary == b.vocabulary
+        assert np.array_equal(a.mortality.mx, b.mortality.mx)
+        assert a.census.age_sex.equals(b.census.age_sex)
+        # read-only without the memo too (tests/test_memo.py: with it), so a caller that
+        # changed a result in place fails the same way whichever is set
+        with pytest.raises(TypeError, match="read-only"):
+            b.outcomes.take_up.clear()
+        with pytest.raises(TypeError, match="read-only"):
+            b.services.items.append(None)
     # the low and the high end differ where they should
     assert fast[0].outcomes.travel_minutes < fast[1].outcomes.travel_minutes
     assert fast[2].health != fast[3].health and fast[2].outcomes == fast[3].outcomes

@@ -14,6 +14,7 @@ through :func:`simlib.core.units.rate_to_prob`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,31 @@ WPP = (
 )
 
 
+class _Table:
+    """A dataclass field holding a table, given out as a copy-on-write copy.
+
+    The table is kept under ``_<name>``; reading the field gives ``table.copy(deep=False)``
+    (pandas copies no data until the copy is changed, and then changes only the copy).
+    """
+
+    def __init__(self, required: bool = False) -> None:
+        self.required = required
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = f"_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> pd.DataFrame | None:
+        if obj is None:  # the dataclass asks for the field's default
+            if self.required:
+                raise AttributeError(self.key)
+            return None
+        table = obj.__dict__[self.key]
+        return None if table is None else table.copy(deep=False)
+
+    def __set__(self, obj: Any, table: pd.DataFrame | None) -> None:
+        obj.__dict__[self.key] = table  # by __init__ only: the dataclass is frozen
+
+
 @dataclass(frozen=True)
 class Census:
     """The census tables.
@@ -95,45 +121,20 @@ class Census:
 
     A loaded census is shared by every run (:func:`~simlib.params.tree.remembered`) and a
     pandas table cannot be made read-only, so each attribute gives a copy-on-write copy of
-    the table it keeps (a shallow copy: no data is copied until the caller changes it, and
-    then only the caller's copy changes).
+    the table it keeps (:class:`_Table`: no data is copied until the caller changes its
+    copy, and then only that copy changes).
     """
 
-    _age_sex: pd.DataFrame
-    _counties: pd.DataFrame
-    _single_year: pd.DataFrame | None = None
-    _census_day: pd.DataFrame | None = None
-    _earlier_census_day: pd.DataFrame | None = None
-
-    @property
-    def age_sex(self) -> pd.DataFrame:
-        """city, county, sex, age_start, count (a copy-on-write copy)."""
-        return _own(self._age_sex)
-
-    @property
-    def counties(self) -> pd.DataFrame:
-        """city, county, county_zh, population, … (a copy-on-write copy)."""
-        return _own(self._counties)
-
-    @property
-    def single_year(self) -> pd.DataFrame | None:
-        """China's 2020 population by single year of age and sex (a copy-on-write copy)."""
-        return _own(self._single_year)
-
-    @property
-    def census_day(self) -> pd.DataFrame | None:
-        """The census-day single-year table, or None (a copy-on-write copy)."""
-        return _own(self._census_day)
-
-    @property
-    def earlier_census_day(self) -> pd.DataFrame | None:
-        """The census-day table of ten years before, or None (a copy-on-write copy)."""
-        return _own(self._earlier_census_day)
+    age_sex: pd.DataFrame = _Table(required=True)
+    counties: pd.DataFrame = _Table(required=True)
+    single_year: pd.DataFrame | None = _Table()
+    census_day: pd.DataFrame | None = _Table()
+    earlier_census_day: pd.DataFrame | None = _Table()
 
     def city(self, city: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The rows of one city: ``(age_sex, counties)`` (new tables, the caller's own)."""
         return (
-            self._age_sex[self._age_sex["city"] == city],
+            self._age_sex[self._age_sex["city"] == city],  # kept tables: a filter is new
             self._counties[self._counties["city"] == city],
         )
 
@@ -240,11 +241,6 @@ def load_census(tree: ParamTree, context: CityContext | None = None) -> Census:
     return Census(
         age_sex, counties, single, load_census_day(tree, 2020), load_census_day(tree, 2010)
     )
-
-
-def _own(table: pd.DataFrame | None) -> pd.DataFrame | None:
-    """A copy-on-write copy of a kept table (pandas copies the data only if it is changed)."""
-    return None if table is None else table.copy(deep=False)
 
 
 @dataclass(frozen=True)

@@ -171,8 +171,11 @@ class OneOf(Condition):
 
     def _mask(self, cols: Columns) -> np.ndarray:
         x = cols[self.attr]
-        if len(self.codes) == 1:
-            return x == self.codes[0]
+        if len(self.codes) <= 4:  # a few comparisons beat building a table and a gather
+            m = x == self.codes[0]
+            for c in self.codes[1:]:
+                m |= x == c
+            return m
         lut = np.zeros(
             max(self.codes) + 1 if x.size == 0 else max(int(x.max()), *self.codes) + 1, dtype=bool
         )

@@ -175,7 +175,7 @@ class Ledger:
         Returns:
             ``(year, item ids, measures, values [records × counties])``.
         """
-        table, total = view.table, view.total
+        table, total = view.table, _once_per_mask(view.total)
         p = period.outcomes
         n_c = self.n_slots
         records: list[tuple[str, str, np.ndarray]] = []
@@ -208,7 +208,7 @@ class Ledger:
                         n_c,
                     )
                 amounts = [
-                    (firsts[once.index(j)] if a.once else total(a.values)) * take
+                    (firsts[once.index(j)] if a.once else _amount_total(total, a, r, n_elig)) * take
                     for j, (_, a) in enumerate(r.parts)
                 ]
             if yuan is not None and not item.pension:
@@ -318,7 +318,7 @@ class Ledger:
         households, served so far.
         """
         from simlib.core.errors import ParamError
-        from simlib.outcomes.quota import allocate, served_persons
+        from simlib.outcomes.quota import allocate
 
         once = np.array([a.once for _, a in r.parts], dtype=bool)
         if not item.benefit.household or not once.any():
@@ -328,7 +328,7 @@ class Ledger:
             )
         got = self.received[item.id]
         amounts, new = self._household(item, r, rec, 1.0, view, marked=True)
-        names = ("spouse", "weight", "county", "adl_level", "age", "in_institution")
+        names = ("spouse", "weight", "county", "adl_level", "age")  # what allocate reads
         cols = {n: view.agent_column(n) for n in names}
         rows = view.agent_column("row")  # indexed only where needed (a stored path's is lazy)
         values = np.column_stack([np.broadcast_to(a.values, r.eligible.shape) for _, a in r.parts])
@@ -345,8 +345,8 @@ class Ledger:
         # every agent with got == 1 (new ones are never among those served before)
         so_far = self._quota_served.get(item.id, new[:0])
         so_far = self._quota_served[item.id] = np.sort(np.concatenate([so_far, served]))
-        rec["enrolled"], rec["enrolled_households"] = served_persons(
-            rows, r.eligible, so_far, cols, self.n_slots
+        rec["enrolled"], rec["enrolled_households"] = view.served_persons(
+            r.eligible, so_far, got, self.n_slots
         )
         return [sums[j] if once[j] else amounts[j] for j in range(len(once))]
 
@@ -472,6 +472,44 @@ class YearView:
 
         c = self.cols
         return household_sums(self.row, eligible, values, once, received, c, n_counties, marked)
+
+    def served_persons(self, eligible, served, got, n_counties: int):
+        """A quota item's persons and households served (:func:`~.quota.served_persons`)."""
+        from simlib.outcomes.quota import served_persons
+
+        return served_persons(self.agent_column("row"), eligible, served, self.cols, n_counties)
+
+
+def _once_per_mask(total: Callable) -> Callable:
+    """``total`` summing each mask once in one aggregation.
+
+    A mask is the same array object when items share a memoised condition. The masks seen
+    are held, so no id is reused while it lives.
+    """
+    seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def once(values=None, mask=None):
+        if values is not None or mask is None:
+            return total(values, mask)
+        hit = seen.get(id(mask))
+        if hit is None:
+            hit = seen[id(mask)] = (mask, total(mask=mask))
+        return hit[1]
+
+    return once
+
+
+def _amount_total(total: Callable, a, r, n_elig: np.ndarray) -> np.ndarray:
+    """Per-county sum of a recurring amount: a flat one as its value × the persons it reaches.
+
+    The persons are an exact sum (whole agents × one weight), so a flat amount's total does
+    not depend on the order of the cells: the same bits from the model's cells, a stored
+    path's and the per-person engine (the eligible persons ``n_elig`` when it reaches them all).
+    """
+    if a.flat is None:
+        return total(a.values)
+    value, on = a.flat
+    return (n_elig if on is r.eligible else total(mask=on)) * value
 
 
 def cells_total(counts: np.ndarray) -> Callable:

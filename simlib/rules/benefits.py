@@ -135,7 +135,6 @@ class ParseContext:
     care_bill: CareBill | None = None
 
 
-@dataclass(frozen=True)
 class Amount:
     """What each person receives from one component.
 
@@ -147,11 +146,42 @@ class Amount:
             ``values``. Each name is one of the kind's ``produces``, or
             ``payer_yuan:<payer>``: an amount the kind computes for a payer (a voucher's
             co-payment, ``payer_yuan:person``), added to the item's split by payer.
+        flat: ``(value, on)`` when every person in the mask ``on`` receives the same
+            ``value`` (:meth:`same`): the ledger then sums it as ``value`` × the persons in
+            ``on``, exactly and in any order of the persons, and ``values`` is made only
+            when read. None otherwise.
     """
 
-    values: np.ndarray
-    once: bool
-    extra: Mapping[str, np.ndarray] | None = None
+    __slots__ = ("_values", "once", "extra", "flat")
+
+    def __init__(
+        self,
+        values: np.ndarray | None,
+        once: bool,
+        extra: Mapping[str, np.ndarray] | None = None,
+        flat: tuple[float, np.ndarray] | None = None,
+    ):
+        self._values, self.once, self.extra, self.flat = values, once, extra, flat
+
+    @classmethod
+    def same(cls, on: np.ndarray, value: float, once: bool) -> Amount:
+        """``value`` for every person in the mask ``on``, 0 for the others."""
+        return cls(None, once, None, (value, on))
+
+    @property
+    def values(self) -> np.ndarray:
+        """Per person: the amount (made from :attr:`flat` when first read)."""
+        if self._values is None:
+            value, on = self.flat
+            if value >= 0:  # 1.0 × value and 0.0 × value: the values np.where gives, faster
+                self._values = on.astype(np.float64)
+                self._values *= value
+            else:
+                self._values = np.where(on, value, 0.0)
+        return self._values
+
+    def __repr__(self) -> str:
+        return f"Amount(values={self.values!r}, once={self.once!r}, extra={self.extra!r})"
 
 
 @dataclass(frozen=True)
@@ -444,6 +474,8 @@ class Cash(Component):
         )
         once = self.per == ONE_OFF
         factor = 1.0 if once else per_year_factor(self.per)
+        if np.ndim(per_period) == 0:
+            return Amount.same(on, per_period * factor, once)
         return Amount(np.where(on, per_period * factor, 0.0), once)
 
     def describe(self) -> str:  # noqa: D102 - see Component
@@ -570,7 +602,7 @@ class InKind(Component):
     def amount(self, on, table):  # noqa: D102 - see Component
         once = self.per == ONE_OFF
         n = self.n if once else self.n * per_year_factor(self.per)
-        return Amount(np.where(on, n, 0.0), once)
+        return Amount.same(on, n, once)
 
     def describe(self) -> str:  # noqa: D102 - see Component
         return f"{self.n:g} {self.unit}/{self.per}"
@@ -655,7 +687,7 @@ class Placement(Component):
         return (cls(when, Provenance(), None, kind=kind),)
 
     def amount(self, on, table):  # noqa: D102 - see Component
-        return Amount(on.astype(np.float64), False)
+        return Amount.same(on, 1.0, False)
 
     def describe(self) -> str:  # noqa: D102 - see Component
         return self.kind

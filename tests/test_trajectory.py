@@ -338,6 +338,14 @@ def test_path_kernels_equal_the_per_agent_kernels(monkeypatch, engine):
     assert np.array_equal(got_a, got_b) and ha[0].sum() > 0
     # the agents marked are those whose flag went 0 -> 1, ascending
     assert np.array_equal(ha[2], np.flatnonzero((got_a == 1) & (before == 0))) and ha[2].size
+    # a quota's persons and households served so far: the agents with the flag set
+    from simlib.outcomes.quota import served_persons, served_persons_on_path
+
+    served = np.flatnonzero(got_a == 1)
+    sa = served_persons(row, eligible, served, cols, 3)
+    sb = served_persons_on_path(fid, cell, inst, eligible, served, spouse, county, w, got_a, 3)
+    assert all(np.array_equal(x, y) for x, y in zip(sa, sb, strict=True))
+    assert 0 < sa[1].sum() < sa[0].sum()  # some couples served together: fewer households
 
 
 @pytest.mark.parametrize("engine", ["numba", "numpy"])

@@ -244,11 +244,13 @@ def once_sums(
 ) -> np.ndarray:
     """One-off amounts of an item, paid the first year a person is eligible, per county.
 
-    Each living agent of an eligible row who has not yet received the item adds its row's
-    amounts times its weight, in agent order; every eligible agent is then marked as having
-    received it. The numbers depend only on each agent's row values, weight and order, so a
-    ledger run in the model and one replayed on a stored trajectory add the same terms in the
-    same order (:mod:`simlib.outcomes.trajectory`).
+    Each living agent of an eligible row who has not yet received the item adds its weight
+    to its row × county (:func:`once_weights`); every eligible agent is then marked as having
+    received it. The amounts are the rows' amounts times those persons, added row by row
+    (:func:`once_totals`). Every living agent of a population a trajectory can keep carries
+    the same weight, so the persons are exact whatever the order of the agents, and a ledger
+    run in the model and one replayed on a stored trajectory (which visits the agents fine
+    cell by fine cell, :func:`once_sums_on_path`) give the same numbers to the last bit.
 
     Args:
         row: Per agent, its row in the evaluation table (−1 for the dead), int32 or int64.
@@ -262,22 +264,41 @@ def once_sums(
     Returns:
         ``[components, counties]`` amounts (weighted persons × amount) of first receipts.
     """
-    values = np.ascontiguousarray(values, dtype=np.float64)
+    return once_totals(values, once_weights(row, eligible, got, county, weight, n_counties))
+
+
+def once_weights(row, eligible, got, county, weight, n_counties: int) -> np.ndarray:
+    """Persons receiving a one-off item for the first time, ``[rows, counties]`` (marks ``got``).
+
+    Args are those of :func:`once_sums` (``values`` aside).
+    """
     if engine() == "numpy":
         living = row >= 0
         e = np.zeros(row.size, bool)
         e[living] = eligible[row[living]]
         idx = np.flatnonzero(e & (got == 0))
-        w = weight[idx].astype(np.float64)
-        out = np.zeros((values.shape[1], n_counties))
-        for j in range(values.shape[1]):  # np.add.at adds in index order, as the kernel
-            np.add.at(out[j], county[idx].astype(np.intp), values[row[idx], j] * w)
+        out = np.zeros((eligible.size, n_counties))
+        np.add.at(out, (row[idx], county[idx].astype(np.intp)), weight[idx].astype(np.float64))
         got[e] = 1
         return out
-    flag = np.zeros(eligible.size + 1, np.uint8)  # per row, after a 0 for the dead
-    flag[1:] = eligible
-    found = listed(row, flag)
-    return _once_kernel()(found, row[found], values, got, county, weight[found], n_counties)
+    return _once_weights_kernel()(row, eligible.view(np.uint8), got, county, weight, n_counties)
+
+
+def once_totals(values: np.ndarray, persons: np.ndarray) -> np.ndarray:
+    """``[components, counties]``: each row's amounts × its persons, added row by row.
+
+    Args:
+        values: ``[rows, components]`` one-off amounts per row.
+        persons: ``[rows, counties]`` persons receiving them (:func:`once_weights`).
+    """
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if engine() == "numpy":  # a cumulative sum adds row after row, as the kernel does
+        out = np.zeros((values.shape[1], persons.shape[1]))
+        if len(persons):
+            for j in range(values.shape[1]):
+                out[j] = np.cumsum(values[:, j, None] * persons, axis=0)[-1]
+        return out
+    return _once_totals_kernel()(values, persons)
 
 
 def listed(row: np.ndarray, flag: np.ndarray) -> np.ndarray:
@@ -303,20 +324,42 @@ def _listed_kernel(row, flag):
 
 
 @kernel
-def _once_kernel(found, rows, values, got, county, weight, n_c):
-    # the one kernel of one-off sums, for the model and for a stored path: the eligible
-    # agents ``found`` (ascending), their rows and weights; terms added in agent order
+def _once_weights_kernel(row, eligible, got, county, weight, n_c):
+    # the model's agents in agent order: first receipts' weights per row × county
+    persons = np.zeros((eligible.shape[0], n_c))
+    for i in range(row.shape[0]):
+        r = row[i]
+        if r >= 0 and eligible[r] and got[i] == 0:
+            persons[r, county[i]] += weight[i]
+            got[i] = 1
+    return persons
+
+
+@kernel
+def _once_path_kernel(found, cell, fid, got, county, n_rows, n_c, w):
+    # a stored path's agents of eligible fine cells (``found``, ascending): the same persons
+    # per row × county as the model's (sums of one weight: exact in any order)
+    persons = np.zeros((n_rows, n_c))
+    for k in range(found.shape[0]):
+        a = found[k]
+        if got[a] == 0:
+            persons[cell[fid[a]], county[a]] += w
+            got[a] = 1
+    return persons
+
+
+@kernel
+def _once_totals_kernel(values, persons):
+    # row after row (the same order for the model and a path); an empty row adds nothing
+    n, n_c = persons.shape
     k = values.shape[1]
     out = np.zeros((k, n_c))
-    for t in range(found.shape[0]):
-        i = found[t]
-        if got[i] == 0:
-            r = rows[t]
-            w = np.float64(weight[t])
-            c = county[i]
-            for j in range(k):
-                out[j, c] += values[r, j] * w
-            got[i] = 1
+    for r in range(n):
+        for c in range(n_c):
+            p = persons[r, c]
+            if p != 0.0:
+                for j in range(k):
+                    out[j, c] += values[r, j] * p
     return out
 
 
@@ -473,26 +516,22 @@ def _order_kernel(fid, start):
 @kernel
 def _members_of_kernel(order, start, flag, cell, away, n, debruijn):
     # The flagged cells' agents set bits in a bitmap of all agents, read back word by word in
-    # ascending order: O(listed + agents / 64), not a pass over the agents.
+    # ascending order: O(listed + agents / 64), not a pass over the agents; one pass over
+    # the fine cells finds and marks them.
     n_f = cell.shape[0]
-    want = np.empty(n_f, np.uint8)
-    m = 0
-    for f in range(n_f):
-        want[f] = flag[cell[f]] & (1 - away[f])
-        if want[f]:
-            m += start[f + 1] - start[f]
-    out = np.empty(m, np.int64)
-    if m == 0:
-        return out
     words = (n + 63) >> 6
     bits = np.zeros(words, np.uint64)
     one = np.uint64(1)
-    magic = np.uint64(0x03F79D71B4CB0A89)
+    m = 0
     for f in range(n_f):
-        if want[f]:
-            for p in range(start[f], start[f + 1]):
+        if flag[cell[f]] and not away[f]:
+            lo, hi = start[f], start[f + 1]
+            m += hi - lo
+            for p in range(lo, hi):
                 a = order[p]
                 bits[a >> 6] |= one << np.uint64(a & 63)
+    out = np.empty(m, np.int64)
+    magic = np.uint64(0x03F79D71B4CB0A89)
     k = 0
     for wi in range(words):
         x = bits[wi]
@@ -515,10 +554,12 @@ def once_sums_on_path(
     weight: float,
     n_counties: int,
 ) -> np.ndarray:
-    """:func:`once_sums` on a stored trajectory year: each agent's row read through its fine cell.
+    """:func:`once_sums` on a stored trajectory year: the agents of eligible fine cells only.
 
-    Only the agents of eligible fine cells are visited (found through ``members``), in
-    agent order, through the same kernel as :func:`once_sums`.
+    The agents of the fine cells whose row is eligible are found through ``members`` (no
+    pass over every agent) and visited in agent order; the persons per row × county are
+    sums of one weight, so they equal the model's, and :func:`once_totals` adds the same
+    terms in the same order.
 
     Args:
         fid: Per agent, its fine cell this year (−1: dead).
@@ -539,8 +580,15 @@ def once_sums_on_path(
         row = np.append(cell, -1)[fid]
         w = np.full(fid.size, weight, np.float32)
         return once_sums(row, eligible, values, got, county, w, n_counties)
-    values = np.ascontiguousarray(values, dtype=np.float64)
-    found = members.of(eligible, cell)
-    rows = cell[fid[found]]
-    w = np.full(found.size, weight, np.float32)
-    return _once_kernel()(found, rows, values, got, county, w, n_counties)
+    found = members.of(eligible, cell)  # ascending: the flags are read in agent order
+    persons = _once_path_kernel()(
+        found,
+        cell,
+        fid,
+        got,
+        county,
+        eligible.size,
+        n_counties,
+        np.float64(np.float32(weight)),
+    )
+    return once_totals(values, persons)

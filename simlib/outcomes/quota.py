@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simlib.core.jit import engine, kernel
 from simlib.params.outcomes import QUOTA_RULES
 
 
@@ -138,4 +139,85 @@ def served_persons(
     rep = np.unique(np.where(partner, np.minimum(idx, s), idx))
     w_rep = cols["weight"][rep].astype(np.float64)
     households = np.bincount(county[rep].astype(np.intp), weights=w_rep, minlength=n_counties)
+    return persons, households
+
+
+def served_persons_on_path(
+    fid: np.ndarray,
+    cell: np.ndarray,
+    inst: np.ndarray,
+    eligible: np.ndarray,
+    served: np.ndarray,
+    spouse: np.ndarray,
+    county: np.ndarray,
+    weight: float,
+    got: np.ndarray,
+    n_counties: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`served_persons` on a stored trajectory year, in one pass over ``served``.
+
+    Each agent's row and institution are read through its fine cell. Every living agent
+    of a path carries the same weight, so the counts are sums of one weight, exact in any
+    order: the same bits as :func:`served_persons`.
+
+    Args:
+        fid: Per agent, its fine cell this year (−1: dead).
+        cell: Per fine cell, its row in the evaluation table.
+        inst: Per fine cell, whether its agents live in an institution.
+        eligible: Per row, eligibility for the item.
+        served: The agents whose households were served so far, ascending.
+        spouse: Each agent's spouse (−1, −2: none).
+        county: County index per agent.
+        weight: The living agents' common weight (persons per agent, a float32 value).
+        got: Per agent, 1 once its household was served (``served`` are those with 1).
+        n_counties: Number of counties.
+
+    Returns:
+        ``(persons, households)`` per county, as :func:`served_persons`.
+    """
+    if engine() == "numpy":
+        cols = {
+            "in_institution": np.append(inst, False)[fid],
+            "county": county,
+            "weight": np.full(fid.size, weight, np.float32),
+            "spouse": spouse,
+        }
+        return served_persons(np.append(cell, -1)[fid], eligible, served, cols, n_counties)
+    inst8 = inst.view(np.uint8) if inst.dtype == np.bool_ else inst.astype(np.uint8)
+    return _served_kernel()(
+        fid,
+        cell,
+        inst8,
+        eligible.view(np.uint8),
+        served,
+        spouse,
+        county,
+        got,
+        n_counties,
+        np.float64(np.float32(weight)),
+    )
+
+
+@kernel
+def _served_kernel(fid, cell, inst, eligible, served, spouse, county, got, n_c, w):
+    # an agent counts if alive, at home and in an eligible row; its household is counted
+    # once, at its lower-indexed member at home: at the spouse instead when the spouse is
+    # at home, lower-indexed and counted itself (served, at home, in an eligible row)
+    persons = np.zeros(n_c)
+    households = np.zeros(n_c)
+    for k in range(served.shape[0]):
+        a = served[k]
+        f = fid[a]
+        if f < 0 or inst[f] or not eligible[cell[f]]:
+            continue
+        persons[county[a]] += w
+        s = spouse[a]
+        rep = a
+        if s >= 0:
+            fs = fid[s]
+            if fs >= 0 and not inst[fs] and s < a:
+                rep = s
+                if got[s] == 1 and eligible[cell[fs]]:
+                    continue  # the spouse is counted itself, at the same household
+        households[county[rep]] += w
     return persons, households

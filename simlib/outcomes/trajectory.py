@@ -46,6 +46,7 @@ from simlib.outcomes.cells import (
 )
 from simlib.outcomes.households import household_sums_on_path
 from simlib.outcomes.ledger import Ledger, YearView, cells_total
+from simlib.outcomes.quota import served_persons_on_path
 from simlib.rules.conditions import PersonTable
 
 #: The oldest single year of age a fine cell tells apart (the schema's upper bound).
@@ -195,8 +196,7 @@ class Trajectory:
         are kept on the path (:class:`ListCache`): a list, or a variant of it changing
         amounts, take-up, prices or targets, finds them there the next time.
         """
-        cached = self.lists.year(self, t, plan)
-        cell, first, summed, table, total = cached
+        cell, first, table, total, _ = self.lists.year(self, t, plan)
         county = self.county
         if groups:
             county, n_slots = self.slots(t, groups)
@@ -329,14 +329,23 @@ class ListCache:
         return entry["merged"]
 
     def year(self, traj: Trajectory, t: int, plan) -> tuple:
-        """``(cell, first, summed, table columns, total)`` of year ``t`` under ``plan``."""
+        """``(cell, first, table columns, total, bytes held)`` of year ``t`` under ``plan``."""
         entry = self._entry(plan)
         hit = entry["years"].get(t)
         if hit is None:
-            cell, first, summed = traj.list_cells(t, plan)
-            fine = traj.cells[t]
+            fine, w = traj.cells[t], traj.weight[t]
+            if traj.distinct is not None and engine() == "numba":  # counted in one pass
+                cell, first, whole, persons = traj.distinct.year_totals(
+                    t, self.merged(traj, plan), traj.members[t], len(traj.counties), w
+                )
+                total, sums = path_total(None, w, whole, persons), (whole, persons)
+            else:
+                cell, first, summed = traj.list_cells(t, plan)
+                total = path_total(summed, w)
+                sums = (summed, summed)  # the agents, and path_total's persons from them
             table = {a: fine[a][first] for a in (*plan.attrs, "age")}
-            hit = (cell, first, summed, table, path_total(summed, traj.weight[t]))
+            held = cell.nbytes + first.nbytes + sum(a.nbytes for a in (*sums, *table.values()))
+            hit = (cell, first, table, total, held)
             entry["years"][t] = hit
         return hit
 
@@ -349,18 +358,16 @@ class ListCache:
 
     @property
     def nbytes(self) -> int:
-        """Memory held (bytes; the weighted sums counted as large as the agents')."""
+        """Memory held (bytes)."""
         out = 0
         for entry in self._lists.values():
             if entry["merged"] is not None:
                 out += entry["merged"][0].nbytes
-            for cell, first, summed, table, _ in entry["years"].values():
-                out += cell.nbytes + first.nbytes + 2 * summed.nbytes
-                out += sum(a.nbytes for a in table.values())
+            out += sum(year[-1] for year in entry["years"].values())
         return out
 
 
-def path_total(agents: np.ndarray, weight) -> Callable:
+def path_total(agents: np.ndarray | None, weight, whole=None, persons=None) -> Callable:
     """The ledger's per-county sums (:func:`~simlib.outcomes.ledger.cells_total`) on a path.
 
     Equal to the last bit, faster for masks: the persons of a cell are whole agents × one
@@ -371,13 +378,16 @@ def path_total(agents: np.ndarray, weight) -> Callable:
     product.
 
     Args:
-        agents: ``[cells, counties]`` whole agents (float64).
+        agents: ``[cells, counties]`` whole agents (float64); None when ``whole`` and
+            ``persons`` are given.
         weight: The living's common weight (persons per agent, a float32 value).
+        whole: The ``[counties, cells]`` whole agents (int32), if already counted.
+        persons: The ``[cells, counties]`` persons (whole agents × the weight), likewise.
     """
     w = np.float64(weight)
-    by_product = cells_total(agents * w)  # exact: whole agents × one float32 weight
+    by_product = cells_total(agents * w if persons is None else persons)  # exact
     numba = engine() == "numba"
-    whole: list[np.ndarray] = []  # [counties, cells] int32, made at the first masked total
+    whole = [] if whole is None else [whole]  # [counties, cells] int32, made when first needed
 
     def total(values=None, mask=None):
         if values is None and numba and mask.dtype == np.bool_:
@@ -496,6 +506,22 @@ class PathView(YearView):
             got,
             self._county,
             tr.weight[t],
+            n_counties,
+        )
+
+    def served_persons(self, eligible, served, got, n_counties: int):
+        """A quota item's persons and households served (:func:`~.served_persons_on_path`)."""
+        tr, t = self._traj, self._t
+        return served_persons_on_path(
+            tr.fid[t],
+            self._cell,
+            tr.cells[t]["in_institution"],
+            eligible,
+            served,
+            tr.spouse,
+            self._county,
+            tr.weight[t],
+            got,
             n_counties,
         )
 
@@ -810,15 +836,28 @@ class Distinct:
 
     def year(self, t: int, merged: tuple[np.ndarray, int], members: Members, n_c: int):
         """:func:`merge_cells` for year ``t`` from the plan's :meth:`merge` (``n_c``: counties)."""
+        cell, first, whole, _ = self.year_totals(t, merged, members, n_c, 1.0)
+        return cell, first, np.ascontiguousarray(whole.T, dtype=np.float64)
+
+    def year_totals(self, t: int, merged, members: Members, n_c: int, weight) -> tuple:
+        """Year ``t``'s cells with what :func:`path_total` reads, in one pass.
+
+        Returns:
+            ``(cell, first, whole, persons)``: as :meth:`year`, with the ``[counties,
+            cells]`` whole agents (int32) and the ``[cells, counties]`` persons (whole
+            agents × ``weight``, float64) instead of the agents as float64.
+        """
         cell, n_cells = merged
         nz = (members.nz_cell, members.nz_county, members.nz_agents)
-        return _number_kernel()(cell, self.gid[t], n_cells, *nz, n_c)
+        return _number_kernel()(cell, self.gid[t], n_cells, *nz, n_c, np.float64(weight))
 
 
 @kernel
-def _number_kernel(gcell, gid, n_cells, nz_cell, nz_county, nz_agents, n_c):
+def _number_kernel(gcell, gid, n_cells, nz_cell, nz_county, nz_agents, n_c, w):
     # the year's cells numbered by first appearance among its fine cells, as the hash in
-    # _merge_kernel numbers them, by direct look-up of each distinct cell's cell
+    # _merge_kernel numbers them, by direct look-up of each distinct cell's cell; then the
+    # whole agents per county × cell (integers: exact in any order) and the persons
+    # per cell × county (whole agents × the weight, exact), as path_total reads them
     n = gid.shape[0]
     local = np.full(n_cells, -1, np.int32)
     cell = np.empty(n, np.int32)
@@ -833,10 +872,14 @@ def _number_kernel(gcell, gid, n_cells, nz_cell, nz_county, nz_agents, n_c):
             first[u] = i
             u += 1
         cell[i] = c
-    summed = np.zeros((u, n_c))  # sums of whole numbers: exact in any order
+    whole = np.zeros((n_c, u), np.int32)
     for e in range(nz_cell.shape[0]):
-        summed[cell[nz_cell[e]], nz_county[e]] += nz_agents[e]
-    return cell, first[:u].copy(), summed
+        whole[nz_county[e], cell[nz_cell[e]]] += nz_agents[e]
+    persons = np.empty((u, n_c))
+    for i in range(u):
+        for c in range(n_c):
+            persons[i, c] = np.float64(whole[c, i]) * w
+    return cell, first[:u].copy(), whole, persons
 
 
 @kernel

@@ -82,19 +82,19 @@ AFTER = {"03_projection_2020_2035": "02_population_and_validation"}
 #: only time is at stake.
 EARLY = {"01_service_lists": (), "06_uncertainty": ("xiaoyi",)}
 #: CPU seconds each notebook took at the report's settings (the last full build measured:
-#: a fresh clone of ``fd0e665``, 2026-12-07, docs/performance.md "The build"; a previous
+#: a fresh clone of ``daf4f25``, 2026-12-07, docs/performance.md "The build"; a previous
 #: report's ``provenance.json`` is used instead when there is one): the build starts the
 #: longest first, so that the cores stay busy to the end.
 EXPECTED_SECONDS = {
-    "00_quickstart": 18,
-    "01_service_lists": 13,
-    "02_population_and_validation": 88,
-    "03_projection_2020_2035": 16,
-    "04_targets_2025": 46,
-    "05_cross_city": 87,
-    "06_uncertainty": 128,
-    "07_your_scenario": 37,
-    "08_programmes": 54,
+    "00_quickstart": 16,
+    "01_service_lists": 15,
+    "02_population_and_validation": 69,
+    "03_projection_2020_2035": 19,
+    "04_targets_2025": 49,
+    "05_cross_city": 77,
+    "06_uncertainty": 129,
+    "07_your_scenario": 33,
+    "08_programmes": 58,
 }
 
 

@@ -168,16 +168,36 @@ def probe(table_key, table_id, k, u, shift, mask):
         h = (h + 1) & mask
 
 
+@inlined
+def block_keys(buf, age, bands, keys, widths, start, m):
+    """The packed keys of agents ``start`` to ``start + m``, written into ``buf``.
+
+    The grouping kernels' first pass over a block of agents (here and for a trajectory's
+    fine cells, :mod:`simlib.outcomes.trajectory`): the age band, then each key column
+    shifted in, one column at a time, a tight loop over contiguous int8 that LLVM
+    vectorises (building each agent's key by iterating over the tuple of columns per agent
+    was 2-3 times slower).
+    """
+    top = bands.shape[0] - 1
+    block_age = age[start : start + m]
+    for t in range(m):
+        buf[t] = bands[min(block_age[t], top)]
+    j = 1
+    for col in keys:
+        w = widths[j]
+        block_col = col[start : start + m]
+        for t in range(m):
+            buf[t] = (buf[t] << w) | np.int64(block_col[t])
+        j += 1
+
+
 @kernel
 def _group_kernel(alive, age, bands, keys, widths, county, weight, n_c, bits):
-    # Per block of agents: first the keys of the whole block, one key column at a time (a
-    # tight loop over contiguous int8 that LLVM vectorises; building each agent's key by
-    # iterating over the tuple of columns per agent was 2-3 times slower), then the hash
+    # Per block of agents: first the keys of the whole block (block_keys), then the hash
     # look-ups in agent order, so cells are numbered in order of first appearance.
     n = alive.shape[0]
     cap = 1 << bits
     limit = cap // 2
-    top = bands.shape[0] - 1
     table_key = np.full(cap, -1, np.int64)
     table_id = np.empty(cap, np.int32)
     cid = np.full(n, -1, np.int32)
@@ -188,16 +208,7 @@ def _group_kernel(alive, age, bands, keys, widths, county, weight, n_c, bits):
     buf = np.empty(BLOCK, np.int64)
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
-        block_age = age[start : start + m]
-        for t in range(m):
-            buf[t] = bands[min(block_age[t], top)]
-        j = 1
-        for col in keys:
-            w = widths[j]
-            block_col = col[start : start + m]
-            for t in range(m):
-                buf[t] = (buf[t] << w) | np.int64(block_col[t])
-            j += 1
+        block_keys(buf, age, bands, keys, widths, start, m)
         for t in range(m):
             i = start + t
             if not alive[i]:

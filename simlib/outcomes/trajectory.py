@@ -38,6 +38,7 @@ from simlib.core.jit import engine, kernel
 from simlib.outcomes.cells import (
     BLOCK,
     Members,
+    block_keys,
     key_columns,
     once_sums_on_path,
     pack,
@@ -51,6 +52,8 @@ from simlib.rules.conditions import PersonTable
 
 #: The oldest single year of age a fine cell tells apart (the schema's upper bound).
 MAX_AGE = 120
+#: Single years of age as their own key (older ages counted as :data:`MAX_AGE`).
+_AGES = np.arange(MAX_AGE + 1, dtype=np.int8)
 
 
 class TrajectoryUnsupported(ValueError):
@@ -666,7 +669,7 @@ def fine_cells(alive, age, keys, bits, county, weight, n_counties, fid, table_bi
     widths_ = np.asarray(bits, np.int64)
     while True:
         ok, w, rep, agents = run(
-            alive, age, keys, widths_, county, weight, n_counties, fid, table_bits
+            alive, age, _AGES, keys, widths_, county, weight, n_counties, fid, table_bits
         )
         if ok == 1:
             return float(w), rep, agents, int(np.ceil(np.log2(len(rep) + 1))) + 1
@@ -679,10 +682,10 @@ _UNEQUAL = "the living agents' weights differ, so cells cannot be summed exactly
 
 
 @kernel
-def _fine_kernel(alive, age, keys, widths, county, weight, n_c, fid, bits):
-    # As cells._group_kernel (per block: the keys one column at a time, then the hash
-    # look-ups in agent order), age its own key column, with the weights checked equal and
-    # whole agents counted. ok: 1 done, 0 weights differ (or none lives), -1 table too small.
+def _fine_kernel(alive, age, ages, keys, widths, county, weight, n_c, fid, bits):
+    # As cells._group_kernel (per block: the keys, then the hash look-ups in agent order),
+    # single years of age its first key column, with the weights checked equal and whole
+    # agents counted. ok: 1 done, 0 weights differ (or none lives), -1 table too small.
     n = alive.shape[0]
     cap = 1 << bits
     limit = cap // 2
@@ -697,15 +700,7 @@ def _fine_kernel(alive, age, keys, widths, county, weight, n_c, fid, bits):
     found = False
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
-        for t in range(m):
-            buf[t] = min(age[start + t], 120)
-        j = 1
-        for col in keys:
-            w = widths[j]
-            block_col = col[start : start + m]
-            for t in range(m):
-                buf[t] = (buf[t] << w) | np.int64(block_col[t])
-            j += 1
+        block_keys(buf, age, ages, keys, widths, start, m)  # single years of age, to 120
         for t in range(m):
             i = start + t
             if not alive[i]:
@@ -809,14 +804,13 @@ class Distinct:
         bits = [max(1, int(np.ceil(np.log2(m + 2)))) for m in top]
         if sum(bits) > 62 or top[0] > MAX_AGE:
             return None
-        ident = np.arange(MAX_AGE + 1, dtype=np.int8)
         keys = key_columns(cols, list(names[1:]))
         empty = (np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.int32))
         # a fine cell recurs from year to year (Datong to 2035: 380,000 distinct of 1.3
         # million): a table sized for a quarter of them (enlarged if need be) is smaller
         # and faster than one with room for all
         tb = int(np.ceil(np.log2(cols["age"].size / 4 + 1))) + 1
-        gid, first, _ = _merged(cols["age"], ident, keys, bits, empty, 0, tb)
+        gid, first, _ = _merged(cols["age"], _AGES, keys, bits, empty, 0, tb)
         bounds = np.cumsum([0, *(len(c["age"]) for c in cells)])
         per_year = tuple(gid[bounds[t] : bounds[t + 1]] for t in range(len(cells)))
         return cls(per_year, {a: cols[a][first] for a in names})

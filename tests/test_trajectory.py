@@ -402,10 +402,16 @@ def test_cells_merged_once_per_path_equal_cells_merged_each_year(baseline_path):
             plan = ledger.plan(inputs.policy(year))
             fine = baseline_path.cells[t]
             n_c = len(baseline_path.counties)
-            got = distinct.year(t, distinct.merge(plan), baseline_path.members[t], n_c)
+            w = baseline_path.weight[t]
+            merged = distinct.merge(plan)
+            cell, first, whole, persons = distinct.year_totals(
+                t, merged, baseline_path.members[t], n_c, w
+            )
             keys = key_columns(fine, plan.attrs)
             each = merge_cells(fine["age"], plan.bands, keys, plan.bits, baseline_path.agents[t])
-            assert all(np.array_equal(a, b) for a, b in zip(got, each, strict=True))
+            assert np.array_equal(cell, each[0]) and np.array_equal(first, each[1])
+            assert np.array_equal(whole.T, each[2]) and whole.dtype == np.int32
+            assert np.array_equal(persons, each[2] * np.float64(w))  # path_total's product
 
 
 def test_a_lists_cells_kept_on_the_path_give_the_same_numbers(baseline_path):

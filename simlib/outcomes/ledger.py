@@ -474,7 +474,11 @@ class YearView:
         return household_sums(self.row, eligible, values, once, received, c, n_counties, marked)
 
     def served_persons(self, eligible, served, got, n_counties: int):
-        """A quota item's persons and households served (:func:`~.quota.served_persons`)."""
+        """A quota item's persons and households served (:func:`~.quota.served_persons`).
+
+        ``got`` (the agents' served flags) is for a stored path's kernel; here the rows and
+        columns of the population say everything.
+        """
         from simlib.outcomes.quota import served_persons
 
         return served_persons(self.agent_column("row"), eligible, served, self.cols, n_counties)

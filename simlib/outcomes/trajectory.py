@@ -213,16 +213,16 @@ class Trajectory:
         return PathView(PersonTable(table), total, self, t, cell, county)
 
     def list_cells(self, t: int, plan) -> tuple:
-        """Year ``t``'s cells under ``plan``, computed (not cached).
+        """Year ``t``'s cells under ``plan`` from its own fine cells (not cached).
+
+        What :class:`ListCache` falls back on without the distinct fine cells (the numpy
+        engine); with them it counts a year's cells by :meth:`Distinct.year_totals`.
 
         Returns:
             ``(cell, first, summed)`` as :func:`merge_cells`: each fine cell's cell, each
             cell's first fine cell, ``[cells, counties]`` agents (float64).
         """
         fine = self.cells[t]
-        if self.distinct is not None and engine() == "numba":
-            merged = self.lists.merged(self, plan)
-            return self.distinct.year(t, merged, self.members[t], len(self.counties))
         return merge_cells(
             fine["age"], plan.bands, key_columns(fine, plan.attrs), plan.bits, self.agents[t]
         )
@@ -828,18 +828,14 @@ class Distinct:
         )
         return cell, len(first)
 
-    def year(self, t: int, merged: tuple[np.ndarray, int], members: Members, n_c: int):
-        """:func:`merge_cells` for year ``t`` from the plan's :meth:`merge` (``n_c``: counties)."""
-        cell, first, whole, _ = self.year_totals(t, merged, members, n_c, 1.0)
-        return cell, first, np.ascontiguousarray(whole.T, dtype=np.float64)
-
     def year_totals(self, t: int, merged, members: Members, n_c: int, weight) -> tuple:
-        """Year ``t``'s cells with what :func:`path_total` reads, in one pass.
+        """Year ``t``'s cells from the plan's :meth:`merge`, with what :func:`path_total` reads.
 
         Returns:
-            ``(cell, first, whole, persons)``: as :meth:`year`, with the ``[counties,
-            cells]`` whole agents (int32) and the ``[cells, counties]`` persons (whole
-            agents × ``weight``, float64) instead of the agents as float64.
+            ``(cell, first, whole, persons)``: each fine cell's cell and each cell's first
+            fine cell as :func:`merge_cells` numbers them, the ``[counties, cells]`` whole
+            agents (int32) and the ``[cells, counties]`` persons (whole agents × ``weight``,
+            float64), counted in one pass.
         """
         cell, n_cells = merged
         nz = (members.nz_cell, members.nz_county, members.nz_agents)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -301,10 +302,36 @@ def content_digest(*objs) -> bytes:
     return hashlib.sha256(pickle.dumps(objs, protocol=5)).digest()
 
 
-#: What :func:`census_cells` derived, by the content of its inputs (a handful of cities).
-_CELLS: OrderedDict[tuple, tuple] = OrderedDict()
-#: Most entries kept in :data:`_CELLS` (least recently used dropped first).
-CACHE_SIZE = 16
+class ByContent:
+    """Results derived from parameters, kept by a key of their content (:func:`content_digest`).
+
+    A handful are kept; the least recently used is dropped first. Different content gives
+    another key, so a result is never served for other parameters.
+
+    Args:
+        size: Results kept.
+    """
+
+    def __init__(self, size: int = 16):
+        self.size, self._kept = size, OrderedDict()
+
+    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """The result kept under ``key``, or ``make()`` kept under it."""
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        out = self._kept[key] = make()
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return out
+
+    def clear(self) -> None:
+        """Forget every result."""
+        self._kept.clear()
+
+
+#: What :func:`census_cells` derived (a handful of cities).
+_CELLS = ByContent()
 
 
 def census_cells(
@@ -327,10 +354,10 @@ def census_cells(
         ParamError: For a city without census rows.
     """
     key = (content_digest(census, mortality), city, tuple(counties), census_year)
-    hit = _CELLS.get(key)
-    if hit is not None:
-        _CELLS.move_to_end(key)
-        return hit
+    return _CELLS.get(key, lambda: _census_cells(census, mortality, city, counties, census_year))
+
+
+def _census_cells(census, mortality, city, counties, census_year) -> tuple[tuple, np.ndarray]:
     tab, county_tab = census.city(city)
     if tab.empty:
         raise ParamError(f"no census rows for city {city!r} in params/population")
@@ -349,10 +376,7 @@ def census_cells(
     share = county_tab.set_index("county").loc[counties]
     urban_share = (share["urban"] / share["population"]).to_numpy()
     urban_share.flags.writeable = False
-    _CELLS[key] = (tuple(cells), urban_share)
-    while len(_CELLS) > CACHE_SIZE:
-        _CELLS.popitem(last=False)
-    return _CELLS[key]
+    return tuple(cells), urban_share
 
 
 def to_year_end(

@@ -205,12 +205,8 @@ class CompositeItem(Item):
 
 
 def _most_generous(results: list[ItemResult]) -> list[tuple[Component, Amount]]:
-    """Per part, add the components of one key (two cash bands); then the maximum over parts.
-
-    The maximum is taken in place, part after part (the same values as a chain of
-    ``np.maximum``, without a new array at each step).
-    """
-    best: dict[tuple, tuple[Component, list[Amount]]] = {}
+    """Per part, add the components of one key (two cash bands); then the maximum over parts."""
+    best: dict[tuple, tuple[Component, Amount]] = {}
     for r in results:
         per_part: dict[tuple, tuple[Component, Amount]] = {}
         for c, a in r.parts:
@@ -222,20 +218,11 @@ def _most_generous(results: list[ItemResult]) -> list[tuple[Component, Amount]]:
                 per_part[key] = (c, a)
         for key, (c, a) in per_part.items():
             if key in best:
-                best[key][1].append(a)
+                c0, a0 = best[key]
+                best[key] = (c0, Amount(np.maximum(a0.values, a.values), a0.once))
             else:
-                best[key] = (c, [a])
-    out = []
-    for c, amounts in best.values():
-        first = amounts[0]
-        if len(amounts) == 1:
-            out.append((c, first))
-            continue
-        most = np.array(first.values, dtype=np.float64)  # a copy: raised in place below
-        for a in amounts[1:]:
-            np.maximum(most, a.values, out=most)
-        out.append((c, Amount(most, first.once)))
-    return out
+                best[key] = (c, a)
+    return list(best.values())
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ model's docstring and ``docs/architecture.md`` list this order; a test keeps the
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Sequence
 
 from simlib.core.errors import ParamError, did_you_mean
@@ -23,7 +22,7 @@ from simlib.population.processes.death import Death
 from simlib.population.processes.household import Household
 from simlib.population.processes.institution import Institution
 from simlib.population.processes.status import Status
-from simlib.population.synthesis import CACHE_SIZE, content_digest
+from simlib.population.synthesis import ByContent, content_digest
 
 #: The processes, in step order.
 PROCESSES: tuple[type[Process], ...] = (
@@ -201,8 +200,8 @@ def context_for(inputs, base_year: int = 2020) -> Context:
     return Context(inputs.health, inputs.mortality, female, urban, base_year, widowed, inputs.city)
 
 
-#: The census figures of :func:`_census_context`, by content (a handful of cities).
-_CENSUS_CONTEXT: OrderedDict[tuple, tuple] = OrderedDict()
+#: The census figures of :func:`_census_context` (a handful of cities).
+_CENSUS_CONTEXT = ByContent()
 
 
 def _census_context(census, city: str, counties: tuple[str, ...]) -> tuple:
@@ -212,18 +211,14 @@ def _census_context(census, city: str, counties: tuple[str, ...]) -> tuple:
     by the census's content (:func:`~simlib.population.synthesis.content_digest`), the city
     and its counties.
     """
-    key = (content_digest(census), city, counties)
-    hit = _CENSUS_CONTEXT.get(key)
-    if hit is not None:
-        _CENSUS_CONTEXT.move_to_end(key)
-        return hit
-    female, urban = census.shares(city)
-    widowed = census.widowed(city, list(counties))
-    widowed.flags.writeable = False
-    _CENSUS_CONTEXT[key] = (female, urban, widowed)
-    while len(_CENSUS_CONTEXT) > CACHE_SIZE:
-        _CENSUS_CONTEXT.popitem(last=False)
-    return _CENSUS_CONTEXT[key]
+
+    def make():
+        female, urban = census.shares(city)
+        widowed = census.widowed(city, list(counties))
+        widowed.flags.writeable = False
+        return female, urban, widowed
+
+    return _CENSUS_CONTEXT.get((content_digest(census), city, counties), make)
 
 
 def schema_of(processes: Sequence[type[Process]] = PROCESSES) -> Schema:

@@ -481,3 +481,31 @@ def test_maintenance_visits_are_timed_and_priced_like_caring_visits():
     assert p.unit_cost["maintenance_visit"] == pytest.approx(43.2 * 50 / 60, abs=0.5)
     # the visits reach the same households as the 探访 guideline: the same take-up
     assert p.take_up["home_maintenance"] == p.take_up["caring_visits"]
+
+
+def test_a_flat_amount_is_its_value_where_given_and_sums_as_value_times_persons():
+    from simlib.outcomes.ledger import _amount_total, cells_total
+    from simlib.rules.benefits import Amount
+
+    rng = np.random.default_rng(5)
+    on = rng.random(500) < 0.4
+    for value in (1200.0, 0.0, -3.5):  # a negative value (no list has one) takes np.where
+        a = Amount.same(on, value, False)
+        assert a.flat == (value, on)
+        assert np.array_equal(a.values, np.where(on, value, 0.0))
+        assert not np.signbit(a.values[~on]).any()  # +0.0 off the mask, as np.where gives
+    # the total: the persons in the mask × the value; the eligible persons reused when the
+    # mask is the eligibility (two counties of 500 cells, 3 persons per agent)
+    persons = rng.integers(0, 40, (500, 2)).astype(np.float64) * 3.0
+    total = cells_total(persons)
+    elig = on | (rng.random(500) < 0.2)
+    n_elig = total(mask=elig)
+
+    class R:
+        eligible = elig
+
+    a = Amount.same(on, 1200.0, False)
+    want = persons[on].sum(axis=0) * 1200.0  # whole persons: exact in any order
+    assert np.array_equal(_amount_total(total, a, R, n_elig), want)
+    b = Amount.same(elig, 1200.0, False)
+    assert np.array_equal(_amount_total(total, b, R, n_elig), n_elig * 1200.0)
